@@ -1,0 +1,38 @@
+"""The one gate for organisation pages: who is a member, and what their role allows."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from projects.models import Membership
+from projects.roles import Permission
+from projects.selectors import membership_for
+
+SESSION_ORGANISATION_KEY = "organisation_slug"
+
+type OrganisationView[**P] = Callable[Concatenate[HttpRequest, Membership, P], HttpResponse]
+
+
+def member_required[**P](
+    permission: Permission = Permission.READ,
+) -> Callable[[OrganisationView[P]], Callable[..., HttpResponse]]:
+    """Resolve `org_slug` to the user's membership (404 for non-members), then check the permission (403)."""
+
+    def decorator(view: OrganisationView[P]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, org_slug: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            membership = membership_for(request.user, org_slug)
+            if not membership.can(permission):
+                raise PermissionDenied(f"Your role ({membership.get_role_display()}) cannot do this.")
+            if request.session.get(SESSION_ORGANISATION_KEY) != org_slug:
+                request.session[SESSION_ORGANISATION_KEY] = org_slug
+            return view(request, membership, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

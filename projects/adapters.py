@@ -1,0 +1,8 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        """Nobody signs up on their own: people join an organisation by invitation."""
+        return False

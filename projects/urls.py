@@ -1,0 +1,26 @@
+from django.urls import path
+
+from projects import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("account/tokens/", views.token_list, name="token_list"),
+    path("account/tokens/new/", views.token_create, name="token_create"),
+    path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("o/<slug:org_slug>/", views.organisation_dashboard, name="organisation_dashboard"),
+    path("o/<slug:org_slug>/settings/", views.organisation_settings, name="organisation_settings"),
+    path("o/<slug:org_slug>/members/", views.member_list, name="member_list"),
+    path("o/<slug:org_slug>/members/invite/", views.member_invite, name="member_invite"),
+    path("o/<slug:org_slug>/members/<int:membership_id>/", views.member_update, name="member_update"),
+    path("o/<slug:org_slug>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path(
+        "o/<slug:org_slug>/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("o/<slug:org_slug>/teams/", views.team_list, name="team_list"),
+    path("o/<slug:org_slug>/teams/new/", views.team_create, name="team_create"),
+    path("o/<slug:org_slug>/teams/<slug:team_slug>/", views.team_detail, name="team_detail"),
+    path("o/<slug:org_slug>/teams/<slug:team_slug>/delete/", views.team_delete, name="team_delete"),
+]

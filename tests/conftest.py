@@ -1,0 +1,90 @@
+"""The cast every test draws on: one organisation with a member of each role, and an outsider elsewhere."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from projects.models import Membership, Organisation, Team, User
+from projects.roles import Role
+from tests.factories import MembershipFactory, OrganisationFactory, TeamFactory, UserFactory
+from threatmodel.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_runs_tasks_in_process() -> None:
+    """Tasks enqueued by views run in the test's process; tests of the real worker switch this off."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+
+
+@dataclass
+class Cast:
+    organisation: Organisation
+    team: Team
+    other_team: Team
+    owner: User
+    security_lead: User
+    engineer: User
+    other_engineer: User
+    viewer: User
+    outsider: User
+    outsider_organisation: Organisation
+
+    def membership(self, user: User) -> Membership:
+        return Membership.objects.get(user=user, organisation=self.organisation)
+
+
+@pytest.fixture
+def cast(db: None) -> Cast:
+    organisation = OrganisationFactory(name="Acme Payments", slug="acme")
+    team, other_team = TeamFactory(organisation=organisation, name="Payments", slug="payments"), TeamFactory(
+        organisation=organisation, name="Platform", slug="platform"
+    )
+    outsider_organisation = OrganisationFactory(name="Globex Secret Division", slug="globex")
+
+    def member(email: str, role: Role, teams: list[Team] | None = None) -> User:
+        user = UserFactory(email=email)
+        MembershipFactory(user=user, organisation=organisation, role=role, teams=teams or [])
+        return user
+
+    outsider = UserFactory(email="outsider@globex.test")
+    MembershipFactory(user=outsider, organisation=outsider_organisation, role=Role.OWNER)
+    return Cast(
+        organisation=organisation,
+        team=team,
+        other_team=other_team,
+        owner=member("owner@acme.test", Role.OWNER),
+        security_lead=member("lead@acme.test", Role.SECURITY_LEAD),
+        engineer=member("engineer@acme.test", Role.ENGINEER, [team]),
+        other_engineer=member("platform@acme.test", Role.ENGINEER, [other_team]),
+        viewer=member("viewer@acme.test", Role.VIEWER),
+        outsider=outsider,
+        outsider_organisation=outsider_organisation,
+    )
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(cast: Cast) -> Client:
+    return signed_in(cast.owner)
+
+
+@pytest.fixture
+def engineer_client(cast: Cast) -> Client:
+    return signed_in(cast.engineer)
+
+
+@pytest.fixture
+def viewer_client(cast: Cast) -> Client:
+    return signed_in(cast.viewer)
+
+
+@pytest.fixture
+def outsider_client(cast: Cast) -> Client:
+    return signed_in(cast.outsider)

@@ -122,6 +122,7 @@ def member_update(request: HttpRequest, membership: Membership, membership_id: i
         return render(request, "projects/members.html#member-row", context, status=error_status)
     if error_status != 200:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return _members_page(request, membership, status=error_status)
     return redirect("member_list", org_slug=membership.organisation.slug)
 
 

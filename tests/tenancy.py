@@ -1,0 +1,227 @@
+"""The worlds and the sample registry behind the tenant-isolation walk (tests/test_tenant_isolation.py).
+
+Every URL parameter of every route must have a sample here: a real object of the right type owned by
+organisation A (the signed-in user's) and one owned by organisation B. A route added without its samples
+makes the walk fail, so every new route is covered or breaks the build.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+from django.db.models import Model
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from projects.models import ApiToken, Invitation, Membership, Organisation, Team, User
+from projects.roles import Role
+from projects.services import api_token_create
+from tests.factories import InvitationFactory, MembershipFactory, OrganisationFactory, TeamFactory, UserFactory
+
+# Text that appears in every name of organisation B's data; it must never show up in a response to A.
+B_MARKER = "Zqx7Marker"
+
+
+@dataclass
+class World:
+    """One organisation's data, as the walk needs it."""
+
+    organisation: Organisation
+    actor: User  # an owner: the most a member can do, so no permission check hides a leak
+    actor_token: ApiToken
+    team: Team
+    member: Membership  # a non-owner member, the target of member routes
+    invitation: Invitation
+    actor_token_plaintext: str
+
+
+def build_world(name: str, slug: str, email_domain: str) -> World:
+    organisation = OrganisationFactory(name=name, slug=slug)
+    actor = UserFactory(email=f"owner@{email_domain}", name=f"{name} Owner")
+    MembershipFactory(user=actor, organisation=organisation, role=Role.OWNER)
+    team = TeamFactory(organisation=organisation, name=f"{name} Team", slug=f"{slug}-team")
+    member = MembershipFactory(
+        user=UserFactory(email=f"engineer@{email_domain}", name=f"{name} Engineer"),
+        organisation=organisation,
+        role=Role.ENGINEER,
+        teams=[team],
+    )
+    invitation = InvitationFactory(organisation=organisation, email=f"invitee@{email_domain}", invited_by=actor)
+    issued = api_token_create(user=actor, name=f"{name} token")
+    return World(organisation, actor, issued.token, team, member, invitation, issued.plaintext)
+
+
+def build_worlds() -> tuple[World, World]:
+    a = build_world("Alpha Org", "alpha", "alpha.test")
+    b = build_world(f"Beta {B_MARKER}", f"beta-{B_MARKER.lower()}", f"{B_MARKER.lower()}.test")
+    return a, b
+
+
+class Kind(Enum):
+    """What a route's parameters point at, and so what the walk expects of them."""
+
+    TENANT = "tenant"  # organisation data: B's values answer 404, A's do not
+    PERSONAL = "personal"  # the user's own objects (API tokens): another user's answer 404
+    CAPABILITY = "capability"  # a secret in the URL (an invitation link): it may show its one object, nothing else
+    PUBLIC = "public"  # not tenant data at all (password-reset keys): no B data may appear
+
+
+type SampleFn = Callable[[World], str | int]
+
+
+@dataclass(frozen=True)
+class Sample:
+    kind: Kind
+    value: SampleFn
+
+
+def org(w: World) -> str:
+    return w.organisation.slug
+
+
+SAMPLES: dict[str, dict[str, Sample]] = {
+    # allauth: keys that name no tenant object.
+    "account_confirm_email": {"key": Sample(Kind.PUBLIC, lambda w: "not-a-real-key")},
+    "account_reset_password_from_key": {
+        "uidb36": Sample(Kind.PUBLIC, lambda w: "1"),
+        "key": Sample(Kind.PUBLIC, lambda w: "not-a-real-key"),
+    },
+    # Personal and capability routes.
+    "token_revoke": {"token_id": Sample(Kind.PERSONAL, lambda w: w.actor_token.pk)},
+    "invitation_accept": {"token": Sample(Kind.CAPABILITY, lambda w: w.invitation.token)},
+    # Organisation pages.
+    "organisation_dashboard": {"org_slug": Sample(Kind.TENANT, org)},
+    "organisation_settings": {"org_slug": Sample(Kind.TENANT, org)},
+    "member_list": {"org_slug": Sample(Kind.TENANT, org)},
+    "member_invite": {"org_slug": Sample(Kind.TENANT, org)},
+    "member_update": {
+        "org_slug": Sample(Kind.TENANT, org),
+        "membership_id": Sample(Kind.TENANT, lambda w: w.member.pk),
+    },
+    "member_remove": {
+        "org_slug": Sample(Kind.TENANT, org),
+        "membership_id": Sample(Kind.TENANT, lambda w: w.member.pk),
+    },
+    "invitation_revoke": {
+        "org_slug": Sample(Kind.TENANT, org),
+        "invitation_id": Sample(Kind.TENANT, lambda w: w.invitation.pk),
+    },
+    "team_list": {"org_slug": Sample(Kind.TENANT, org)},
+    "team_create": {"org_slug": Sample(Kind.TENANT, org)},
+    "team_detail": {
+        "org_slug": Sample(Kind.TENANT, org),
+        "team_slug": Sample(Kind.TENANT, lambda w: w.team.slug),
+    },
+    "team_delete": {
+        "org_slug": Sample(Kind.TENANT, org),
+        "team_slug": Sample(Kind.TENANT, lambda w: w.team.slug),
+    },
+}
+
+
+def references(w: World) -> dict[str, object]:
+    """Every body field or filter that can name another object, filled with this world's values."""
+    return {
+        "organisation": w.organisation.slug,
+        "team": w.team.pk,
+        "teams": [w.team.pk],
+        "team_slug": w.team.slug,
+        "membership": w.member.pk,
+        "user": w.member.user_id,
+        "invitation": w.invitation.pk,
+    }
+
+
+# Writes whose body can name other objects, with a body that is valid for A but for B's references.
+# Each must be refused (400 or 404) and change nothing. Every route that accepts a write must be listed
+# here or in WRITES_WITHOUT_REFERENCES, so a new write route cannot slip past the replay.
+type BodyFn = Callable[[World, World], dict[str, object]]
+
+WRITES_WITH_REFERENCES: dict[str, BodyFn] = {
+    "member_invite": lambda a, b: {"email": "new@alpha.test", "role": Role.ENGINEER, "teams": [b.team.pk]},
+    "member_update": lambda a, b: {"role": Role.ENGINEER, "teams": [a.team.pk, b.team.pk]},
+}
+
+WRITES_WITHOUT_REFERENCES: dict[str, str] = {
+    "account_login": "email and password only",
+    "account_logout": "no body",
+    "account_signup": "sign-up is closed",
+    "account_reauthenticate": "a password only",
+    "account_email": "the user's own email addresses",
+    "account_change_password": "passwords only",
+    "account_set_password": "passwords only",
+    "account_reset_password": "an email address only",
+    "account_confirm_login_code": "a code only",
+    "account_confirm_email": "no body",
+    "account_reset_password_from_key": "passwords only",
+    "token_create": "a name only",
+    "token_revoke": "no body",
+    "invitation_accept": "name and password only",
+    "organisation_settings": "a name only",
+    "member_remove": "no body",
+    "invitation_revoke": "no body",
+    "team_create": "a name only",
+    "team_detail": "a name only",
+    "team_delete": "no body",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    params: tuple[str, ...]
+
+    @property
+    def is_api(self) -> bool:
+        return self.pattern.startswith("api/")
+
+
+def _params(pattern: URLPattern | URLResolver) -> list[str]:
+    converters = getattr(pattern.pattern, "converters", None)
+    if converters:
+        return list(converters)
+    return list(pattern.pattern.regex.groupindex)
+
+
+def all_routes() -> list[Route]:
+    def walk(resolver: URLResolver, prefix: str, params: list[str]) -> Iterator[Route]:
+        for pattern in resolver.url_patterns:
+            here = [*params, *_params(pattern)]
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern, prefix + str(pattern.pattern), here)
+            else:
+                yield Route(pattern.name or "", prefix + str(pattern.pattern), tuple(here))
+
+    return list(walk(get_resolver(), "", []))
+
+
+# How each model's rows reach their organisation, for the before/after snapshot of B's data. Every model of
+# our apps must be listed, so a new model cannot escape the check.
+OWNERSHIP: dict[type[Model], str] = {
+    Organisation: "pk",
+    Team: "organisation",
+    Membership: "organisation",
+    Invitation: "organisation",
+    User: "memberships__organisation",
+    ApiToken: "user__memberships__organisation",
+}
+OUR_APPS = ("projects", "risks", "reports")
+
+
+def snapshot(organisation: Organisation) -> dict[str, list[dict[str, object]]]:
+    """Every row that belongs to the organisation, with every field, in a stable order."""
+    rows: dict[str, list[dict[str, object]]] = {}
+    for model, path in OWNERSHIP.items():
+        queryset = model._default_manager.filter(**{path: organisation.pk}).distinct().order_by("pk")
+        rows[model._meta.label] = [
+            {**row, **_many_to_many(model, row["id"])} for row in queryset.values()
+        ]
+    return rows
+
+
+def _many_to_many(model: type[Model], pk: object) -> dict[str, list[object]]:
+    instance = model._default_manager.get(pk=pk)
+    return {
+        field.name: sorted(getattr(instance, field.name).values_list("pk", flat=True))
+        for field in model._meta.many_to_many
+    }

@@ -1,4 +1,5 @@
 import hmac
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -9,6 +10,9 @@ from rest_framework.request import Request
 from projects.models import TOKEN_PREFIX, ApiToken, User
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+# What services.api_token_create issues, within the column's 16 characters. Anything else never reaches the
+# database: a NUL byte there would crash the query instead of answering 401.
+PREFIX_FORMAT = re.compile(r"[0-9a-f]{1,16}")
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
@@ -21,11 +25,11 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         keyword, _, plaintext = header.partition(" ")
-        if keyword != self.keyword:
+        if keyword.lower() != self.keyword.lower():  # auth schemes are case-insensitive (RFC 9110, 11.1)
             return None
         plaintext = plaintext.strip()
         prefix = plaintext.removeprefix(TOKEN_PREFIX).partition("_")[0]
-        if not plaintext.startswith(TOKEN_PREFIX) or not prefix:
+        if not plaintext.startswith(TOKEN_PREFIX) or not PREFIX_FORMAT.fullmatch(prefix):
             raise exceptions.AuthenticationFailed("Malformed token.")
         token = ApiToken.objects.active().select_related("user").filter(prefix=prefix).first()
         if token is None or not hmac.compare_digest(token.secret_hash, ApiToken.hash_secret(plaintext)):

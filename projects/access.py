@@ -6,15 +6,16 @@ from typing import Concatenate
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
+from projects.http import AuthenticatedHttpRequest
 from projects.models import Membership
 from projects.roles import Permission
 from projects.selectors import membership_for
 
 SESSION_ORGANISATION_KEY = "organisation_slug"
 
-type OrganisationView[**P] = Callable[Concatenate[HttpRequest, Membership, P], HttpResponse]
+type OrganisationView[**P] = Callable[Concatenate[AuthenticatedHttpRequest, Membership, P], HttpResponse]
 
 
 def member_required[**P](
@@ -25,7 +26,9 @@ def member_required[**P](
     def decorator(view: OrganisationView[P]) -> Callable[..., HttpResponse]:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, org_slug: str, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        def wrapped(
+            request: AuthenticatedHttpRequest, org_slug: str, *args: P.args, **kwargs: P.kwargs
+        ) -> HttpResponse:
             membership = membership_for(request.user, org_slug)
             if not membership.can(permission):
                 raise PermissionDenied(f"Your role ({membership.get_role_display()}) cannot do this.")

@@ -32,25 +32,42 @@ class MembershipForm(forms.Form):
 
 
 class TeamForm(forms.Form):
-    name = forms.CharField(max_length=Team._meta.get_field("name").max_length)
+    name = forms.CharField(
+        max_length=Team._meta.get_field("name").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()
 
 
 class OrganisationForm(forms.Form):
-    name = forms.CharField(max_length=Organisation._meta.get_field("name").max_length)
+    name = forms.CharField(
+        max_length=Organisation._meta.get_field("name").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What the token is for, e.g. “CI pipeline”.")
+    name = forms.CharField(
+        max_length=100,
+        help_text="What the token is for, e.g. “CI pipeline”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
 
 
 class AcceptInvitationForm(forms.Form):
     """For people who have no account yet: choose a name and password, then join."""
 
-    name = forms.CharField(max_length=150, required=False, label="Your name")
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    name = forms.CharField(
+        max_length=150,
+        required=False,
+        label="Your name",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password1 = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
     password2 = forms.CharField(
         label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )

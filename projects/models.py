@@ -1,7 +1,7 @@
 import hashlib
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
@@ -42,9 +42,9 @@ class User(AbstractUser):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[misc,assignment]
 
     def __str__(self) -> str:
         return self.display_name
@@ -149,7 +149,7 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
         return self.filter(accepted_at__isnull=True, expires_at__gt=timezone.now())
 
 
-def _invitation_expiry() -> "timezone.datetime":
+def _invitation_expiry() -> datetime:
     return timezone.now() + INVITATION_LIFETIME
 
 

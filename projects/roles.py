@@ -32,7 +32,9 @@ class Permission(StrEnum):
     MANAGE_ORGANISATION = "manage_organisation"
 
 
-_EVERY_MEMBER = frozenset({Permission.READ, Permission.DOWNLOAD_REPORTS, Permission.DECIDE_OWN_RISK_ACCEPTANCE})
+_EVERY_MEMBER = frozenset(
+    {Permission.READ, Permission.DOWNLOAD_REPORTS, Permission.DECIDE_OWN_RISK_ACCEPTANCE}
+)
 _ENGINEER = _EVERY_MEMBER | {Permission.COMMENT, Permission.EDIT_TEAM_PROJECTS}
 _SECURITY_LEAD = _ENGINEER | {
     Permission.EDIT_ALL_PROJECTS,

@@ -1,6 +1,8 @@
 """Reads of organisation data. Every one starts from the user, so a lookup that fails access is a 404."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from projects.models import ApiToken, Invitation, Membership, Organisation, Team, User
@@ -82,3 +84,19 @@ def token_of(user: User, token_id: int) -> ApiToken:
     if token is None:
         raise Http404("No such token.")
     return token
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    """The user's own memberships, each with its organisation: where they belong and in which role."""
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organisation")
+        .order_by("organisation__name", "pk")
+    )
+
+
+def teams_named(
+    organisation: Organisation, *, ids: Iterable[int] = (), slugs: Iterable[str] = ()
+) -> QuerySet[Team]:
+    """The organisation's teams among those named by id or by slug; names from elsewhere match nothing."""
+    return organisation.teams.filter(Q(pk__in=list(ids)) | Q(slug__in=list(slugs))).order_by("name")

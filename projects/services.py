@@ -29,8 +29,9 @@ def _unique_slug(base: str, taken: Iterable[str]) -> str:
 
 @transaction.atomic
 def organisation_create(*, name: str, owner: User) -> Organisation:
-    slug = _unique_slug(name, Organisation.objects.filter(slug__startswith=slugify(name)[:50]).values_list(
-        "slug", flat=True))
+    slug = _unique_slug(
+        name, Organisation.objects.filter(slug__startswith=slugify(name)[:50]).values_list("slug", flat=True)
+    )
     organisation = Organisation.objects.create(name=name, slug=slug)
     Membership.objects.create(user=owner, organisation=organisation, role=Role.OWNER)
     return organisation
@@ -42,7 +43,9 @@ def organisation_rename(*, organisation: Organisation, name: str) -> Organisatio
     return organisation
 
 
-def _check_teams_belong(organisation: Organisation, teams: Iterable[Team], field: str = "teams") -> list[Team]:
+def _check_teams_belong(
+    organisation: Organisation, teams: Iterable[Team], field: str = "teams"
+) -> list[Team]:
     teams = list(teams)
     if any(team.organisation_id != organisation.pk for team in teams):
         raise ValidationError({field: "Choose teams of this organisation."})
@@ -85,7 +88,9 @@ def membership_update(
     list(Membership.objects.select_for_update().filter(organisation=membership.organisation, role=Role.OWNER))
     if role is not None and role != membership.role:
         if membership.role == Role.OWNER and _owner_count(membership.organisation) <= 1:
-            raise ValidationError({"role": "An organisation needs at least one owner; make someone else owner first."})
+            raise ValidationError(
+                {"role": "An organisation needs at least one owner; make someone else owner first."}
+            )
         membership.role = role
         membership.save(update_fields=["role"])
     if teams is not None:
@@ -128,9 +133,11 @@ def invitation_create(
     ).delete()
     if organisation.invitations.pending().filter(email__iexact=email).exists():
         raise ValidationError({"email": "This person has already been invited."})
-    invitation = Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=invited_by)
+    invitation = Invitation.objects.create(
+        organisation=organisation, email=email, role=role, invited_by=invited_by
+    )
     invitation.teams.set(teams)
-    send_invitation_email.delay_on_commit(invitation.pk)
+    send_invitation_email.delay_on_commit(invitation.pk)  # type: ignore[attr-defined]  # Celery 5.4+, not in celery-types
     return invitation
 
 
@@ -178,8 +185,9 @@ def api_token_create(*, user: User, name: str) -> IssuedToken:
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     plaintext = f"{TOKEN_PREFIX}{prefix}_{secret}"
-    token = ApiToken.objects.create(user=user, name=name.strip(), prefix=prefix, secret_hash=ApiToken.hash_secret(
-        plaintext))
+    token = ApiToken.objects.create(
+        user=user, name=name.strip(), prefix=prefix, secret_hash=ApiToken.hash_secret(plaintext)
+    )
     return IssuedToken(token=token, plaintext=plaintext)
 
 

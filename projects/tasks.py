@@ -13,7 +13,9 @@ from projects.models import Invitation
 @shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
 def send_invitation_email(invitation_id: int) -> bool:
     """Send the invitation's email. Answers False when the invitation is gone or already answered."""
-    invitation = Invitation.objects.select_related("organisation", "invited_by").filter(pk=invitation_id).first()
+    invitation = (
+        Invitation.objects.select_related("organisation", "invited_by").filter(pk=invitation_id).first()
+    )
     if invitation is None or not invitation.is_pending:
         return False
     context = {

@@ -18,6 +18,12 @@ def _celery_runs_tasks_in_process() -> None:
     celery_app.conf.task_eager_propagates = True
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    """Real hashing costs a third of a second per user; tests make many users and check no hash strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
 @dataclass
 class Cast:
     organisation: Organisation
@@ -37,19 +43,20 @@ class Cast:
 
 @pytest.fixture
 def cast(db: None) -> Cast:
-    organisation = OrganisationFactory(name="Acme Payments", slug="acme")
-    team, other_team = TeamFactory(organisation=organisation, name="Payments", slug="payments"), TeamFactory(
-        organisation=organisation, name="Platform", slug="platform"
+    organisation = OrganisationFactory.create(name="Acme Payments", slug="acme")
+    team, other_team = (
+        TeamFactory.create(organisation=organisation, name="Payments", slug="payments"),
+        TeamFactory.create(organisation=organisation, name="Platform", slug="platform"),
     )
-    outsider_organisation = OrganisationFactory(name="Globex Secret Division", slug="globex")
+    outsider_organisation = OrganisationFactory.create(name="Globex Secret Division", slug="globex")
 
     def member(email: str, role: Role, teams: list[Team] | None = None) -> User:
-        user = UserFactory(email=email)
-        MembershipFactory(user=user, organisation=organisation, role=role, teams=teams or [])
+        user = UserFactory.create(email=email)
+        MembershipFactory.create(user=user, organisation=organisation, role=role, teams=teams or [])
         return user
 
-    outsider = UserFactory(email="outsider@globex.test")
-    MembershipFactory(user=outsider, organisation=outsider_organisation, role=Role.OWNER)
+    outsider = UserFactory.create(email="outsider@globex.test")
+    MembershipFactory.create(user=outsider, organisation=outsider_organisation, role=Role.OWNER)
     return Cast(
         organisation=organisation,
         team=team,

@@ -15,7 +15,13 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from projects.models import ApiToken, Invitation, Membership, Organisation, Team, User
 from projects.roles import Role
 from projects.services import api_token_create
-from tests.factories import InvitationFactory, MembershipFactory, OrganisationFactory, TeamFactory, UserFactory
+from tests.factories import (
+    InvitationFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    TeamFactory,
+    UserFactory,
+)
 
 # Text that appears in every name of organisation B's data; it must never show up in a response to A.
 B_MARKER = "Zqx7Marker"
@@ -35,17 +41,19 @@ class World:
 
 
 def build_world(name: str, slug: str, email_domain: str) -> World:
-    organisation = OrganisationFactory(name=name, slug=slug)
-    actor = UserFactory(email=f"owner@{email_domain}", name=f"{name} Owner")
-    MembershipFactory(user=actor, organisation=organisation, role=Role.OWNER)
-    team = TeamFactory(organisation=organisation, name=f"{name} Team", slug=f"{slug}-team")
-    member = MembershipFactory(
-        user=UserFactory(email=f"engineer@{email_domain}", name=f"{name} Engineer"),
+    organisation = OrganisationFactory.create(name=name, slug=slug)
+    actor = UserFactory.create(email=f"owner@{email_domain}", name=f"{name} Owner")
+    MembershipFactory.create(user=actor, organisation=organisation, role=Role.OWNER)
+    team = TeamFactory.create(organisation=organisation, name=f"{name} Team", slug=f"{slug}-team")
+    member = MembershipFactory.create(
+        user=UserFactory.create(email=f"engineer@{email_domain}", name=f"{name} Engineer"),
         organisation=organisation,
         role=Role.ENGINEER,
         teams=[team],
     )
-    invitation = InvitationFactory(organisation=organisation, email=f"invitee@{email_domain}", invited_by=actor)
+    invitation = InvitationFactory.create(
+        organisation=organisation, email=f"invitee@{email_domain}", invited_by=actor
+    )
     issued = api_token_create(user=actor, name=f"{name} token")
     return World(organisation, actor, issued.token, team, member, invitation, issued.plaintext)
 
@@ -61,7 +69,9 @@ class Kind(Enum):
 
     TENANT = "tenant"  # organisation data: B's values answer 404, A's do not
     PERSONAL = "personal"  # the user's own objects (API tokens): another user's answer 404
-    CAPABILITY = "capability"  # a secret in the URL (an invitation link): it may show its one object, nothing else
+    CAPABILITY = (
+        "capability"  # a secret in the URL (an invitation link): it may show its one object, nothing else
+    )
     PUBLIC = "public"  # not tenant data at all (password-reset keys): no B data may appear
 
 
@@ -115,6 +125,24 @@ SAMPLES: dict[str, dict[str, Sample]] = {
         "org_slug": Sample(Kind.TENANT, org),
         "team_slug": Sample(Kind.TENANT, lambda w: w.team.slug),
     },
+    # The API.
+    "api_organisation_detail": {"org_slug": Sample(Kind.TENANT, org)},
+    "api_team_list": {"org_slug": Sample(Kind.TENANT, org)},
+    "api_team_detail": {
+        "org_slug": Sample(Kind.TENANT, org),
+        "team_slug": Sample(Kind.TENANT, lambda w: w.team.slug),
+    },
+    "api_membership_list": {"org_slug": Sample(Kind.TENANT, org)},
+    "api_membership_detail": {
+        "org_slug": Sample(Kind.TENANT, org),
+        "membership_id": Sample(Kind.TENANT, lambda w: w.member.pk),
+    },
+    "api_invitation_list": {"org_slug": Sample(Kind.TENANT, org)},
+    "api_invitation_detail": {
+        "org_slug": Sample(Kind.TENANT, org),
+        "invitation_id": Sample(Kind.TENANT, lambda w: w.invitation.pk),
+    },
+    "api_token_detail": {"token_id": Sample(Kind.PERSONAL, lambda w: w.actor_token.pk)},
 }
 
 
@@ -139,6 +167,12 @@ type BodyFn = Callable[[World, World], dict[str, object]]
 WRITES_WITH_REFERENCES: dict[str, BodyFn] = {
     "member_invite": lambda a, b: {"email": "new@alpha.test", "role": Role.ENGINEER, "teams": [b.team.pk]},
     "member_update": lambda a, b: {"role": Role.ENGINEER, "teams": [a.team.pk, b.team.pk]},
+    "api_membership_detail": lambda a, b: {"role": Role.ENGINEER, "teams": [a.team.pk, b.team.pk]},
+    "api_invitation_list": lambda a, b: {
+        "email": "new@alpha.test",
+        "role": Role.ENGINEER,
+        "teams": [b.team.pk],
+    },
 }
 
 WRITES_WITHOUT_REFERENCES: dict[str, str] = {
@@ -162,6 +196,12 @@ WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "team_create": "a name only",
     "team_detail": "a name only",
     "team_delete": "no body",
+    "api_organisation_detail": "a name only",
+    "api_team_list": "a name only",
+    "api_team_detail": "a name only",
+    "api_invitation_detail": "no body",
+    "api_token_list": "a name only",
+    "api_token_detail": "no body",
 }
 
 
@@ -213,9 +253,7 @@ def snapshot(organisation: Organisation) -> dict[str, list[dict[str, object]]]:
     rows: dict[str, list[dict[str, object]]] = {}
     for model, path in OWNERSHIP.items():
         queryset = model._default_manager.filter(**{path: organisation.pk}).distinct().order_by("pk")
-        rows[model._meta.label] = [
-            {**row, **_many_to_many(model, row["id"])} for row in queryset.values()
-        ]
+        rows[model._meta.label] = [{**row, **_many_to_many(model, row["id"])} for row in queryset.values()]
     return rows
 
 

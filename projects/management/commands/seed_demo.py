@@ -34,7 +34,9 @@ class Command(BaseCommand):
             organisations[slug] = organisation
             for team_name in team_names:
                 Team.objects.get_or_create(
-                    organisation=organisation, name=team_name, defaults={"slug": team_name.lower().replace(" ", "-")}
+                    organisation=organisation,
+                    name=team_name,
+                    defaults={"slug": team_name.lower().replace(" ", "-")},
                 )
         for email, name, slug, role, team_names in PEOPLE:
             user = User.objects.filter(email=email).first()
@@ -44,5 +46,7 @@ class Command(BaseCommand):
                 user=user, organisation=organisations[slug], defaults={"role": role}
             )
             membership.teams.add(*Team.objects.filter(organisation=organisations[slug], name__in=team_names))
-        self.stdout.write(f"Demo ready. Sign in as owner@demo.test (or lead@, engineer@, platform@, viewer@) "
-                          f"with the password {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"Demo ready. Sign in as owner@demo.test (or lead@, engineer@, platform@, viewer@) "
+            f"with the password {DEMO_PASSWORD}"
+        )

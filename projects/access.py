@@ -9,9 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 
 from projects.http import AuthenticatedHttpRequest
-from projects.models import Membership
+from projects.models import Membership, Project
 from projects.roles import Permission
 from projects.selectors import membership_for
+from projects.workspace_selectors import project_of
+from projects.workspace_services import require_edit
 
 SESSION_ORGANISATION_KEY = "organisation_slug"
 
@@ -35,6 +37,35 @@ def member_required[**P](
             if request.session.get(SESSION_ORGANISATION_KEY) != org_slug:
                 request.session[SESSION_ORGANISATION_KEY] = org_slug
             return view(request, membership, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+type ProjectView[**P] = Callable[Concatenate[AuthenticatedHttpRequest, Membership, Project, P], HttpResponse]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def project_required[**P]() -> Callable[[ProjectView[P]], Callable[..., HttpResponse]]:
+    """Resolve `org_slug` and `project_id` to the member's project (404 otherwise). A write (any method but
+    GET/HEAD) also needs the right to edit the project: its team's engineers, security leads, owners (403)."""
+
+    def decorator(view: ProjectView[P]) -> Callable[..., HttpResponse]:
+        @member_required()
+        @wraps(view)
+        def wrapped(
+            request: AuthenticatedHttpRequest,
+            membership: Membership,
+            project_id: int,
+            *args: P.args,
+            **kwargs: P.kwargs,
+        ) -> HttpResponse:
+            project = project_of(membership, project_id)
+            if request.method not in SAFE_METHODS:
+                require_edit(membership, project)
+            return view(request, membership, project, *args, **kwargs)
 
         return wrapped
 

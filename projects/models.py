@@ -3,9 +3,12 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
+import pghistory
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -226,3 +229,610 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# The threat-model workspace: a project and what it is made of.
+#
+# Every row carries a version for optimistic concurrency: a write names the version it read and fails when
+# the row has moved on (services.py). Database triggers (django-pghistory) record every insert, update and
+# delete, so no bulk update or raw write escapes the history.
+
+
+# Trackers are bound to the model they track, so each model gets its own instances.
+def _history() -> tuple[pghistory.Tracker, ...]:
+    return (
+        pghistory.InsertEvent("created"),
+        pghistory.UpdateEvent("updated"),
+        pghistory.DeleteEvent("deleted"),
+    )
+
+
+def _link_history() -> tuple[pghistory.Tracker, ...]:
+    return (pghistory.InsertEvent("linked"), pghistory.DeleteEvent("unlinked"))
+
+
+class Criticality(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class DataClassification(models.TextChoices):
+    PUBLIC = "public", "Public"
+    INTERNAL = "internal", "Internal"
+    CONFIDENTIAL = "confidential", "Confidential"
+    RESTRICTED = "restricted", "Restricted"
+
+
+class ProjectStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    IN_REVIEW = "in_review", "In review"
+    ARCHIVED = "archived", "Archived"
+
+
+class Versioned(models.Model):
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class ProjectQuerySet(models.QuerySet["Project"]):
+    def visible_to(self, user: "User") -> "ProjectQuerySet":
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(organisation__memberships__user=user)
+
+
+@pghistory.track(*_history())
+class Project(Versioned):
+    """One system being threat-modelled, owned by a team."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="projects")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="projects")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=10_000)
+    criticality = models.CharField(max_length=20, choices=Criticality.choices, default=Criticality.MEDIUM)
+    data_classification = models.CharField(
+        max_length=20, choices=DataClassification.choices, default=DataClassification.INTERNAL
+    )
+    status = models.CharField(max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
+    last_reviewed_on = models.DateField(null=True, blank=True)
+    # The last threat number handed out, so numbers are never reused even after a threat is deleted.
+    threat_counter = models.PositiveIntegerField(default=0)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "name"],
+                name="project_name_unique_in_organisation",
+                violation_error_code="name",
+                violation_error_message="A project with this name already exists.",
+            ),
+            models.CheckConstraint(
+                condition=Q(criticality__in=Criticality.values), name="project_criticality_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(data_classification__in=DataClassification.values),
+                name="project_classification_known",
+            ),
+            models.CheckConstraint(condition=Q(status__in=ProjectStatus.values), name="project_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProjectPartQuerySet[M: models.Model](models.QuerySet[M]):
+    def visible_to(self, user: "User") -> "ProjectPartQuerySet[M]":
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(project__organisation__memberships__user=user)
+
+
+class TrustLevel(models.IntegerChoices):
+    UNTRUSTED = 0, "Untrusted"
+    LOW = 1, "Low"
+    MEDIUM = 2, "Medium"
+    HIGH = 3, "High"
+    FULL = 4, "Fully trusted"
+
+
+@pghistory.track(*_history())
+class TrustZone(Versioned):
+    """An area of equal trust. Flows between components of different zones cross a trust boundary."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="zones")
+    name = models.CharField(max_length=120)
+    trust_level = models.PositiveSmallIntegerField(choices=TrustLevel.choices, default=TrustLevel.MEDIUM)
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    description = models.TextField(blank=True, max_length=2_000)
+
+    objects = ProjectPartQuerySet["TrustZone"].as_manager()
+
+    class Meta:
+        ordering = ["trust_level", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"],
+                name="zone_name_unique_in_project",
+                violation_error_code="name",
+                violation_error_message="A trust zone with this name already exists in this project.",
+            ),
+            models.CheckConstraint(
+                condition=Q(trust_level__lte=TrustLevel.FULL), name="zone_trust_level_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("pk")),
+                name="zone_not_its_own_parent",
+                violation_error_code="parent",
+                violation_error_message="A zone cannot sit inside itself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssetKind(models.TextChoices):
+    DATA = "data", "Data set"
+    SERVICE = "service", "Service"
+    CREDENTIAL = "credential", "Credential or key"
+    OTHER = "other", "Other"
+
+
+class Rating(models.IntegerChoices):
+    LOW = 1, "Low"
+    MEDIUM = 2, "Medium"
+    HIGH = 3, "High"
+    CRITICAL = 4, "Critical"
+
+
+@pghistory.track(*_history())
+class Asset(Versioned):
+    """Something of value the system holds or provides, rated for confidentiality, integrity, availability."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assets")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=AssetKind.choices, default=AssetKind.DATA)
+    description = models.TextField(blank=True, max_length=2_000)
+    classification = models.CharField(
+        max_length=20, choices=DataClassification.choices, default=DataClassification.INTERNAL
+    )
+    confidentiality = models.PositiveSmallIntegerField(choices=Rating.choices, default=Rating.MEDIUM)
+    integrity = models.PositiveSmallIntegerField(choices=Rating.choices, default=Rating.MEDIUM)
+    availability = models.PositiveSmallIntegerField(choices=Rating.choices, default=Rating.MEDIUM)
+
+    objects = ProjectPartQuerySet["Asset"].as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"],
+                name="asset_name_unique_in_project",
+                violation_error_code="name",
+                violation_error_message="An asset with this name already exists in this project.",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=AssetKind.values), name="asset_kind_known"),
+            models.CheckConstraint(
+                condition=Q(classification__in=DataClassification.values), name="asset_classification_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    confidentiality__range=(1, 4), integrity__range=(1, 4), availability__range=(1, 4)
+                ),
+                name="asset_ratings_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ComponentKind(models.TextChoices):
+    ACTOR = "actor", "Actor"
+    PROCESS = "process", "Process"
+    DATA_STORE = "data_store", "Data store"
+    EXTERNAL_SERVICE = "external_service", "External service"
+
+
+@pghistory.track(*_history())
+class Component(Versioned):
+    """An element of the system: an actor, a process, a data store or an external service."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="components")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=ComponentKind.choices)
+    zone = models.ForeignKey(
+        TrustZone, on_delete=models.SET_NULL, null=True, blank=True, related_name="components"
+    )
+    description = models.TextField(blank=True, max_length=5_000)
+    technology = models.CharField(max_length=200, blank=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True, size=20)
+    assets = models.ManyToManyField(Asset, blank=True, related_name="components", through="ComponentAsset")
+
+    objects = ProjectPartQuerySet["Component"].as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "name"],
+                name="component_name_unique_in_project",
+                violation_error_code="name",
+                violation_error_message="A component with this name already exists in this project.",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=ComponentKind.values), name="component_kind_known"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DataFlowQuerySet(ProjectPartQuerySet["DataFlow"]):
+    def with_boundary(self) -> "DataFlowQuerySet":
+        """Annotate `crosses_boundary`: the ends sit in different zones (a zoneless end counts as its own)."""
+        return self.annotate(
+            crosses_boundary=models.ExpressionWrapper(
+                ~Q(source__zone=models.F("destination__zone"))
+                | Q(source__zone__isnull=True, destination__zone__isnull=False)
+                | Q(source__zone__isnull=False, destination__zone__isnull=True),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
+@pghistory.track(*_history())
+class DataFlow(Versioned):
+    """A directed flow of data between two components of the same project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="flows")
+    source = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="outgoing_flows")
+    destination = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="incoming_flows")
+    name = models.CharField(max_length=200)
+    protocol = models.CharField(max_length=100, blank=True)
+    data_carried = models.CharField(max_length=500, blank=True)
+    is_encrypted = models.BooleanField("encrypted", default=False)
+    is_authenticated = models.BooleanField("authenticated", default=False)
+    assets = models.ManyToManyField(Asset, blank=True, related_name="flows", through="FlowAsset")
+
+    objects = DataFlowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source=models.F("destination")),
+                name="flow_ends_differ",
+                violation_error_code="destination",
+                violation_error_message="A flow goes between two different components.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def crosses_boundary(self) -> bool:
+        return self.source.zone_id != self.destination.zone_id
+
+
+class Stride(models.TextChoices):
+    SPOOFING = "S", "Spoofing"
+    TAMPERING = "T", "Tampering"
+    REPUDIATION = "R", "Repudiation"
+    INFORMATION_DISCLOSURE = "I", "Information disclosure"
+    DENIAL_OF_SERVICE = "D", "Denial of service"
+    ELEVATION_OF_PRIVILEGE = "E", "Elevation of privilege"
+
+
+class Goal(models.TextChoices):
+    CONFIDENTIALITY = "confidentiality", "Confidentiality"
+    INTEGRITY = "integrity", "Integrity"
+    AVAILABILITY = "availability", "Availability"
+    AUTHENTICITY = "authenticity", "Authenticity"
+    NON_REPUDIATION = "non_repudiation", "Non-repudiation"
+    AUTHORISATION = "authorisation", "Authorisation"
+
+
+class ThreatStatus(models.TextChoices):
+    IDENTIFIED = "identified", "Identified"
+    IN_REVIEW = "in_review", "In review"
+    CONFIRMED = "confirmed", "Confirmed"
+    MITIGATED = "mitigated", "Mitigated"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected / not applicable"
+
+
+# Statuses only a security lead sets (or an approved risk acceptance): they close a threat without a fix.
+DECISION_STATUSES = frozenset({ThreatStatus.ACCEPTED, ThreatStatus.REJECTED})
+
+
+@pghistory.track(*_history())
+class Threat(Versioned):
+    """Something that can go wrong, written as a structured threat statement."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="threats")
+    number = models.PositiveIntegerField()
+    threat_source = models.CharField(max_length=200)
+    prerequisites = models.CharField(max_length=500, blank=True)
+    threat_action = models.CharField(max_length=500)
+    threat_impact = models.CharField(max_length=500, blank=True)
+    impacted_goals = ArrayField(
+        models.CharField(max_length=20, choices=Goal.choices), default=list, blank=True
+    )
+    impacted_assets = models.ManyToManyField(Asset, blank=True, related_name="threats", through="ThreatAsset")
+    stride = ArrayField(models.CharField(max_length=1, choices=Stride.choices), default=list, blank=True)
+    target_components = models.ManyToManyField(
+        Component, blank=True, related_name="threats", through="ThreatComponent"
+    )
+    target_flows = models.ManyToManyField(DataFlow, blank=True, related_name="threats", through="ThreatFlow")
+    status = models.CharField(max_length=20, choices=ThreatStatus.choices, default=ThreatStatus.IDENTIFIED)
+    status_reason = models.TextField(blank=True, max_length=2_000)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_threats",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The threat-library entry this threat came from, so the library does not offer it again.
+    library_key = models.CharField(max_length=100, blank=True)
+
+    objects = ProjectPartQuerySet["Threat"].as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="threat_number_unique_in_project"),
+            models.CheckConstraint(condition=Q(status__in=ThreatStatus.values), name="threat_status_known"),
+            models.CheckConstraint(
+                condition=Q(stride__contained_by=Stride.values), name="threat_stride_letters_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(impacted_goals__contained_by=Goal.values), name="threat_goals_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ThreatStatus.REJECTED) | ~Q(status_reason=""),
+                name="threat_rejection_has_reason",
+                violation_error_code="status_reason",
+                violation_error_message="Say why this threat is rejected or not applicable.",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "status"], name="threat_project_status")]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.statement}"
+
+    @property
+    def reference(self) -> str:
+        return f"T-{self.number}"
+
+    @property
+    def statement(self) -> str:
+        return threat_statement(
+            threat_source=self.threat_source,
+            prerequisites=self.prerequisites,
+            threat_action=self.threat_action,
+            threat_impact=self.threat_impact,
+            impacted_goals=[Goal(goal).label.lower() for goal in self.impacted_goals],
+            impacted_assets=[asset.name for asset in self.impacted_assets.all()],
+        )
+
+
+class ControlKind(models.TextChoices):
+    PREVENTIVE = "preventive", "Preventive"
+    DETECTIVE = "detective", "Detective"
+    CORRECTIVE = "corrective", "Corrective"
+
+
+class ControlStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    IMPLEMENTED = "implemented", "Implemented"
+    VERIFIED = "verified", "Verified"
+
+
+# Controls in these statuses reduce risk today; the others are plans.
+IN_FORCE_STATUSES = frozenset({ControlStatus.IMPLEMENTED, ControlStatus.VERIFIED})
+
+
+@pghistory.track(*_history())
+class Control(Versioned):
+    """A mitigation, linked to the threats it addresses, each link with its own effectiveness."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="controls")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, max_length=5_000)
+    kind = models.CharField(max_length=20, choices=ControlKind.choices, default=ControlKind.PREVENTIVE)
+    status = models.CharField(max_length=20, choices=ControlStatus.choices, default=ControlStatus.PROPOSED)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_controls",
+    )
+    due_on = models.DateField(null=True, blank=True)
+    cost_per_year = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    effort_days = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
+    ticket_url = models.URLField(max_length=500, blank=True)
+    threats = models.ManyToManyField(Threat, through="ThreatControl", related_name="controls")
+
+    objects = ProjectPartQuerySet["Control"].as_manager()
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ControlKind.values), name="control_kind_known"),
+            models.CheckConstraint(condition=Q(status__in=ControlStatus.values), name="control_status_known"),
+            models.CheckConstraint(
+                condition=Q(cost_per_year__isnull=True) | Q(cost_per_year__gte=0),
+                name="control_cost_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(effort_days__isnull=True) | Q(effort_days__gte=0),
+                name="control_effort_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ThreatControlQuerySet(models.QuerySet["ThreatControl"]):
+    def visible_to(self, user: "User") -> "ThreatControlQuerySet":
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(control__project__organisation__memberships__user=user)
+
+
+@pghistory.track(*_history())
+class ThreatControl(Versioned):
+    """A control applied to a threat, and how much of the threat it stops (0-100 %)."""
+
+    threat = models.ForeignKey(Threat, on_delete=models.CASCADE, related_name="control_links")
+    control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="threat_links")
+    effectiveness = models.PositiveSmallIntegerField(default=50, validators=[MaxValueValidator(100)])
+
+    objects = ThreatControlQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["threat__number", "control__title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["threat", "control"],
+                name="one_link_per_threat_and_control",
+                violation_error_code="threat",
+                violation_error_message="This control is already linked to that threat.",
+            ),
+            models.CheckConstraint(
+                condition=Q(effectiveness__lte=100),
+                name="effectiveness_is_a_percentage",
+                violation_error_code="effectiveness",
+                violation_error_message="Effectiveness is a percentage from 0 to 100.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.control} on {self.threat.reference} ({self.effectiveness} %)"
+
+
+# The plain links between parts of a model. They are models of their own so the triggers can record them:
+# who linked which asset or target, and when.
+
+
+@pghistory.track(*_link_history())
+class ComponentAsset(models.Model):
+    component = models.ForeignKey(Component, on_delete=models.CASCADE)
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["component", "asset"], name="component_asset_once")]
+
+    def __str__(self) -> str:
+        return f"{self.component_id} - {self.asset_id}"
+
+
+@pghistory.track(*_link_history())
+class FlowAsset(models.Model):
+    flow = models.ForeignKey(DataFlow, on_delete=models.CASCADE)
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["flow", "asset"], name="flow_asset_once")]
+
+    def __str__(self) -> str:
+        return f"{self.flow_id} - {self.asset_id}"
+
+
+@pghistory.track(*_link_history())
+class ThreatAsset(models.Model):
+    threat = models.ForeignKey(Threat, on_delete=models.CASCADE)
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["threat", "asset"], name="threat_asset_once")]
+
+    def __str__(self) -> str:
+        return f"{self.threat_id} - {self.asset_id}"
+
+
+@pghistory.track(*_link_history())
+class ThreatComponent(models.Model):
+    threat = models.ForeignKey(Threat, on_delete=models.CASCADE)
+    component = models.ForeignKey(Component, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["threat", "component"], name="threat_component_once")]
+
+    def __str__(self) -> str:
+        return f"{self.threat_id} - {self.component_id}"
+
+
+@pghistory.track(*_link_history())
+class ThreatFlow(models.Model):
+    threat = models.ForeignKey(Threat, on_delete=models.CASCADE)
+    flow = models.ForeignKey(DataFlow, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["threat", "flow"], name="threat_flow_once")]
+
+    def __str__(self) -> str:
+        return f"{self.threat_id} - {self.flow_id}"
+
+
+def threat_statement(
+    *,
+    threat_source: str,
+    prerequisites: str = "",
+    threat_action: str,
+    threat_impact: str = "",
+    impacted_goals: list[str] | tuple[str, ...] = (),
+    impacted_assets: list[str] | tuple[str, ...] = (),
+) -> str:
+    """The one-sentence threat statement; clauses whose fields are empty are left out.
+
+    "A [source] [prerequisites] can [action], which leads to [impact], resulting in reduced [goals] of
+    [assets]."
+    """
+    source = threat_source.strip() or "threat source"
+    words = [f"{indefinite_article(source)} {source}"]
+    if prerequisites.strip():
+        words.append(prerequisites.strip())
+    words.append(f"can {threat_action.strip() or '…'}")
+    sentence = " ".join(words)
+    if threat_impact.strip():
+        sentence += f", which leads to {threat_impact.strip()}"
+    if impacted_goals:
+        sentence += f", resulting in reduced {_join(impacted_goals)}"
+        if impacted_assets:
+            sentence += f" of {_join(impacted_assets)}"
+    elif impacted_assets:
+        sentence += f", affecting {_join(impacted_assets)}"
+    return sentence + "."
+
+
+def indefinite_article(phrase: str) -> str:
+    return "An" if phrase[:1].lower() in "aeiou" else "A"
+
+
+def _join(items: list[str] | tuple[str, ...]) -> str:
+    items = [item for item in items if item]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"

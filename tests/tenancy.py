@@ -12,14 +12,43 @@ from enum import Enum
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from projects.models import ApiToken, Invitation, Membership, Organisation, Team, User
+from projects.models import (
+    ApiToken,
+    Asset,
+    Component,
+    ComponentAsset,
+    ComponentKind,
+    Control,
+    DataFlow,
+    FlowAsset,
+    Invitation,
+    Membership,
+    Organisation,
+    Project,
+    Team,
+    Threat,
+    ThreatAsset,
+    ThreatComponent,
+    ThreatControl,
+    ThreatFlow,
+    TrustZone,
+    User,
+)
 from projects.roles import Role
 from projects.services import api_token_create
 from tests.factories import (
+    AssetFactory,
+    ComponentFactory,
+    ControlFactory,
+    DataFlowFactory,
     InvitationFactory,
     MembershipFactory,
     OrganisationFactory,
+    ProjectFactory,
     TeamFactory,
+    ThreatControlFactory,
+    ThreatFactory,
+    TrustZoneFactory,
     UserFactory,
 )
 
@@ -38,9 +67,17 @@ class World:
     member: Membership  # a non-owner member, the target of member routes
     invitation: Invitation
     actor_token_plaintext: str
+    project: Project
+    zone: TrustZone
+    asset: Asset
+    component: Component
+    flow: DataFlow
+    threat: Threat
+    control: Control
+    link: ThreatControl
 
 
-def build_world(name: str, slug: str, email_domain: str) -> World:
+def build_world(name: str, slug: str, email_domain: str, threat_number: int) -> World:
     organisation = OrganisationFactory.create(name=name, slug=slug)
     actor = UserFactory.create(email=f"owner@{email_domain}", name=f"{name} Owner")
     MembershipFactory.create(user=actor, organisation=organisation, role=Role.OWNER)
@@ -55,12 +92,50 @@ def build_world(name: str, slug: str, email_domain: str) -> World:
         organisation=organisation, email=f"invitee@{email_domain}", invited_by=actor
     )
     issued = api_token_create(user=actor, name=f"{name} token")
-    return World(organisation, actor, issued.token, team, member, invitation, issued.plaintext)
+    project = ProjectFactory.create(team=team, name=f"{name} Project", description=f"{name} system")
+    zone = TrustZoneFactory.create(project=project, name=f"{name} Zone")
+    asset = AssetFactory.create(project=project, name=f"{name} Asset")
+    component = ComponentFactory.create(project=project, name=f"{name} Component", zone=zone)
+    store = ComponentFactory.create(project=project, name=f"{name} Store", kind=ComponentKind.DATA_STORE)
+    component.assets.set([asset])
+    flow = DataFlowFactory.create(project=project, source=component, destination=store, name=f"{name} Flow")
+    threat = ThreatFactory.create(
+        project=project,
+        number=threat_number,
+        threat_source=f"{name} attacker",
+        threat_action=f"steal the {name} data",
+        owner=actor,
+    )
+    threat.target_components.set([component])
+    threat.target_flows.set([flow])
+    threat.impacted_assets.set([asset])
+    control = ControlFactory.create(project=project, title=f"{name} Control", owner=actor)
+    link = ThreatControlFactory.create(threat=threat, control=control)
+    return World(
+        organisation,
+        actor,
+        issued.token,
+        team,
+        member,
+        invitation,
+        issued.plaintext,
+        project,
+        zone,
+        asset,
+        component,
+        flow,
+        threat,
+        control,
+        link,
+    )
 
 
 def build_worlds() -> tuple[World, World]:
-    a = build_world("Alpha Org", "alpha", "alpha.test")
-    b = build_world(f"Beta {B_MARKER}", f"beta-{B_MARKER.lower()}", f"{B_MARKER.lower()}.test")
+    # B's threat has another number than A's, so B's number inside A's project names nothing.
+    a = build_world("Alpha Org", "alpha", "alpha.test", threat_number=1)
+    b = build_world(
+        f"Beta {B_MARKER}", f"beta-{B_MARKER.lower()}", f"{B_MARKER.lower()}.test", threat_number=7
+    )
     return a, b
 
 
@@ -87,6 +162,20 @@ class Sample:
 def org(w: World) -> str:
     return w.organisation.slug
 
+
+# Parameters that mean the same on every route that has them: a route made only of these needs no entry of
+# its own in SAMPLES. A parameter name not listed here or in SAMPLES still breaks the walk.
+PARAMS: dict[str, Sample] = {
+    "org_slug": Sample(Kind.TENANT, org),
+    "project_id": Sample(Kind.TENANT, lambda w: w.project.pk),
+    "zone_id": Sample(Kind.TENANT, lambda w: w.zone.pk),
+    "asset_id": Sample(Kind.TENANT, lambda w: w.asset.pk),
+    "component_id": Sample(Kind.TENANT, lambda w: w.component.pk),
+    "flow_id": Sample(Kind.TENANT, lambda w: w.flow.pk),
+    "threat_number": Sample(Kind.TENANT, lambda w: w.threat.number),
+    "control_id": Sample(Kind.TENANT, lambda w: w.control.pk),
+    "link_id": Sample(Kind.TENANT, lambda w: w.link.pk),
+}
 
 SAMPLES: dict[str, dict[str, Sample]] = {
     # allauth: keys that name no tenant object.
@@ -146,6 +235,10 @@ SAMPLES: dict[str, dict[str, Sample]] = {
 }
 
 
+def sample(route: str, param: str) -> Sample | None:
+    return SAMPLES.get(route, {}).get(param) or PARAMS.get(param)
+
+
 def references(w: World) -> dict[str, object]:
     """Every body field or filter that can name another object, filled with this world's values."""
     return {
@@ -155,7 +248,23 @@ def references(w: World) -> dict[str, object]:
         "team_slug": w.team.slug,
         "membership": w.member.pk,
         "user": w.member.user_id,
+        "owner": w.actor.pk,
         "invitation": w.invitation.pk,
+        "project": w.project.pk,
+        "zone": w.zone.pk,
+        "parent": w.zone.pk,
+        "asset": w.asset.pk,
+        "assets": [w.asset.pk],
+        "impacted_assets": [w.asset.pk],
+        "component": w.component.pk,
+        "source": w.component.pk,
+        "destination": w.component.pk,
+        "target_components": [w.component.pk],
+        "flow": w.flow.pk,
+        "target_flows": [w.flow.pk],
+        "threat": w.threat.number,
+        "threats": [w.threat.number],
+        "control": w.control.pk,
     }
 
 
@@ -244,6 +353,25 @@ OWNERSHIP: dict[type[Model], str] = {
     Invitation: "organisation",
     User: "memberships__organisation",
     ApiToken: "user__memberships__organisation",
+    Project: "organisation",
+    TrustZone: "project__organisation",
+    Asset: "project__organisation",
+    Component: "project__organisation",
+    DataFlow: "project__organisation",
+    Threat: "project__organisation",
+    Control: "project__organisation",
+    ThreatControl: "control__project__organisation",
+    ComponentAsset: "component__project__organisation",
+    FlowAsset: "flow__project__organisation",
+    ThreatAsset: "threat__project__organisation",
+    ThreatComponent: "threat__project__organisation",
+    ThreatFlow: "threat__project__organisation",
+}
+# The history tables the triggers write: each event row keeps the columns of the row it records.
+OWNERSHIP |= {
+    model.pgh_event_model: path  # type: ignore[attr-defined]
+    for model, path in list(OWNERSHIP.items())
+    if hasattr(model, "pgh_event_model")
 }
 OUR_APPS = ("projects", "risks", "reports")
 

@@ -1,7 +1,7 @@
 from django.core.management import call_command
 
 from projects.management.commands.seed_demo import DEMO_PASSWORD
-from projects.models import Membership, Organisation, Team, User
+from projects.models import Membership, Organisation, Project, Team, Threat, ThreatControl, User
 from projects.roles import Role
 
 
@@ -13,3 +13,17 @@ def test_it_creates_a_member_of_every_role_and_can_run_twice(db: None) -> None:
     roles = set(Membership.objects.filter(organisation__slug="acme-payments").values_list("role", flat=True))
     assert roles == set(Role.values)
     assert User.objects.get(email="owner@demo.test").check_password(DEMO_PASSWORD)
+
+
+def test_it_seeds_realistic_projects_once(db: None) -> None:
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    checkout = Project.objects.get(organisation__slug="acme-payments", name="Checkout API")
+    assert checkout.components.count() >= 5
+    assert checkout.flows.count() >= 5
+    assert checkout.threats.count() >= 8
+    assert checkout.threats.exclude(library_key="").exists()
+    assert ThreatControl.objects.filter(control__project=checkout).count() >= 6
+    assert Project.objects.filter(organisation__slug="northwind-health").exists()
+    counts = (Project.objects.count(), Threat.objects.count())
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert (Project.objects.count(), Threat.objects.count()) == counts

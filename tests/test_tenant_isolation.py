@@ -15,19 +15,19 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
+from tests import tenancy, tenancy_workspace_api, tenancy_workspace_ui
 from tests.tenancy import (
     B_MARKER,
     OUR_APPS,
     OWNERSHIP,
-    SAMPLES,
-    WRITES_WITH_REFERENCES,
-    WRITES_WITHOUT_REFERENCES,
     Kind,
     Route,
+    Sample,
     World,
     all_routes,
     build_worlds,
     references,
+    sample,
     snapshot,
 )
 
@@ -35,6 +35,16 @@ if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response  # only django-stubs has it
 
 ROUTES = all_routes()
+WRITES_WITH_REFERENCES = (
+    tenancy.WRITES_WITH_REFERENCES
+    | tenancy_workspace_ui.WRITES_WITH_REFERENCES
+    | tenancy_workspace_api.WRITES_WITH_REFERENCES
+)
+WRITES_WITHOUT_REFERENCES = (
+    tenancy.WRITES_WITHOUT_REFERENCES
+    | tenancy_workspace_ui.WRITES_WITHOUT_REFERENCES
+    | tenancy_workspace_api.WRITES_WITHOUT_REFERENCES
+)
 METHODS = ("get", "post", "put", "patch", "delete")
 WRITE_METHODS = ("post", "put", "patch", "delete")
 GUARDED = {Kind.TENANT, Kind.PERSONAL}
@@ -50,8 +60,7 @@ class Walk:
         return reverse(route.name, kwargs=values)
 
     def values(self, route: Route, world_for: dict[str, World]) -> dict[str, object]:
-        samples = SAMPLES.get(route.name, {})
-        return {param: samples[param].value(world_for[param]) for param in route.params}
+        return {param: _sample(route, param).value(world_for[param]) for param in route.params}
 
     def send(
         self, route: Route, method: str, url: str, body: dict[str, object] | None = None, htmx: bool = False
@@ -74,6 +83,12 @@ class Walk:
             content_type="application/x-www-form-urlencoded",
             headers=headers,
         )
+
+
+def _sample(route: Route, param: str) -> Sample:
+    found = sample(route.name, param)
+    assert found is not None
+    return found
 
 
 def _every_request(walk: Walk, route: Route, url: str) -> Iterator[tuple[str, bool, "Response"]]:
@@ -109,15 +124,14 @@ def test_every_model_has_a_path_to_its_organisation() -> None:
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name or route.pattern)
 def test_organisation_b_is_out_of_reach(route: Route, walk: Walk) -> None:
-    missing = [param for param in route.params if param not in SAMPLES.get(route.name, {})]
+    missing = [param for param in route.params if sample(route.name, param) is None]
     assert not missing, f"Register samples for {route.name} ({route.pattern}) in tests/tenancy.py: {missing}"
-    samples = SAMPLES.get(route.name, {})
-    kinds = {samples[param].kind for param in route.params}
+    kinds = {_sample(route, param).kind for param in route.params}
     b_before = snapshot(walk.b.organisation)
 
     # 1. B's values, and A's values with one of B's mixed in, answer 404 on guarded routes.
     worlds = [{param: walk.b for param in route.params}]
-    guarded = [param for param in route.params if samples[param].kind in GUARDED]
+    guarded = [param for param in route.params if _sample(route, param).kind in GUARDED]
     if len(guarded) > 1:
         worlds += [{p: (walk.b if p == param else walk.a) for p in route.params} for param in guarded]
     if route.params:

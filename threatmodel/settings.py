@@ -78,7 +78,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django.contrib.postgres",
     "django_htmx",
+    "pgtrigger",
+    "pghistory",
     "projects",
 ]
 
@@ -238,6 +241,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENABLE_DJANGO_DEPLOY_CHECK": True,
 }
+
+# History rows are stamped with the time of the change, not of the transaction, so the order of changes
+# made in one transaction (a threat and its links) is the order they happened in.
+PGHISTORY_CREATED_AT_FUNCTION = "clock_timestamp()"
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL

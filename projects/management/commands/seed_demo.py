@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from projects.demo_models import PROJECTS, seed_project
 from projects.models import Membership, Organisation, Team, User
 from projects.roles import Role
 
@@ -46,6 +47,21 @@ class Command(BaseCommand):
                 user=user, organisation=organisations[slug], defaults={"role": role}
             )
             membership.teams.add(*Team.objects.filter(organisation=organisations[slug], name__in=team_names))
+        created = 0
+        for demo in PROJECTS:
+            # Written as the organisation's security lead, or its owner where it has none.
+            author = (
+                Membership.objects.filter(
+                    organisation__slug=demo.organisation, role__in=[Role.SECURITY_LEAD, Role.OWNER]
+                )
+                .select_related("organisation", "user")
+                .order_by("-role")
+                .first()
+            )
+            if author is not None and seed_project(demo, author):
+                created += 1
+        if created:
+            self.stdout.write(f"Created {created} demo projects with their models, threats and controls.")
         self.stdout.write(
             f"Demo ready. Sign in as owner@demo.test (or lead@, engineer@, platform@, viewer@) "
             f"with the password {DEMO_PASSWORD}"

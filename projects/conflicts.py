@@ -1,0 +1,94 @@
+"""What a form shows when its save lost a race: who changed the object, what they changed, and the user's own
+values kept in the form, ready to apply over theirs with one more save."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.db import models
+
+from projects.workspace_selectors import Change, history_of
+from projects.workspace_services import EditConflict
+
+
+@dataclass(frozen=True)
+class Difference:
+    label: str
+    theirs: str
+    yours: str
+
+
+@dataclass(frozen=True)
+class ConflictNotice:
+    deleted: bool
+    last_change: Change | None
+    differences: list[Difference]
+
+
+def _shown(value: Any) -> str:
+    if value in (None, "", []):
+        return "—"
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(item) for item in value) or "—"
+    return str(value)
+
+
+def rebase_form[F: forms.BaseForm](form: F, error: EditConflict) -> tuple[F, ConflictNotice]:
+    """A copy of the bound form based on the current version, and the notice to show above it.
+
+    The user's values stay in the form; saving it again applies them over the other change, knowingly.
+    """
+    current = error.current
+    if current is None:
+        return form, ConflictNotice(deleted=True, last_change=None, differences=[])
+    data = form.data.copy()  # type: ignore[attr-defined]
+    data[form.add_prefix("version")] = str(current.version)  # type: ignore[attr-defined]
+    rebased = type(form)(data, **_form_kwargs(form))
+    rebased.is_valid()
+    differences = []
+    for name, field in form.fields.items():
+        if name == "version" or name not in form.cleaned_data or not hasattr(current, name):
+            continue
+        theirs = getattr(current, name)
+        if hasattr(theirs, "all") and callable(theirs.all):
+            theirs = list(theirs.all())
+        yours = form.cleaned_data[name]
+        if _comparable(theirs) != _comparable(yours):
+            label = str(field.label or name.replace("_", " ").capitalize())
+            differences.append(
+                Difference(label, _shown(_display(current, name, theirs)), _shown(_chosen(field, yours)))
+            )
+    changes = history_of(current, limit=5)
+    return rebased, ConflictNotice(
+        deleted=False, last_change=changes[0] if changes else None, differences=differences
+    )
+
+
+def _form_kwargs(form: forms.BaseForm) -> dict[str, Any]:
+    """The extra arguments the form was built with, which it keeps as `conflict_kwargs` (see WorkspaceForm)."""
+    return dict(getattr(form, "conflict_kwargs", {}))
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (list, tuple, set)) or hasattr(value, "model"):
+        return sorted(str(getattr(item, "pk", item)) for item in value)
+    if value is None:
+        return ""
+    return value if isinstance(value, bool) else str(value)
+
+
+def _display(current: models.Model, name: str, value: Any) -> Any:
+    getter = getattr(current, f"get_{name}_display", None)
+    return getter() if callable(getter) else value
+
+
+def _chosen(field: forms.Field, value: Any) -> Any:
+    """A submitted value as its label, for choice fields."""
+    choices = dict(getattr(field, "choices", None) or [])
+    if isinstance(value, (list, tuple)):
+        return [choices.get(item, item) for item in value]
+    return choices.get(value, value) if not isinstance(value, models.Model) else value

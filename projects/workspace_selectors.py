@@ -1,0 +1,356 @@
+"""Reads of threat models. Each lookup starts from the member's organisation, so a miss is a 404.
+
+The HTML views and the API share these, filters included, so a list means the same in both.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import pghistory.models
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from projects.models import (
+    Asset,
+    Component,
+    Control,
+    ControlStatus,
+    DataFlow,
+    Membership,
+    Project,
+    ProjectStatus,
+    Stride,
+    Threat,
+    ThreatControl,
+    ThreatStatus,
+    TrustZone,
+    User,
+)
+
+OPEN_THREAT_STATUSES = (ThreatStatus.IDENTIFIED, ThreatStatus.IN_REVIEW, ThreatStatus.CONFIRMED)
+
+
+def _one[T](queryset: QuerySet[T], what: str, **lookup: Any) -> T:
+    found = queryset.filter(**lookup).first()
+    if found is None:
+        raise Http404(f"No such {what}.")
+    return found
+
+
+# Projects -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProjectFilters:
+    team: str = ""  # team slug
+    status: str = ""
+    q: str = ""
+
+
+def projects_of(membership: Membership, filters: ProjectFilters | None = None) -> QuerySet[Project]:
+    filters = filters or ProjectFilters()
+    projects = (
+        Project.objects.filter(organisation=membership.organisation_id)
+        .select_related("team")
+        .annotate(
+            threat_count=Count("threats", distinct=True),
+            open_threat_count=Count(
+                "threats", filter=Q(threats__status__in=OPEN_THREAT_STATUSES), distinct=True
+            ),
+            component_count=Count("components", distinct=True),
+        )
+        .order_by("name")
+    )
+    if filters.team:
+        projects = projects.filter(team__slug=filters.team)
+    if filters.status in ProjectStatus.values:
+        projects = projects.filter(status=filters.status)
+    if filters.q.strip():
+        projects = projects.filter(
+            Q(name__icontains=filters.q.strip()) | Q(description__icontains=filters.q.strip())
+        )
+    return projects
+
+
+def project_of(membership: Membership, project_id: int) -> Project:
+    return _one(
+        Project.objects.filter(organisation=membership.organisation_id).select_related(
+            "team", "organisation"
+        ),
+        "project",
+        pk=project_id,
+    )
+
+
+# Parts of a project ---------------------------------------------------------------------------------------
+
+
+def zones_of(project: Project) -> QuerySet[TrustZone]:
+    return (
+        project.zones.select_related("parent")
+        .annotate(component_count=Count("components"))
+        .order_by("trust_level", "name")
+    )
+
+
+def zone_of(project: Project, zone_id: int) -> TrustZone:
+    return _one(project.zones.select_related("project", "parent"), "trust zone", pk=zone_id)
+
+
+def assets_of(project: Project) -> QuerySet[Asset]:
+    return project.assets.order_by("name")
+
+
+def asset_of(project: Project, asset_id: int) -> Asset:
+    return _one(project.assets.select_related("project"), "asset", pk=asset_id)
+
+
+def components_of(project: Project) -> QuerySet[Component]:
+    return (
+        project.components.select_related("zone")
+        .prefetch_related(Prefetch("assets", queryset=Asset.objects.order_by("name")))
+        .annotate(threat_count=Count("threats", distinct=True))
+        .order_by("name")
+    )
+
+
+def component_of(project: Project, component_id: int) -> Component:
+    return _one(project.components.select_related("project", "zone"), "component", pk=component_id)
+
+
+def flows_of(project: Project) -> QuerySet[DataFlow]:
+    return (
+        DataFlow.objects.filter(project=project)
+        .with_boundary()
+        .select_related("source__zone", "destination__zone")
+        .prefetch_related(Prefetch("assets", queryset=Asset.objects.order_by("name")))
+        .annotate(threat_count=Count("threats", distinct=True))
+        .order_by("name", "pk")
+    )
+
+
+def flow_of(project: Project, flow_id: int) -> DataFlow:
+    return _one(
+        DataFlow.objects.filter(project=project)
+        .with_boundary()
+        .select_related("project", "source", "destination"),
+        "data flow",
+        pk=flow_id,
+    )
+
+
+# Threats --------------------------------------------------------------------------------------------------
+
+THREAT_ORDERINGS = {
+    "number": ("number",),
+    "-number": ("-number",),
+    "status": ("status", "number"),
+    "owner": ("owner__name", "owner__email", "number"),
+    "updated": ("-updated_at",),
+}
+
+
+@dataclass(frozen=True)
+class ThreatFilters:
+    status: tuple[str, ...] = ()
+    stride: tuple[str, ...] = ()
+    component: int | None = None
+    flow: int | None = None
+    owner: int | None = None  # a user id
+    unowned: bool = False
+    without_control: bool = False
+    q: str = ""
+    order: str = "number"
+
+    @classmethod
+    def from_query(cls, query: Any) -> "ThreatFilters":
+        """From a QueryDict (GET parameters) of the HTML list or the API; unknown values are ignored."""
+
+        def number(name: str) -> int | None:
+            value = query.get(name, "")
+            return int(value) if str(value).isdigit() else None
+
+        return cls(
+            status=tuple(s for s in query.getlist("status") if s in ThreatStatus.values),
+            stride=tuple(s for s in query.getlist("stride") if s in Stride.values),
+            component=number("component"),
+            flow=number("flow"),
+            owner=number("owner"),
+            unowned=query.get("owner") == "none",
+            without_control=query.get("control") == "none",
+            q=str(query.get("q", ""))[:200],
+            order=query.get("order") if query.get("order") in THREAT_ORDERINGS else "number",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.status or self.stride or self.component or self.flow or self.owner or self.unowned
+        ) or bool(self.without_control or self.q)
+
+
+def threats_of(project: Project, filters: ThreatFilters | None = None) -> QuerySet[Threat]:
+    filters = filters or ThreatFilters()
+    threats = (
+        project.threats.select_related("owner")
+        .prefetch_related(
+            Prefetch("impacted_assets", queryset=Asset.objects.order_by("name")),
+            Prefetch("target_components", queryset=Component.objects.order_by("name")),
+            Prefetch("target_flows", queryset=DataFlow.objects.order_by("name")),
+        )
+        .annotate(control_count=Count("control_links", distinct=True))
+    )
+    if filters.status:
+        threats = threats.filter(status__in=filters.status)
+    if filters.stride:
+        threats = threats.filter(stride__overlap=list(filters.stride))
+    if filters.component:
+        threats = threats.filter(target_components=filters.component)
+    if filters.flow:
+        threats = threats.filter(target_flows=filters.flow)
+    if filters.owner:
+        threats = threats.filter(owner=filters.owner)
+    if filters.unowned:
+        threats = threats.filter(owner__isnull=True)
+    if filters.without_control:
+        threats = threats.exclude(Exists(ThreatControl.objects.filter(threat=OuterRef("pk"))))
+    if filters.q.strip():
+        text = filters.q.strip()
+        reference = text.upper().removeprefix("T-")
+        match = (
+            Q(threat_source__icontains=text)
+            | Q(prerequisites__icontains=text)
+            | Q(threat_action__icontains=text)
+            | Q(threat_impact__icontains=text)
+        )
+        if reference.isdigit():
+            match |= Q(number=int(reference))
+        threats = threats.filter(match)
+    return threats.order_by(*THREAT_ORDERINGS[filters.order])
+
+
+def threat_of(project: Project, number: int) -> Threat:
+    return _one(project.threats.select_related("project", "owner"), "threat", number=number)
+
+
+def statement_suggestions(
+    membership: Membership, field_name: str, prefix: str = "", limit: int = 8
+) -> list[str]:
+    """Values typed in earlier threats of the organisation, most used first, for the statement fields."""
+    if field_name not in ("threat_source", "prerequisites", "threat_action", "threat_impact"):
+        return []
+    threats = Threat.objects.filter(project__organisation=membership.organisation_id).exclude(
+        **{field_name: ""}
+    )
+    if prefix.strip():
+        threats = threats.filter(**{f"{field_name}__icontains": prefix.strip()})
+    rows = threats.values(field_name).annotate(uses=Count("pk")).order_by("-uses", field_name)[:limit]
+    return [row[field_name] for row in rows]
+
+
+# Controls -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ControlFilters:
+    status: tuple[str, ...] = ()
+    owner: int | None = None
+    q: str = ""
+
+    @classmethod
+    def from_query(cls, query: Any) -> "ControlFilters":
+        owner = query.get("owner", "")
+        return cls(
+            status=tuple(s for s in query.getlist("status") if s in ControlStatus.values),
+            owner=int(owner) if str(owner).isdigit() else None,
+            q=str(query.get("q", ""))[:200],
+        )
+
+
+def controls_of(project: Project, filters: ControlFilters | None = None) -> QuerySet[Control]:
+    filters = filters or ControlFilters()
+    controls = (
+        project.controls.select_related("owner")
+        .prefetch_related(
+            Prefetch(
+                "threat_links",
+                queryset=ThreatControl.objects.select_related("threat").order_by("threat__number"),
+            )
+        )
+        .order_by("title", "pk")
+    )
+    if filters.status:
+        controls = controls.filter(status__in=filters.status)
+    if filters.owner:
+        controls = controls.filter(owner=filters.owner)
+    if filters.q.strip():
+        controls = controls.filter(
+            Q(title__icontains=filters.q.strip()) | Q(description__icontains=filters.q.strip())
+        )
+    return controls
+
+
+def control_of(project: Project, control_id: int) -> Control:
+    return _one(project.controls.select_related("project", "owner"), "control", pk=control_id)
+
+
+def link_of(project: Project, link_id: int) -> ThreatControl:
+    return _one(
+        ThreatControl.objects.filter(control__project=project).select_related("threat", "control__project"),
+        "control link",
+        pk=link_id,
+    )
+
+
+def people_of(membership: Membership) -> QuerySet[User]:
+    """Members of the organisation, for owner pickers."""
+    return User.objects.filter(memberships__organisation=membership.organisation_id).order_by("name", "email")
+
+
+# History --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    at: Any
+    who: str
+    label: str  # created, updated, deleted, linked, unlinked
+    model: str  # e.g. "threat", "threat component"
+    diff: dict[str, tuple[Any, Any]]
+
+
+def history_of(obj: Any, limit: int = 100) -> list[Change]:
+    """What happened to the object and its links, newest first, with who did it."""
+    events = list(
+        pghistory.models.Events.objects.references(obj).order_by("-pgh_created_at", "-pgh_id")[:limit]
+    )
+    user_ids = {int(e.pgh_context["user"]) for e in events if e.pgh_context and e.pgh_context.get("user")}
+    names = {user.pk: user.display_name for user in User.objects.filter(pk__in=user_ids)}
+    changes = []
+    for event in events:
+        user_id = (event.pgh_context or {}).get("user")
+        diff = {
+            name: (before, after)
+            for name, (before, after) in (event.pgh_diff or {}).items()
+            if name not in ("version", "updated_at", "threat_counter")
+        }
+        if event.pgh_label == "updated" and not diff:
+            continue
+        changes.append(
+            Change(
+                at=event.pgh_created_at,
+                who=names.get(int(user_id), "someone") if user_id else "the system",
+                label=event.pgh_label,
+                model=_event_model_name(event.pgh_model),
+                diff=diff,
+            )
+        )
+    return changes
+
+
+def _event_model_name(label: str) -> str:
+    name = label.split(".", 1)[-1].removesuffix("Event")
+    words = [name[0]] if name else []
+    for char in name[1:]:
+        words.append(f" {char}" if char.isupper() else char)
+    return "".join(words).lower()

@@ -1,0 +1,656 @@
+"""Every write to a threat model: projects, trust zones, assets, components, data flows, threats, controls.
+
+The HTML views and the API call these and nothing else. Each write:
+- checks what the acting member may do (the role table, and for engineers the project's owning team);
+- validates every field (field-level ValidationError) and every reference (it must be of the same project);
+- names the version it read, and fails with EditConflict when the row has moved on since;
+- runs in one transaction, inside a pghistory context naming the member, so the triggers' history says who.
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pghistory
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from projects.models import (
+    DECISION_STATUSES,
+    Asset,
+    Component,
+    Control,
+    DataFlow,
+    Membership,
+    Project,
+    Team,
+    Threat,
+    ThreatControl,
+    ThreatStatus,
+    TrustZone,
+    User,
+)
+from projects.roles import Permission
+from projects.threat_library import LibraryEntry, entry
+
+MAX_ASSET_NAMES = 20
+
+
+class EditConflict(Exception):
+    """Someone saved the object after the version this write was based on. `current` is their version."""
+
+    def __init__(self, current: models.Model | None) -> None:
+        self.current = current
+        super().__init__(
+            "This was changed by someone else since you opened it." if current else "It was deleted."
+        )
+
+
+# Access ---------------------------------------------------------------------------------------------------
+
+
+def can_edit_project(membership: Membership, project: Project) -> bool:
+    """Security leads and owners edit every project; engineers the projects of their own teams."""
+    if project.organisation_id != membership.organisation_id:
+        return False
+    if membership.can(Permission.EDIT_ALL_PROJECTS):
+        return True
+    return (
+        membership.can(Permission.EDIT_TEAM_PROJECTS) and membership.teams.filter(pk=project.team_id).exists()
+    )
+
+
+def require_edit(membership: Membership, project: Project) -> None:
+    if not can_edit_project(membership, project):
+        raise PermissionDenied(f"Only the {project.team} team and security leads can change {project}.")
+
+
+def _require_decision(membership: Membership, status: str) -> None:
+    if status in DECISION_STATUSES and not membership.can(Permission.DECIDE_THREAT_REVIEW):
+        label = ThreatStatus(status).label.lower()
+        raise PermissionDenied(f"Only a security lead can set a threat to {label}.")
+
+
+# Plumbing -------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _change(membership: Membership) -> Iterator[None]:
+    """One transaction, with the history context naming who made the change."""
+    with (
+        transaction.atomic(),
+        pghistory.context(user=membership.user_id, organisation=membership.organisation_id),
+    ):
+        yield
+
+
+def _nul_byte_errors(instance: models.Model) -> dict[str, str]:
+    errors = {
+        field.name: "Remove the NUL character from this text."
+        for field in instance._meta.concrete_fields
+        if isinstance(getattr(instance, field.attname), str) and "\x00" in getattr(instance, field.attname)
+    }
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname)
+        if isinstance(value, list) and any(isinstance(item, str) and "\x00" in item for item in value):
+            errors[field.name] = "Remove the NUL character from this text."
+    return errors
+
+
+def _validate(instance: models.Model, exclude: Iterable[str] = ()) -> None:
+    """Every field and constraint of the row, as field-level errors; database constraints stay the backstop.
+
+    A model constraint names the field its error belongs to in `violation_error_code` (see models.py).
+    """
+    errors: dict[str, list[ValidationError]] = {
+        name: [ValidationError(message)] for name, message in _nul_byte_errors(instance).items()
+    }
+    try:
+        instance.full_clean(exclude=[*exclude, *errors])
+    except ValidationError as error:
+        field_names = {field.name for field in instance._meta.fields}
+        for name, messages in error.error_dict.items():
+            for message in messages:
+                target = message.code if name == NON_FIELD_ERRORS and message.code in field_names else name
+                errors.setdefault(str(target), []).append(message)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _assign(instance: models.Model, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+def _save_version(instance: Any, version: int, fields: Sequence[str]) -> None:
+    """Write the named fields only if the row is still at `version`; bump it. Raises EditConflict otherwise."""
+    model = type(instance)
+    values = {name: getattr(instance, name) for name in fields}
+    if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+        values["updated_at"] = timezone.now()
+    written = model._default_manager.filter(pk=instance.pk, version=version).update(
+        **values, version=F("version") + 1
+    )
+    if not written:
+        raise EditConflict(model._default_manager.filter(pk=instance.pk).first())
+    instance.version = version + 1
+
+
+def _delete_version(instance: Any, version: int) -> None:
+    model = type(instance)
+    deleted, _ = model._default_manager.filter(pk=instance.pk, version=version).delete()
+    if not deleted:
+        raise EditConflict(model._default_manager.filter(pk=instance.pk).first())
+
+
+def _same_project(project: Project, field: str, objects: Iterable[Any]) -> list[Any]:
+    objects = list(objects)
+    if any(obj.project_id != project.pk for obj in objects):
+        raise ValidationError({field: f"Choose from the items of {project}."})
+    return objects
+
+
+def _integrity_as_field_error(error: IntegrityError, field: str, message: str) -> ValidationError:
+    """A unique constraint lost a race with a concurrent write: report it as the form would have."""
+    return (
+        ValidationError({field: message}) if "unique" in str(error).lower() else ValidationError(str(error))
+    )
+
+
+# Projects -------------------------------------------------------------------------------------------------
+
+PROJECT_FIELDS = ("name", "description", "criticality", "data_classification", "status", "last_reviewed_on")
+
+
+def _check_team(membership: Membership, team: Team) -> None:
+    if team.organisation_id != membership.organisation_id:
+        raise ValidationError({"team": "Choose a team of this organisation."})
+    if not membership.can(Permission.EDIT_ALL_PROJECTS) and not membership.teams.filter(pk=team.pk).exists():
+        raise ValidationError({"team": "Choose one of your own teams."})
+
+
+def project_create(*, membership: Membership, team: Team, name: str, **fields: Any) -> Project:
+    if not membership.can(Permission.EDIT_TEAM_PROJECTS):
+        raise PermissionDenied("Your role cannot create projects.")
+    _check_team(membership, team)
+    project = Project(organisation=membership.organisation, team=team, name=name.strip(), **fields)
+    _validate(project)
+    with _change(membership):
+        try:
+            project.save()
+        except IntegrityError as error:
+            raise _integrity_as_field_error(
+                error, "name", "A project with this name already exists."
+            ) from None
+    return project
+
+
+def project_update(*, membership: Membership, project: Project, version: int, **fields: Any) -> Project:
+    require_edit(membership, project)
+    if "team" in fields and fields["team"].pk != project.team_id:
+        _check_team(membership, fields["team"])
+    _assign(project, fields)
+    _validate(project)
+    with _change(membership):
+        try:
+            _save_version(project, version, [name if name != "team" else "team_id" for name in fields])
+        except IntegrityError as error:
+            raise _integrity_as_field_error(
+                error, "name", "A project with this name already exists."
+            ) from None
+    return project
+
+
+def project_delete(*, membership: Membership, project: Project, version: int) -> None:
+    require_edit(membership, project)
+    with _change(membership):
+        _delete_version(project, version)
+
+
+# Trust zones, assets, components, flows: parts of a project ------------------------------------------------
+
+
+def _check_zone_parent(zone: TrustZone) -> None:
+    parent = zone.parent
+    seen = {zone.pk}
+    while parent is not None:
+        if parent.project_id != zone.project_id:
+            raise ValidationError({"parent": "Choose a zone of this project."})
+        if parent.pk in seen:
+            raise ValidationError({"parent": "A zone cannot sit inside itself."})
+        seen.add(parent.pk)
+        parent = parent.parent
+
+
+def zone_create(*, membership: Membership, project: Project, **fields: Any) -> TrustZone:
+    require_edit(membership, project)
+    zone = TrustZone(project=project, **fields)
+    _check_zone_parent(zone)
+    _validate(zone)
+    with _change(membership):
+        zone.save()
+    return zone
+
+
+def zone_update(*, membership: Membership, zone: TrustZone, version: int, **fields: Any) -> TrustZone:
+    require_edit(membership, zone.project)
+    _assign(zone, fields)
+    _check_zone_parent(zone)
+    _validate(zone)
+    with _change(membership):
+        _save_version(zone, version, [name if name != "parent" else "parent_id" for name in fields])
+    return zone
+
+
+def zone_delete(*, membership: Membership, zone: TrustZone, version: int) -> None:
+    require_edit(membership, zone.project)
+    with _change(membership):
+        _delete_version(zone, version)
+
+
+def asset_create(*, membership: Membership, project: Project, **fields: Any) -> Asset:
+    require_edit(membership, project)
+    asset = Asset(project=project, **fields)
+    _validate(asset)
+    with _change(membership):
+        asset.save()
+    return asset
+
+
+def asset_update(*, membership: Membership, asset: Asset, version: int, **fields: Any) -> Asset:
+    require_edit(membership, asset.project)
+    _assign(asset, fields)
+    _validate(asset)
+    with _change(membership):
+        _save_version(asset, version, list(fields))
+    return asset
+
+
+def asset_delete(*, membership: Membership, asset: Asset, version: int) -> None:
+    require_edit(membership, asset.project)
+    with _change(membership):
+        _delete_version(asset, version)
+
+
+def assets_named(
+    *, project: Project, names: Iterable[str], field: str = "impacted_asset_names"
+) -> list[Asset]:
+    """The project's assets with these names, creating the missing ones: typed-in names become assets.
+
+    Call inside the caller's transaction. Matching ignores case, so "Card data" finds "card data".
+    """
+    wanted = list(dict.fromkeys(name.strip() for name in names if name.strip()))
+    if len(wanted) > MAX_ASSET_NAMES:
+        raise ValidationError({field: f"Name at most {MAX_ASSET_NAMES} assets."})
+    max_length = Asset._meta.get_field("name").max_length or 200
+    if any(len(name) > max_length or "\x00" in name for name in wanted):
+        raise ValidationError(
+            {field: f"Each asset name must be plain text of at most {max_length} characters."}
+        )
+    lowered = [name.lower() for name in wanted]
+    existing = {
+        asset.name.lower(): asset for asset in project.assets.alias(key=Lower("name")).filter(key__in=lowered)
+    }
+    assets = []
+    for name in wanted:
+        asset = existing.get(name.lower())
+        if asset is None:
+            asset = Asset.objects.create(project=project, name=name)
+            existing[name.lower()] = asset
+        assets.append(asset)
+    return assets
+
+
+COMPONENT_FIELDS = ("name", "kind", "zone", "description", "technology", "tags")
+
+
+def _check_component_refs(component: Component) -> None:
+    if component.zone is not None and component.zone.project_id != component.project_id:
+        raise ValidationError({"zone": "Choose a zone of this project."})
+
+
+def component_create(
+    *, membership: Membership, project: Project, assets: Iterable[Asset] = (), **fields: Any
+) -> Component:
+    require_edit(membership, project)
+    component = Component(project=project, **fields)
+    _check_component_refs(component)
+    _validate(component)
+    assets = _same_project(project, "assets", assets)
+    with _change(membership):
+        component.save()
+        component.assets.set(assets)
+    return component
+
+
+def component_update(
+    *,
+    membership: Membership,
+    component: Component,
+    version: int,
+    assets: Iterable[Asset] | None = None,
+    **fields: Any,
+) -> Component:
+    require_edit(membership, component.project)
+    _assign(component, fields)
+    _check_component_refs(component)
+    _validate(component)
+    with _change(membership):
+        _save_version(component, version, [name if name != "zone" else "zone_id" for name in fields])
+        if assets is not None:
+            component.assets.set(_same_project(component.project, "assets", assets))
+    return component
+
+
+def component_delete(*, membership: Membership, component: Component, version: int) -> None:
+    require_edit(membership, component.project)
+    with _change(membership):
+        _delete_version(component, version)
+
+
+def _check_flow_refs(flow: DataFlow) -> None:
+    errors = {}
+    for field in ("source", "destination"):
+        end = getattr(flow, field, None)
+        if end is not None and end.project_id != flow.project_id:
+            errors[field] = "Choose a component of this project."
+    if not errors and flow.source_id and flow.source_id == flow.destination_id:
+        errors["destination"] = "A flow goes between two different components."
+    if errors:
+        raise ValidationError(errors)
+
+
+def flow_create(
+    *, membership: Membership, project: Project, assets: Iterable[Asset] = (), **fields: Any
+) -> DataFlow:
+    require_edit(membership, project)
+    flow = DataFlow(project=project, **fields)
+    _check_flow_refs(flow)
+    _validate(flow)
+    assets = _same_project(project, "assets", assets)
+    with _change(membership):
+        flow.save()
+        flow.assets.set(assets)
+    return flow
+
+
+def flow_update(
+    *,
+    membership: Membership,
+    flow: DataFlow,
+    version: int,
+    assets: Iterable[Asset] | None = None,
+    **fields: Any,
+) -> DataFlow:
+    require_edit(membership, flow.project)
+    _assign(flow, fields)
+    _check_flow_refs(flow)
+    _validate(flow)
+    columns = [f"{name}_id" if name in ("source", "destination") else name for name in fields]
+    with _change(membership):
+        _save_version(flow, version, columns)
+        if assets is not None:
+            flow.assets.set(_same_project(flow.project, "assets", assets))
+    return flow
+
+
+def flow_delete(*, membership: Membership, flow: DataFlow, version: int) -> None:
+    require_edit(membership, flow.project)
+    with _change(membership):
+        _delete_version(flow, version)
+
+
+# Threats --------------------------------------------------------------------------------------------------
+
+THREAT_FIELDS = (
+    "threat_source",
+    "prerequisites",
+    "threat_action",
+    "threat_impact",
+    "impacted_goals",
+    "stride",
+    "status",
+    "status_reason",
+    "owner",
+)
+
+
+def _check_owner(project: Project, owner: User | None, field: str = "owner") -> None:
+    if (
+        owner is not None
+        and not Membership.objects.filter(user=owner, organisation=project.organisation_id).exists()
+    ):
+        raise ValidationError({field: "Choose a member of this organisation."})
+
+
+def _next_threat_number(project: Project) -> int:
+    # Counting under a row lock hands out every number once, even to concurrent writers.
+    Project.objects.filter(pk=project.pk).update(threat_counter=F("threat_counter") + 1)
+    number: int = Project.objects.values_list("threat_counter", flat=True).get(pk=project.pk)
+    return number
+
+
+@dataclass
+class ThreatLinks:
+    """The many-valued parts of a threat; None leaves a part as it is (on update)."""
+
+    impacted_assets: Iterable[Asset] | None = None
+    impacted_asset_names: Iterable[str] | None = None
+    target_components: Iterable[Component] | None = None
+    target_flows: Iterable[DataFlow] | None = None
+
+
+def _apply_links(threat: Threat, links: ThreatLinks) -> None:
+    project = threat.project
+    if links.impacted_assets is not None or links.impacted_asset_names is not None:
+        assets = _same_project(project, "impacted_assets", links.impacted_assets or [])
+        assets += assets_named(project=project, names=links.impacted_asset_names or [])
+        threat.impacted_assets.set(list(dict.fromkeys(assets)))
+    if links.target_components is not None:
+        threat.target_components.set(_same_project(project, "target_components", links.target_components))
+    if links.target_flows is not None:
+        threat.target_flows.set(_same_project(project, "target_flows", links.target_flows))
+
+
+def _check_links(project: Project, links: ThreatLinks) -> None:
+    """Fail before writing anything, so a bad reference leaves no half-written threat behind."""
+    for field in ("impacted_assets", "target_components", "target_flows"):
+        value = getattr(links, field)
+        if value is not None:
+            setattr(links, field, _same_project(project, field, value))
+
+
+def threat_create(
+    *, membership: Membership, project: Project, links: ThreatLinks | None = None, **fields: Any
+) -> Threat:
+    require_edit(membership, project)
+    _require_decision(membership, fields.get("status", ThreatStatus.IDENTIFIED))
+    links = links or ThreatLinks()
+    _check_links(project, links)
+    _check_owner(project, fields.get("owner"))
+    threat = Threat(project=project, number=0, created_by=membership.user, **fields)
+    _validate(threat, exclude=["number"])
+    with _change(membership):
+        threat.number = _next_threat_number(project)
+        threat.save()
+        _apply_links(threat, links)
+    return threat
+
+
+def threat_update(
+    *, membership: Membership, threat: Threat, version: int, links: ThreatLinks | None = None, **fields: Any
+) -> Threat:
+    require_edit(membership, threat.project)
+    if "status" in fields and fields["status"] != threat.status:
+        _require_decision(membership, fields["status"])
+    links = links or ThreatLinks()
+    _check_links(threat.project, links)
+    if "owner" in fields:
+        _check_owner(threat.project, fields["owner"])
+    _assign(threat, fields)
+    _validate(threat)
+    with _change(membership):
+        _save_version(threat, version, [name if name != "owner" else "owner_id" for name in fields])
+        _apply_links(threat, links)
+    return threat
+
+
+def threats_set_status(
+    *, membership: Membership, threats: Sequence[Threat], status: str, reason: str = ""
+) -> list[Threat]:
+    """Change the status of several threats at once: all of them, or none when any one is refused."""
+    _require_decision(membership, status)
+    if status not in ThreatStatus.values:
+        raise ValidationError({"status": f"Choose one of: {', '.join(ThreatStatus.labels)}."})
+    if status == ThreatStatus.REJECTED and not reason.strip():
+        raise ValidationError({"status_reason": "Say why these threats are rejected or not applicable."})
+    for project in {threat.project for threat in threats}:
+        require_edit(membership, project)
+    with _change(membership):
+        for threat in threats:
+            threat.status, threat.status_reason = status, reason.strip() or threat.status_reason
+            _save_version(threat, threat.version, ["status", "status_reason"])
+    return list(threats)
+
+
+def threat_delete(*, membership: Membership, threat: Threat, version: int) -> None:
+    require_edit(membership, threat.project)
+    with _change(membership):
+        _delete_version(threat, version)
+
+
+def library_threats_create(
+    *,
+    membership: Membership,
+    project: Project,
+    keys: Iterable[str],
+    component: Component | None = None,
+    flow: DataFlow | None = None,
+) -> list[Threat]:
+    """Create a threat from each chosen library entry, aimed at the component or flow it was suggested for."""
+    require_edit(membership, project)
+    target: Component | DataFlow | None = component or flow
+    if target is None or target.project_id != project.pk:
+        raise ValidationError({"target": "Choose a component or data flow of this project."})
+    try:
+        entries: list[LibraryEntry] = [entry(key) for key in dict.fromkeys(keys)]
+    except KeyError as error:
+        raise ValidationError({"keys": f"{error.args[0]} is not in the threat library."}) from None
+    created = []
+    with _change(membership):
+        present = _library_keys_present(project, component=component, flow=flow)
+        for item in entries:
+            if item.key in present:
+                continue
+            threat = Threat(
+                project=project,
+                number=_next_threat_number(project),
+                created_by=membership.user,
+                threat_source=item.threat_source,
+                prerequisites=item.prerequisites,
+                threat_action=item.threat_action,
+                threat_impact=item.threat_impact,
+                impacted_goals=list(item.impacted_goals),
+                stride=list(item.stride),
+                library_key=item.key,
+            )
+            threat.save()
+            if component is not None:
+                threat.target_components.set([component])
+            if flow is not None:
+                threat.target_flows.set([flow])
+            created.append(threat)
+    return created
+
+
+def _library_keys_present(
+    project: Project, *, component: Component | None, flow: DataFlow | None
+) -> set[str]:
+    """Library entries already used on this target, in any status (a rejected one counts: not applicable)."""
+    threats = project.threats.exclude(library_key="")
+    if component is not None:
+        threats = threats.filter(target_components=component)
+    if flow is not None:
+        threats = threats.filter(target_flows=flow)
+    return set(threats.values_list("library_key", flat=True))
+
+
+# Controls -------------------------------------------------------------------------------------------------
+
+CONTROL_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "status",
+    "owner",
+    "due_on",
+    "cost_per_year",
+    "effort_days",
+    "ticket_url",
+)
+
+
+def control_create(*, membership: Membership, project: Project, **fields: Any) -> Control:
+    require_edit(membership, project)
+    _check_owner(project, fields.get("owner"))
+    control = Control(project=project, **fields)
+    _validate(control)
+    with _change(membership):
+        control.save()
+    return control
+
+
+def control_update(*, membership: Membership, control: Control, version: int, **fields: Any) -> Control:
+    require_edit(membership, control.project)
+    if "owner" in fields:
+        _check_owner(control.project, fields["owner"])
+    _assign(control, fields)
+    _validate(control)
+    with _change(membership):
+        _save_version(control, version, [name if name != "owner" else "owner_id" for name in fields])
+    return control
+
+
+def control_delete(*, membership: Membership, control: Control, version: int) -> None:
+    require_edit(membership, control.project)
+    with _change(membership):
+        _delete_version(control, version)
+
+
+def control_link(
+    *, membership: Membership, control: Control, threat: Threat, effectiveness: int
+) -> ThreatControl:
+    require_edit(membership, control.project)
+    if threat.project_id != control.project_id:
+        raise ValidationError({"threat": "Choose a threat of the control's project."})
+    link = ThreatControl(control=control, threat=threat, effectiveness=effectiveness)
+    _validate(link)
+    with _change(membership):
+        try:
+            link.save()
+        except IntegrityError as error:
+            raise _integrity_as_field_error(
+                error, "threat", "This control is already linked to that threat."
+            ) from None
+    return link
+
+
+def control_link_update(
+    *, membership: Membership, link: ThreatControl, version: int, effectiveness: int
+) -> ThreatControl:
+    require_edit(membership, link.control.project)
+    link.effectiveness = effectiveness
+    _validate(link)
+    with _change(membership):
+        _save_version(link, version, ["effectiveness"])
+    return link
+
+
+def control_unlink(*, membership: Membership, link: ThreatControl, version: int) -> None:
+    require_edit(membership, link.control.project)
+    with _change(membership):
+        _delete_version(link, version)

@@ -3,7 +3,6 @@
 import pghistory.models
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from projects.threat_library import LIBRARY, Target, applicable
 
 from projects import workspace_services as services
 from projects.models import (
@@ -16,6 +15,7 @@ from projects.models import (
     ThreatControl,
     ThreatStatus,
 )
+from projects.threat_library import LIBRARY, Target, applicable
 from projects.workspace_selectors import history_of
 from tests.conftest import Cast
 from tests.factories import (

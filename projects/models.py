@@ -481,9 +481,10 @@ class Component(Versioned):
 
 class DataFlowQuerySet(ProjectPartQuerySet["DataFlow"]):
     def with_boundary(self) -> "DataFlowQuerySet":
-        """Annotate `crosses_boundary`: the ends sit in different zones (a zoneless end counts as its own)."""
+        """Compute `crosses_boundary` in the query: the ends sit in different zones (a zoneless end counts as
+        its own zone). Lists of flows use it rather than loading both ends' zones."""
         return self.annotate(
-            crosses_boundary=models.ExpressionWrapper(
+            boundary_crossed=models.ExpressionWrapper(
                 ~Q(source__zone=models.F("destination__zone"))
                 | Q(source__zone__isnull=True, destination__zone__isnull=False)
                 | Q(source__zone__isnull=False, destination__zone__isnull=True),
@@ -524,6 +525,9 @@ class DataFlow(Versioned):
 
     @property
     def crosses_boundary(self) -> bool:
+        """Whether the ends sit in different zones; DataFlowQuerySet.with_boundary() computes it in the query."""
+        if "boundary_crossed" in self.__dict__:
+            return bool(self.__dict__["boundary_crossed"])
         return self.source.zone_id != self.destination.zone_id
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pghistory.models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from projects.models import (
@@ -30,7 +32,7 @@ from projects.models import (
 OPEN_THREAT_STATUSES = (ThreatStatus.IDENTIFIED, ThreatStatus.IN_REVIEW, ThreatStatus.CONFIRMED)
 
 
-def _one[T](queryset: QuerySet[T], what: str, **lookup: Any) -> T:
+def _one[M: Model](queryset: QuerySet[M], what: str, **lookup: Any) -> M:
     found = queryset.filter(**lookup).first()
     if found is None:
         raise Http404(f"No such {what}.")
@@ -193,11 +195,9 @@ def threats_of(project: Project, filters: ThreatFilters | None = None) -> QueryS
     filters = filters or ThreatFilters()
     threats = (
         project.threats.select_related("owner")
-        .prefetch_related(
-            Prefetch("impacted_assets", queryset=Asset.objects.order_by("name")),
-            Prefetch("target_components", queryset=Component.objects.order_by("name")),
-            Prefetch("target_flows", queryset=DataFlow.objects.order_by("name")),
-        )
+        .prefetch_related(Prefetch("impacted_assets", queryset=Asset.objects.order_by("name")))
+        .prefetch_related(Prefetch("target_components", queryset=Component.objects.order_by("name")))
+        .prefetch_related(Prefetch("target_flows", queryset=DataFlow.objects.order_by("name")))
         .annotate(control_count=Count("control_links", distinct=True))
     )
     if filters.status:
@@ -309,6 +309,17 @@ def people_of(membership: Membership) -> QuerySet[User]:
 
 # History --------------------------------------------------------------------------------------------------
 
+HIDDEN_HISTORY_FIELDS = frozenset({"version", "updated_at", "threat_counter"})
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed field, as a person reads it: the field's label and its values before and after."""
+
+    label: str
+    before: str
+    after: str
+
 
 @dataclass(frozen=True)
 class Change:
@@ -317,25 +328,39 @@ class Change:
     label: str  # created, updated, deleted, linked, unlinked
     model: str  # e.g. "threat", "threat component"
     diff: dict[str, tuple[Any, Any]]
+    subject: str = ""  # what the event is about: the object's name, or the linked object's
+    fields: tuple[FieldChange, ...] = ()  # the diff with readable labels and values
 
 
 def history_of(obj: Any, limit: int = 100) -> list[Change]:
     """What happened to the object and its links, newest first, with who did it."""
-    events = list(
-        pghistory.models.Events.objects.references(obj).order_by("-pgh_created_at", "-pgh_id")[:limit]
-    )
+    return changes_from(history_events(obj)[:limit])
+
+
+def history_events(obj: Any) -> QuerySet[pghistory.models.Events]:
+    """The raw events that reference the object, newest first; page them, then read them with changes_from.
+
+    A project's events include those of its parts (they reference it through their project column)."""
+    return pghistory.models.Events.objects.references(obj).order_by("-pgh_created_at", "-pgh_id")
+
+
+def changes_from(events: Any) -> list[Change]:
+    """Events as changes a person can read: who, and field labels and values instead of columns and ids."""
+    events = list(events)
     user_ids = {int(e.pgh_context["user"]) for e in events if e.pgh_context and e.pgh_context.get("user")}
     names = {user.pk: user.display_name for user in User.objects.filter(pk__in=user_ids)}
+    related = _related_names(events)
     changes = []
     for event in events:
         user_id = (event.pgh_context or {}).get("user")
         diff = {
             name: (before, after)
             for name, (before, after) in (event.pgh_diff or {}).items()
-            if name not in ("version", "updated_at", "threat_counter")
+            if name not in HIDDEN_HISTORY_FIELDS
         }
         if event.pgh_label == "updated" and not diff:
             continue
+        model = _tracked_model(event)
         changes.append(
             Change(
                 at=event.pgh_created_at,
@@ -343,9 +368,95 @@ def history_of(obj: Any, limit: int = 100) -> list[Change]:
                 label=event.pgh_label,
                 model=_event_model_name(event.pgh_model),
                 diff=diff,
+                subject=_subject(model, event.pgh_data or {}, related),
+                fields=tuple(
+                    FieldChange(_field_label(model, name), *(_shown(model, name, v, related) for v in pair))
+                    for name, pair in diff.items()
+                ),
             )
         )
     return changes
+
+
+def _tracked_model(event: Any) -> type[Model] | None:
+    try:
+        return apps.get_model(event.pgh_obj_model)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model: type[Model] | None, column: str) -> Any:
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(column)
+    except FieldDoesNotExist:
+        return None
+
+
+def _related_names(events: list[Any]) -> dict[tuple[type[Model], int], str]:
+    """The names of the objects the events point at (a component's zone, a link's asset), one query per
+    model, so history reads "Internet" rather than "zone 3"."""
+    wanted: dict[type[Model], set[int]] = {}
+    for event in events:
+        model = _tracked_model(event)
+        columns = set((event.pgh_diff or {}).keys()) | set((event.pgh_data or {}).keys())
+        for column in columns:
+            field = _field(model, column)
+            if field is None or not field.is_relation or not field.many_to_one or column == "project_id":
+                continue
+            values = [event.pgh_data.get(column)] + list((event.pgh_diff or {}).get(column, []))
+            wanted.setdefault(field.related_model, set()).update(v for v in values if isinstance(v, int))
+    names: dict[tuple[type[Model], int], str] = {}
+    for model, ids in wanted.items():
+        for obj in model._default_manager.filter(pk__in=ids):
+            names[(model, obj.pk)] = str(getattr(obj, "reference", None) or obj)
+    return names
+
+
+def _subject(model: type[Model] | None, data: dict[str, Any], related: dict[tuple[type[Model], int], str]) -> str:
+    for key in ("name", "title"):
+        if data.get(key):
+            return str(data[key])
+    if data.get("number") is not None:
+        return f"T-{data['number']}"
+    # A link row (a component's asset, a threat's target): name the object on the far side.
+    for column, value in data.items():
+        field = _field(model, column)
+        if field is not None and field.is_relation and column != "id":
+            name = related.get((field.related_model, value))
+            if name and field.related_model is not _owner_model(model):
+                return name
+    return ""
+
+
+def _owner_model(model: type[Model] | None) -> type[Model] | None:
+    """The model a link table belongs to (Component for Component.assets.through): its first foreign key."""
+    if model is None:
+        return None
+    keys = [field for field in model._meta.concrete_fields if field.is_relation]
+    return keys[0].related_model if keys else None
+
+
+def _field_label(model: type[Model] | None, column: str) -> str:
+    field = _field(model, column)
+    label = str(field.verbose_name) if field is not None else column.removesuffix("_id").replace("_", " ")
+    return label[:1].upper() + label[1:]
+
+
+def _shown(model: type[Model] | None, column: str, value: Any, related: dict[tuple[type[Model], int], str]) -> str:
+    """A stored value as the UI shows it: choice labels, names of related objects, yes/no."""
+    if value is None or value == "" or value == []:
+        return "—"
+    field = _field(model, column)
+    if field is not None and field.is_relation:
+        return related.get((field.related_model, value), f"a deleted {field.verbose_name}")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    choices = dict(getattr(getattr(field, "base_field", field), "flatchoices", None) or [])
+    if isinstance(value, list):
+        return ", ".join(str(choices.get(item, item)) for item in value)
+    return str(choices.get(value, value))
 
 
 def _event_model_name(label: str) -> str:

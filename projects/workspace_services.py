@@ -292,17 +292,12 @@ def assets_named(
             {field: f"Each asset name must be plain text of at most {max_length} characters."}
         )
     lowered = [name.lower() for name in wanted]
-    existing = {
-        asset.name.lower(): asset for asset in project.assets.alias(key=Lower("name")).filter(key__in=lowered)
-    }
-    assets = []
+    found = project.assets.alias(key=Lower("name")).filter(key__in=lowered)
+    existing: dict[str, Asset] = {asset.name.lower(): asset for asset in found}
     for name in wanted:
-        asset = existing.get(name.lower())
-        if asset is None:
-            asset = Asset.objects.create(project=project, name=name)
-            existing[name.lower()] = asset
-        assets.append(asset)
-    return assets
+        if name.lower() not in existing:
+            existing[name.lower()] = Asset.objects.create(project=project, name=name)
+    return [existing[name.lower()] for name in wanted]
 
 
 COMPONENT_FIELDS = ("name", "kind", "zone", "description", "technology", "tags")

@@ -369,7 +369,7 @@ OWNERSHIP: dict[type[Model], str] = {
 }
 # The history tables the triggers write: each event row keeps the columns of the row it records.
 OWNERSHIP |= {
-    model.pgh_event_model: path  # type: ignore[attr-defined]
+    model.pgh_event_model: path
     for model, path in list(OWNERSHIP.items())
     if hasattr(model, "pgh_event_model")
 }

@@ -77,7 +77,7 @@ def test_a_stale_version_is_refused_and_changes_nothing(cast: Cast, project: Pro
     stale.version = 1
     with pytest.raises(services.EditConflict) as error:
         services.project_update(membership=lead, project=stale, version=1, name="Checkout v3")
-    assert error.value.current is not None
+    assert isinstance(error.value.current, Project)
     assert error.value.current.name == "Checkout v2"
     assert Project.objects.get(pk=project.pk).name == "Checkout v2"
     assert Project.objects.get(pk=project.pk).version == 2
@@ -140,7 +140,7 @@ def test_a_flow_crosses_a_boundary_when_its_ends_sit_in_different_zones(cast: Ca
         name: DataFlowFactory.create(project=project, source=source, destination=destination, name=name)
         for name, source, destination in [("in", browser, api), ("inside", api, db), ("loose", api, loose)]
     }
-    crossing = dict(DataFlow.objects.with_boundary().values_list("name", "crosses_boundary"))
+    crossing = {flow.name: flow.crosses_boundary for flow in DataFlow.objects.with_boundary()}
     assert crossing == {"in": True, "inside": False, "loose": True}
     assert flows["in"].crosses_boundary
     assert not flows["inside"].crosses_boundary
@@ -297,13 +297,10 @@ def test_a_control_links_to_many_threats(cast: Cast, project: Project) -> None:
             effectiveness=effectiveness,
         )
     assert sorted(control.threat_links.values_list("effectiveness", flat=True)) == [30, 90]
+    linked = control.threats.first()
+    assert linked is not None
     with pytest.raises(ValidationError):
-        services.control_link(
-            membership=engineer,
-            control=control,
-            threat=control.threats.first(),
-            effectiveness=10,  # type: ignore[arg-type]
-        )
+        services.control_link(membership=engineer, control=control, threat=linked, effectiveness=10)
 
 
 def test_library_threats_are_created_once_per_target(cast: Cast, project: Project) -> None:

@@ -301,7 +301,7 @@ class TeamDetailApi(JsonApiView):
         return Response(self.OutputSerializer(team).data)
 
     @extend_schema(
-        operation_id="team_delete", summary="Delete a team", responses=answers({204: None}, 403, 404)
+        operation_id="team_delete", summary="Delete a team", responses=answers({204: None}, 400, 403, 404)
     )
     def delete(self, request: Request, org_slug: str, team_slug: str) -> Response:
         membership = organisation_membership(request, org_slug, Permission.MANAGE_TEAMS)

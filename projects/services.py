@@ -73,6 +73,10 @@ def team_rename(*, team: Team, name: str) -> Team:
 
 
 def team_delete(*, team: Team) -> None:
+    projects = list(team.projects.values_list("name", flat=True)[:4])
+    if projects:
+        shown = ", ".join(projects[:3]) + (" and more" if len(projects) > 3 else "")
+        raise ValidationError(f"{team.name} owns projects ({shown}). Move them to another team first.")
     team.delete()
 
 

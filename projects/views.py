@@ -239,7 +239,11 @@ def team_detail(request: AuthenticatedHttpRequest, membership: Membership, team_
 @member_required(Permission.MANAGE_TEAMS)
 def team_delete(request: AuthenticatedHttpRequest, membership: Membership, team_slug: str) -> HttpResponse:
     team = selectors.team_of(membership.organisation, team_slug)
-    services.team_delete(team=team)
+    try:
+        services.team_delete(team=team)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("team_detail", org_slug=membership.organisation.slug, team_slug=team.slug)
     messages.success(request, f"Team {team.name} deleted.")
     return redirect("team_list", org_slug=membership.organisation.slug)
 

@@ -381,11 +381,14 @@ def snapshot(organisation: Organisation) -> dict[str, list[dict[str, object]]]:
     rows: dict[str, list[dict[str, object]]] = {}
     for model, path in OWNERSHIP.items():
         queryset = model._default_manager.filter(**{path: organisation.pk}).distinct().order_by("pk")
-        rows[model._meta.label] = [{**row, **_many_to_many(model, row["id"])} for row in queryset.values()]
+        key = model._meta.pk.attname
+        rows[model._meta.label] = [{**row, **_many_to_many(model, row[key])} for row in queryset.values()]
     return rows
 
 
 def _many_to_many(model: type[Model], pk: object) -> dict[str, list[object]]:
+    if not model._meta.many_to_many:
+        return {}
     instance = model._default_manager.get(pk=pk)
     return {
         field.name: sorted(getattr(instance, field.name).values_list("pk", flat=True))

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from projects.models import Team
 from tests.conftest import Cast, signed_in
-from tests.factories import MembershipFactory, TeamFactory
+from tests.factories import MembershipFactory, ProjectFactory, TeamFactory
 from tests.queries import count_queries
 
 
@@ -102,3 +102,12 @@ def test_the_owner_deletes_a_team(cast: Cast, owner_client: Client) -> None:
     assert owner_client.get(url).status_code == 405
     assert owner_client.post(url).status_code == 302
     assert not Team.objects.filter(pk=cast.team.pk).exists()
+
+
+def test_a_team_that_owns_projects_is_not_deleted(cast: Cast, owner_client: Client) -> None:
+    ProjectFactory.create(team=cast.team, name="Checkout")
+    response = owner_client.post(
+        reverse("team_delete", args=[cast.organisation.slug, cast.team.slug]), follow=True
+    )
+    assert Team.objects.filter(pk=cast.team.pk).exists()
+    assert "owns projects (Checkout). Move them to another team first." in response.text

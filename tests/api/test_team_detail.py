@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 from projects.models import Team
 from tests.api.errors import field_errors
 from tests.conftest import Cast
-from tests.factories import TeamFactory
+from tests.factories import ProjectFactory, TeamFactory
 
 
 def url(team_slug: str = "payments", org_slug: str = "acme") -> str:
@@ -73,3 +73,11 @@ def test_it_rejects_a_bad_name(owner_api: APIClient, name: str) -> None:
 @pytest.mark.parametrize("method", ["put", "post"])
 def test_it_rejects_other_methods(owner_api: APIClient, method: str) -> None:
     assert getattr(owner_api, method)(url(), {"name": "X"}).status_code == 405
+
+
+def test_it_refuses_to_delete_a_team_that_owns_projects(cast: Cast, owner_api: APIClient) -> None:
+    ProjectFactory.create(team=cast.team, name="Checkout")
+    response = owner_api.delete(url())
+    assert response.status_code == 400
+    assert "Move them to another team first" in response.json()["error"]["message"]
+    assert Team.objects.filter(pk=cast.team.pk).exists()

@@ -5,6 +5,7 @@ lets a small serializer validate the input, calls the service, and shapes the an
 """
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Model, QuerySet
@@ -93,7 +94,10 @@ class JsonApiView(APIView):
     pagination_class = PageNumberPagination
 
     def paginated(
-        self, request: Request, queryset: QuerySet[Any], serializer_class: type[serializers.Serializer]
+        self,
+        request: Request,
+        queryset: QuerySet[Any] | Sequence[Any],
+        serializer_class: type[serializers.Serializer],
     ) -> Response:
         paginator = self.pagination_class()
         rows = paginator.paginate_queryset(queryset, request, view=self)

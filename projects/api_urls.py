@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import api
+from projects import api, api_workspace
 
 urlpatterns = [
     path("me/", api.MeApi.as_view(), name="api_me"),
@@ -36,4 +36,51 @@ urlpatterns = [
     ),
     path("tokens/", api.TokenListApi.as_view(), name="api_token_list"),
     path("tokens/<int:token_id>/", api.TokenDetailApi.as_view(), name="api_token_detail"),
+]
+
+PROJECT = "organisations/<slug:org_slug>/projects/<int:project_id>/"
+
+urlpatterns += [
+    path(
+        "organisations/<slug:org_slug>/projects/",
+        api_workspace.ProjectListApi.as_view(),
+        name="api_project_list",
+    ),
+    path(PROJECT, api_workspace.ProjectDetailApi.as_view(), name="api_project_detail"),
+    path(PROJECT + "zones/", api_workspace.ZoneListApi.as_view(), name="api_zone_list"),
+    path(PROJECT + "zones/<int:zone_id>/", api_workspace.ZoneDetailApi.as_view(), name="api_zone_detail"),
+    path(PROJECT + "assets/", api_workspace.AssetListApi.as_view(), name="api_asset_list"),
+    path(PROJECT + "assets/<int:asset_id>/", api_workspace.AssetDetailApi.as_view(), name="api_asset_detail"),
+    path(PROJECT + "components/", api_workspace.ComponentListApi.as_view(), name="api_component_list"),
+    path(
+        PROJECT + "components/<int:component_id>/",
+        api_workspace.ComponentDetailApi.as_view(),
+        name="api_component_detail",
+    ),
+    path(
+        PROJECT + "components/<int:component_id>/library/",
+        api_workspace.ComponentLibraryApi.as_view(),
+        name="api_component_library",
+    ),
+    path(PROJECT + "flows/", api_workspace.FlowListApi.as_view(), name="api_flow_list"),
+    path(PROJECT + "flows/<int:flow_id>/", api_workspace.FlowDetailApi.as_view(), name="api_flow_detail"),
+    path(
+        PROJECT + "flows/<int:flow_id>/library/",
+        api_workspace.FlowLibraryApi.as_view(),
+        name="api_flow_library",
+    ),
+    path(PROJECT + "threats/", api_workspace.ThreatListApi.as_view(), name="api_threat_list"),
+    path(
+        PROJECT + "threats/<int:threat_number>/",
+        api_workspace.ThreatDetailApi.as_view(),
+        name="api_threat_detail",
+    ),
+    path(PROJECT + "controls/", api_workspace.ControlListApi.as_view(), name="api_control_list"),
+    path(
+        PROJECT + "controls/<int:control_id>/",
+        api_workspace.ControlDetailApi.as_view(),
+        name="api_control_detail",
+    ),
+    path(PROJECT + "links/", api_workspace.LinkListApi.as_view(), name="api_link_list"),
+    path(PROJECT + "links/<int:link_id>/", api_workspace.LinkDetailApi.as_view(), name="api_link_detail"),
 ]

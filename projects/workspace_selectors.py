@@ -28,6 +28,7 @@ from projects.models import (
     TrustZone,
     User,
 )
+from projects.threat_library import FLOW, LibraryEntry, Target, applicable
 
 OPEN_THREAT_STATUSES = (ThreatStatus.IDENTIFIED, ThreatStatus.IN_REVIEW, ThreatStatus.CONFIRMED)
 
@@ -39,6 +40,16 @@ def _one[M: Model](queryset: QuerySet[M], what: str, **lookup: Any) -> M:
     return found
 
 
+def _text(value: object, limit: int) -> str:
+    """A search term from the query string; PostgreSQL refuses NUL characters in text, so they go."""
+    return str(value).replace("\x00", "")[:limit]
+
+
+def _digits(value: object) -> bool:
+    """Plain 0-9 digits only: str.isdigit() also accepts "²", which int() refuses."""
+    return str(value).isascii() and str(value).isdigit()
+
+
 # Projects -------------------------------------------------------------------------------------------------
 
 
@@ -47,6 +58,15 @@ class ProjectFilters:
     team: str = ""  # team slug
     status: str = ""
     q: str = ""
+
+    @classmethod
+    def from_query(cls, query: Any) -> "ProjectFilters":
+        """From a QueryDict (GET parameters) of the HTML list or the API; unknown values are ignored."""
+        return cls(
+            team=_text(query.get("team", ""), 100),
+            status=str(query.get("status", "")),
+            q=_text(query.get("q", ""), 200),
+        )
 
 
 def projects_of(membership: Membership, filters: ProjectFilters | None = None) -> QuerySet[Project]:
@@ -170,7 +190,7 @@ class ThreatFilters:
 
         def number(name: str) -> int | None:
             value = query.get(name, "")
-            return int(value) if str(value).isdigit() else None
+            return int(value) if _digits(value) else None
 
         return cls(
             status=tuple(s for s in query.getlist("status") if s in ThreatStatus.values),
@@ -180,7 +200,7 @@ class ThreatFilters:
             owner=number("owner"),
             unowned=query.get("owner") == "none",
             without_control=query.get("control") == "none",
-            q=str(query.get("q", ""))[:200],
+            q=_text(query.get("q", ""), 200),
             order=query.get("order") if query.get("order") in THREAT_ORDERINGS else "number",
         )
 
@@ -223,7 +243,7 @@ def threats_of(project: Project, filters: ThreatFilters | None = None) -> QueryS
             | Q(threat_action__icontains=text)
             | Q(threat_impact__icontains=text)
         )
-        if reference.isdigit():
+        if _digits(reference):
             match |= Q(number=int(reference))
         threats = threats.filter(match)
     return threats.order_by(*THREAT_ORDERINGS[filters.order])
@@ -262,8 +282,8 @@ class ControlFilters:
         owner = query.get("owner", "")
         return cls(
             status=tuple(s for s in query.getlist("status") if s in ControlStatus.values),
-            owner=int(owner) if str(owner).isdigit() else None,
-            q=str(query.get("q", ""))[:200],
+            owner=int(owner) if _digits(owner) else None,
+            q=_text(query.get("q", ""), 200),
         )
 
 
@@ -305,6 +325,54 @@ def link_of(project: Project, link_id: int) -> ThreatControl:
 def people_of(membership: Membership) -> QuerySet[User]:
     """Members of the organisation, for owner pickers."""
     return User.objects.filter(memberships__organisation=membership.organisation_id).order_by("name", "email")
+
+
+def links_of(project: Project) -> QuerySet[ThreatControl]:
+    """Every threat-control link of the project, by threat number then control title."""
+    return (
+        ThreatControl.objects.filter(control__project=project)
+        .select_related("threat", "control")
+        .order_by("threat__number", "control__title", "pk")
+    )
+
+
+# The threat library ---------------------------------------------------------------------------------------
+
+
+def library_target(*, component: Component | None = None, flow: DataFlow | None = None) -> Target:
+    """The component or flow as the threat library describes it."""
+    if component is not None:
+        return Target(kind=component.kind, technology=component.technology)
+    if flow is None:
+        raise ValueError("Name a component or a flow.")
+    return Target(
+        kind=FLOW,
+        technology=flow.protocol,
+        crosses_boundary=flow.crosses_boundary,
+        encrypted=flow.is_encrypted,
+        authenticated=flow.is_authenticated,
+    )
+
+
+def library_keys_present(
+    project: Project, *, component: Component | None = None, flow: DataFlow | None = None
+) -> set[str]:
+    """Library entries already used on this target, in any status (a rejected one counts: not applicable)."""
+    threats = project.threats.exclude(library_key="")
+    if component is not None:
+        threats = threats.filter(target_components=component)
+    if flow is not None:
+        threats = threats.filter(target_flows=flow)
+    return set(threats.values_list("library_key", flat=True))
+
+
+def library_suggestions(
+    project: Project, *, component: Component | None = None, flow: DataFlow | None = None
+) -> list[LibraryEntry]:
+    """The library entries that apply to the component or flow and are not on it yet, in library order."""
+    present = library_keys_present(project, component=component, flow=flow)
+    target = library_target(component=component, flow=flow)
+    return [entry for entry in applicable(target) if entry.key not in present]
 
 
 # History --------------------------------------------------------------------------------------------------
@@ -405,7 +473,7 @@ def _related_names(events: list[Any]) -> dict[tuple[type[Model], int], str]:
             field = _field(model, column)
             if field is None or not field.is_relation or not field.many_to_one or column == "project_id":
                 continue
-            values = [event.pgh_data.get(column)] + list((event.pgh_diff or {}).get(column, []))
+            values = [(event.pgh_data or {}).get(column), *(event.pgh_diff or {}).get(column, [])]
             wanted.setdefault(field.related_model, set()).update(v for v in values if isinstance(v, int))
     names: dict[tuple[type[Model], int], str] = {}
     for model, ids in wanted.items():
@@ -414,28 +482,21 @@ def _related_names(events: list[Any]) -> dict[tuple[type[Model], int], str]:
     return names
 
 
-def _subject(model: type[Model] | None, data: dict[str, Any], related: dict[tuple[type[Model], int], str]) -> str:
+def _subject(
+    model: type[Model] | None, data: dict[str, Any], related: dict[tuple[type[Model], int], str]
+) -> str:
     for key in ("name", "title"):
         if data.get(key):
             return str(data[key])
     if data.get("number") is not None:
         return f"T-{data['number']}"
-    # A link row (a component's asset, a threat's target): name the object on the far side.
+    # A link (a component's asset, a threat's target, a control on a threat): name both ends.
+    ends = []
     for column, value in data.items():
         field = _field(model, column)
-        if field is not None and field.is_relation and column != "id":
-            name = related.get((field.related_model, value))
-            if name and field.related_model is not _owner_model(model):
-                return name
-    return ""
-
-
-def _owner_model(model: type[Model] | None) -> type[Model] | None:
-    """The model a link table belongs to (Component for Component.assets.through): its first foreign key."""
-    if model is None:
-        return None
-    keys = [field for field in model._meta.concrete_fields if field.is_relation]
-    return keys[0].related_model if keys else None
+        if field is not None and field.is_relation and field.many_to_one and column != "project_id":
+            ends.append(related.get((field.related_model, value), ""))
+    return " · ".join(end for end in ends if end)
 
 
 def _field_label(model: type[Model] | None, column: str) -> str:
@@ -444,7 +505,9 @@ def _field_label(model: type[Model] | None, column: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _shown(model: type[Model] | None, column: str, value: Any, related: dict[tuple[type[Model], int], str]) -> str:
+def _shown(
+    model: type[Model] | None, column: str, value: Any, related: dict[tuple[type[Model], int], str]
+) -> str:
     """A stored value as the UI shows it: choice labels, names of related objects, yes/no."""
     if value is None or value == "" or value == []:
         return "—"

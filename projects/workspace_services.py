@@ -36,6 +36,7 @@ from projects.models import (
 )
 from projects.roles import Permission
 from projects.threat_library import LibraryEntry, entry
+from projects.workspace_selectors import library_keys_present
 
 MAX_ASSET_NAMES = 20
 
@@ -72,7 +73,7 @@ def require_edit(membership: Membership, project: Project) -> None:
 def _require_decision(membership: Membership, status: str) -> None:
     if status in DECISION_STATUSES and not membership.can(Permission.DECIDE_THREAT_REVIEW):
         label = ThreatStatus(status).label.lower()
-        raise PermissionDenied(f"Only a security lead can set a threat to {label}.")
+        raise PermissionDenied(f"Only a security lead can set a threat to, or reopen a threat from, {label}.")
 
 
 # Plumbing -------------------------------------------------------------------------------------------------
@@ -481,7 +482,9 @@ def threat_update(
 ) -> Threat:
     require_edit(membership, threat.project)
     if "status" in fields and fields["status"] != threat.status:
+        # Closing a threat without a fix, or reopening one so closed, is a security lead's decision.
         _require_decision(membership, fields["status"])
+        _require_decision(membership, threat.status)
     links = links or ThreatLinks()
     _check_links(threat.project, links)
     if "owner" in fields:
@@ -505,6 +508,9 @@ def threats_set_status(
         raise ValidationError({"status_reason": "Say why these threats are rejected or not applicable."})
     for project in {threat.project for threat in threats}:
         require_edit(membership, project)
+    for threat in threats:
+        if threat.status != status:
+            _require_decision(membership, threat.status)
     with _change(membership):
         for threat in threats:
             threat.status, threat.status_reason = status, reason.strip() or threat.status_reason
@@ -537,7 +543,7 @@ def library_threats_create(
         raise ValidationError({"keys": f"{error.args[0]} is not in the threat library."}) from None
     created = []
     with _change(membership):
-        present = _library_keys_present(project, component=component, flow=flow)
+        present = library_keys_present(project, component=component, flow=flow)
         for item in entries:
             if item.key in present:
                 continue
@@ -560,18 +566,6 @@ def library_threats_create(
                 threat.target_flows.set([flow])
             created.append(threat)
     return created
-
-
-def _library_keys_present(
-    project: Project, *, component: Component | None, flow: DataFlow | None
-) -> set[str]:
-    """Library entries already used on this target, in any status (a rejected one counts: not applicable)."""
-    threats = project.threats.exclude(library_key="")
-    if component is not None:
-        threats = threats.filter(target_components=component)
-    if flow is not None:
-        threats = threats.filter(target_flows=flow)
-    return set(threats.values_list("library_key", flat=True))
 
 
 # Controls -------------------------------------------------------------------------------------------------

@@ -3,10 +3,77 @@
 See tests/tenancy.py: every route that accepts a write is listed in one of these two dicts. Parameters come
 from tenancy.PARAMS (org_slug, project_id, zone_id, asset_id, component_id, flow_id, threat_number,
 control_id, link_id); a new parameter name needs a sample there.
+
+The bodies name B's objects where a body can name objects and A's everywhere else, so only B's references
+can be the reason for the refusal. PUT and PATCH are sent without If-Match: the body is checked first, so a
+reference to B is a 400 before the missing precondition could be a 428.
 """
 
-from tests.tenancy import BodyFn
+from tests.tenancy import BodyFn, World
 
-WRITES_WITH_REFERENCES: dict[str, BodyFn] = {}
 
-WRITES_WITHOUT_REFERENCES: dict[str, str] = {}
+def _project(a: World, b: World) -> dict[str, object]:
+    return {"name": "Alpha Refunds", "team": b.team.pk}
+
+
+def _zone(a: World, b: World) -> dict[str, object]:
+    return {"name": "Alpha DMZ", "trust_level": 1, "parent": b.zone.pk}
+
+
+def _component(a: World, b: World) -> dict[str, object]:
+    return {
+        "name": "Alpha Queue",
+        "kind": "data_store",
+        "zone": b.zone.pk,
+        "assets": [a.asset.pk, b.asset.pk],
+    }
+
+
+def _flow(a: World, b: World) -> dict[str, object]:
+    return {
+        "name": "Alpha Leak",
+        "source": a.component.pk,
+        "destination": b.component.pk,
+        "assets": [b.asset.pk],
+    }
+
+
+def _threat(a: World, b: World) -> dict[str, object]:
+    return {
+        "threat_source": "Alpha insider",
+        "threat_action": "copy the ledger",
+        "impacted_assets": [b.asset.pk],
+        "target_components": [a.component.pk, b.component.pk],
+        "target_flows": [b.flow.pk],
+        "owner": b.actor.pk,
+    }
+
+
+def _control(a: World, b: World) -> dict[str, object]:
+    return {"title": "Alpha MFA", "owner": b.actor.pk}
+
+
+WRITES_WITH_REFERENCES: dict[str, BodyFn] = {
+    "api_project_list": _project,
+    "api_project_detail": _project,
+    "api_zone_list": _zone,
+    "api_zone_detail": _zone,
+    "api_component_list": _component,
+    "api_component_detail": _component,
+    "api_flow_list": _flow,
+    "api_flow_detail": _flow,
+    "api_threat_list": _threat,
+    "api_threat_detail": _threat,
+    "api_control_list": _control,
+    "api_control_detail": _control,
+    # B's threat number names nothing in A's project, and B's control is not A's.
+    "api_link_list": lambda a, b: {"threat": b.threat.number, "control": b.control.pk, "effectiveness": 50},
+}
+
+WRITES_WITHOUT_REFERENCES: dict[str, str] = {
+    "api_asset_list": "text and ratings only",
+    "api_asset_detail": "text and ratings only",
+    "api_link_detail": "an effectiveness only; the threat and control are fixed",
+    "api_component_library": "library keys only; the component is in the URL",
+    "api_flow_library": "library keys only; the flow is in the URL",
+}

@@ -362,3 +362,25 @@ def test_link_changes_are_in_the_threat_history(cast: Cast, project: Project) ->
         links=services.ThreatLinks(target_components=[component]),
     )
     assert "linked" in {change.label for change in history_of(threat)}
+
+
+def test_only_security_leads_reopen_an_accepted_threat(cast: Cast, project: Project) -> None:
+    threat = ThreatFactory.create(project=project, status=ThreatStatus.ACCEPTED)
+    with pytest.raises(PermissionDenied):
+        services.threat_update(
+            membership=cast.membership(cast.engineer),
+            threat=threat,
+            version=1,
+            status=ThreatStatus.IDENTIFIED,
+        )
+    with pytest.raises(PermissionDenied):
+        services.threats_set_status(
+            membership=cast.membership(cast.engineer), threats=[threat], status=ThreatStatus.CONFIRMED
+        )
+    services.threat_update(
+        membership=cast.membership(cast.security_lead),
+        threat=threat,
+        version=1,
+        status=ThreatStatus.CONFIRMED,
+    )
+    assert Threat.objects.get(pk=threat.pk).status == ThreatStatus.CONFIRMED

@@ -240,6 +240,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENABLE_DJANGO_DEPLOY_CHECK": True,
+    # Choice sets that share a field name ("status", "kind") or their values ("integrity" and "availability"
+    # rate with Rating) get one name each, so the schema has no numbered enums.
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "projects.models.ProjectStatus",
+        "ThreatStatusEnum": "projects.models.ThreatStatus",
+        "ControlStatusEnum": "projects.models.ControlStatus",
+        "AssetKindEnum": "projects.models.AssetKind",
+        "ComponentKindEnum": "projects.models.ComponentKind",
+        "ControlKindEnum": "projects.models.ControlKind",
+        "RatingEnum": "projects.models.Rating",
+        "DataClassificationEnum": "projects.models.DataClassification",
+    },
 }
 
 # History rows are stamped with the time of the change, not of the transaction, so the order of changes

@@ -1,0 +1,72 @@
+"""The OpenAPI schema of the workspace API: generated without a warning, with the concurrency contract."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+from tests.api.test_schema import api_operations
+
+WORKSPACE = "/api/v1/organisations/{org_slug}/projects/"
+
+type Paths = dict[str, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def paths(tmp_path_factory: pytest.TempPathFactory) -> Paths:
+    """The workspace's paths as `manage.py spectacular --fail-on-warn` writes them: a warning fails it."""
+    target = tmp_path_factory.mktemp("schema") / "schema.yaml"
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(target))
+    everything: Paths = yaml.safe_load(Path(target).read_text())["paths"]
+    return {path: operations for path, operations in everything.items() if path.startswith(WORKSPACE)}
+
+
+def test_the_schema_generates_without_warnings_and_lists_every_workspace_operation(paths: Paths) -> None:
+    documented = {(path, method) for path, operations in paths.items() for method in operations}
+    expected = {(path, method) for path, method in api_operations() if path.startswith(WORKSPACE)}
+    assert len(expected) == 52
+    assert documented == expected
+
+
+@pytest.mark.parametrize(
+    ("method", "errors"),
+    [
+        ("put", {"400", "401", "403", "404", "412", "428"}),
+        ("patch", {"400", "401", "403", "404", "412", "428"}),
+        ("delete", {"401", "403", "404", "412", "428"}),
+    ],
+)
+def test_every_change_and_delete_requires_if_match_and_documents_its_answers(
+    method: str, errors: set[str], paths: Paths
+) -> None:
+    operations = [operations[method] for operations in paths.values() if method in operations]
+    assert len(operations) == 8
+    for operation in operations:
+        headers = [(p["name"], p["required"]) for p in operation["parameters"] if p["in"] == "header"]
+        assert headers == [("If-Match", True)], operation["operationId"]
+        assert errors <= set(operation["responses"]), operation["operationId"]
+        conflict = operation["responses"]["412"]["content"]["application/json"]["schema"]["$ref"]
+        assert conflict.endswith("Conflict"), operation["operationId"]
+
+
+def test_reads_document_their_etag_and_lists_their_filters(paths: Paths) -> None:
+    threat = paths[WORKSPACE + "{project_id}/threats/{threat_number}/"]["get"]
+    assert "ETag" in threat["responses"]["200"]["headers"]
+    assert "304" in threat["responses"]
+    threats = paths[WORKSPACE + "{project_id}/threats/"]["get"]
+    filters = {p["name"] for p in threats["parameters"] if p["in"] == "query"}
+    assert filters == {
+        "status",
+        "stride",
+        "component",
+        "flow",
+        "owner",
+        "control",
+        "q",
+        "order",
+        "page",
+        "page_size",
+    }
+    assert threats["tags"] == ["threats"]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from projects import views
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/", views.organisation_dashboard, name="organisation_dashboard"),
+    path("o/<slug:org_slug>/projects/", include("projects.workspace_urls")),
     path("o/<slug:org_slug>/settings/", views.organisation_settings, name="organisation_settings"),
     path("o/<slug:org_slug>/members/", views.member_list, name="member_list"),
     path("o/<slug:org_slug>/members/invite/", views.member_invite, name="member_invite"),

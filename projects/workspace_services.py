@@ -643,3 +643,65 @@ def control_unlink(*, membership: Membership, link: ThreatControl, version: int)
     require_edit(membership, link.control.project)
     with _change(membership):
         _delete_version(link, version)
+
+
+def control_create_and_link(
+    *, membership: Membership, threat: Threat, effectiveness: int, **fields: Any
+) -> ThreatControl:
+    """Create a control and link it to the threat in one step: both are written, or neither."""
+    project = threat.project
+    require_edit(membership, project)
+    _check_owner(project, fields.get("owner"))
+    control = Control(project=project, **fields)
+    _validate(control)
+    link = ThreatControl(control=control, threat=threat, effectiveness=effectiveness)
+    _validate(link, exclude=["control"])
+    with _change(membership):
+        control.save()
+        link.control = control
+        link.save()
+    return link
+
+
+# Threat-library suggestions, reviewed ----------------------------------------------------------------------
+
+NOT_APPLICABLE_REASON = "Not applicable to this target (threat library review)."
+
+
+def library_suggestions_apply(
+    *,
+    membership: Membership,
+    project: Project,
+    keys: Iterable[str] = (),
+    not_applicable: Iterable[str] = (),
+    reason: str = "",
+    component: Component | None = None,
+    flow: DataFlow | None = None,
+) -> tuple[list[Threat], list[Threat]]:
+    """Create the chosen library entries as threats, and record the others a security lead marks not
+    applicable as rejected threats (so they are not offered again); all of it, or nothing.
+
+    Returns (created, marked not applicable).
+    """
+    keys, not_applicable = list(dict.fromkeys(keys)), list(dict.fromkeys(not_applicable))
+    if not_applicable:
+        _require_decision(membership, ThreatStatus.REJECTED)
+    both = set(keys) & set(not_applicable)
+    if both:
+        raise ValidationError(
+            {"not_applicable": "Choose either to create a threat or to mark it not applicable, not both."}
+        )
+    reason = reason.strip() or NOT_APPLICABLE_REASON
+    if "\x00" in reason or len(reason) > 2_000:
+        raise ValidationError({"reason": "Give a plain-text reason of at most 2000 characters."})
+    with _change(membership):
+        created = library_threats_create(
+            membership=membership, project=project, keys=keys, component=component, flow=flow
+        )
+        dismissed = library_threats_create(
+            membership=membership, project=project, keys=not_applicable, component=component, flow=flow
+        )
+        for threat in dismissed:
+            threat.status, threat.status_reason = ThreatStatus.REJECTED, reason
+            _save_version(threat, threat.version, ["status", "status_reason"])
+    return created, dismissed

@@ -20,6 +20,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 from django.urls import reverse
 
+from bench import workspace
 from projects.models import Membership, Organisation, Team, User
 from projects.roles import Role
 from projects.services import api_token_create
@@ -51,7 +52,7 @@ CASES = [
 @dataclass(frozen=True)
 class Measurement:
     case: str
-    members: int
+    size: int
     median_ms: float
     p90_ms: float
     queries: int
@@ -81,18 +82,23 @@ def organisation_of(size: int) -> tuple[Organisation, User]:
 
 
 def measure(case: Case, size: int, organisation: Organisation, owner: User) -> Measurement:
+    return measure_url(case.name, case.url(organisation), size, owner, api=case.api)
+
+
+def measure_url(
+    name: str, url: str, size: int, owner: User, *, api: bool = False, htmx: bool = False
+) -> Measurement:
     client = Client()
-    headers: dict[str, str] = {}
-    if case.api:
-        headers["Authorization"] = f"Bearer {api_token_create(user=owner, name=case.name).plaintext}"
+    headers: dict[str, str] = {"HX-Request": "true"} if htmx else {}
+    if api:
+        headers["Authorization"] = f"Bearer {api_token_create(user=owner, name=name).plaintext}"
     else:
         client.force_login(owner)
-    url = case.url(organisation)
 
     def get() -> None:
         response = client.get(url, headers=headers, secure=True)
         if response.status_code != 200:
-            sys.exit(f"{case.name}: {url} answered {response.status_code}, not 200")
+            sys.exit(f"{name}: {url} answered {response.status_code}, not 200")
 
     for _ in range(WARM_UP_REQUESTS):
         get()
@@ -107,8 +113,8 @@ def measure(case: Case, size: int, organisation: Organisation, owner: User) -> M
         get()
         timings.append((time.perf_counter() - start) * 1000)
     return Measurement(
-        case=case.name,
-        members=size,
+        case=name,
+        size=size,
         median_ms=statistics.median(timings),
         p90_ms=statistics.quantiles(timings, n=10)[-1],
         queries=query_count,
@@ -132,13 +138,13 @@ def server_version() -> str:
         return str(cursor.fetchone()[0]).split()[0]
 
 
-def table(measurements: list[Measurement]) -> str:
+def table(measurements: list[Measurement], size_label: str = "members") -> str:
     lines = [
-        "| request | members | median ms | p90 ms | queries | requests timed |",
+        f"| request | {size_label} | median ms | p90 ms | queries | requests timed |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     lines += [
-        f"| {m.case} | {m.members:,} | {m.median_ms:.1f} | {m.p90_ms:.1f} | {m.queries} | {m.requests} |"
+        f"| {m.case} | {m.size:,} | {m.median_ms:.1f} | {m.p90_ms:.1f} | {m.queries} | {m.requests} |"
         for m in measurements
     ]
     return "\n".join(lines)
@@ -159,6 +165,20 @@ def main() -> None:
         organisations = {size: organisation_of(size) for size in SIZES}
         measurements = [measure(case, size, *organisations[size]) for case in CASES for size in SIZES]
         print(table(measurements))
+        print("\n## Workspace\n")
+        projects = {size: workspace.project_of(size) for size in workspace.SIZES}
+        print(
+            table(
+                [
+                    measure_url(
+                        c.name, c.url(projects[size][0]), size, projects[size][1], api=c.api, htmx=c.htmx
+                    )
+                    for c in workspace.CASES
+                    for size in workspace.SIZES
+                ],
+                size_label="threats",
+            )
+        )
     finally:
         connection.creation.destroy_test_db(original_name, verbosity=0)
     print(f"\nTook {time.perf_counter() - started:.0f} s.")

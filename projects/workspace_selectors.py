@@ -9,7 +9,8 @@ from typing import Any
 import pghistory.models
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from projects.models import (
@@ -69,17 +70,23 @@ class ProjectFilters:
         )
 
 
+def _count_per_project(rows: QuerySet[Any]) -> Coalesce:
+    counted = (
+        rows.filter(project=OuterRef("pk")).order_by().values("project").annotate(n=Count("pk")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def projects_of(membership: Membership, filters: ProjectFilters | None = None) -> QuerySet[Project]:
     filters = filters or ProjectFilters()
     projects = (
         Project.objects.filter(organisation=membership.organisation_id)
         .select_related("team")
         .annotate(
-            threat_count=Count("threats", distinct=True),
-            open_threat_count=Count(
-                "threats", filter=Q(threats__status__in=OPEN_THREAT_STATUSES), distinct=True
-            ),
-            component_count=Count("components", distinct=True),
+            # Counted in subqueries: joining threats and components at once would multiply the rows.
+            threat_count=_count_per_project(Threat.objects.all()),
+            open_threat_count=_count_per_project(Threat.objects.filter(status__in=OPEN_THREAT_STATUSES)),
+            component_count=_count_per_project(Component.objects.all()),
         )
         .order_by("name")
     )

@@ -828,7 +828,7 @@ def threat_statement(
             sentence += f" of {_join(impacted_assets)}"
     elif impacted_assets:
         sentence += f", affecting {_join(impacted_assets)}"
-    return sentence + "."
+    return sentence if sentence.endswith("…") else sentence + "."
 
 
 def indefinite_article(phrase: str) -> str:

@@ -35,8 +35,8 @@ from projects.models import (
     User,
 )
 from projects.roles import Permission
-from projects.threat_library import LibraryEntry, entry
-from projects.workspace_selectors import library_keys_present
+from projects.threat_library import LibraryEntry, applicable, entry
+from projects.workspace_selectors import library_keys_present, library_target
 
 MAX_ASSET_NAMES = 20
 
@@ -460,6 +460,18 @@ def _check_links(project: Project, links: ThreatLinks) -> None:
             setattr(links, field, _same_project(project, field, value))
 
 
+# The parts of a threat a decision (accepted, rejected) is about.
+DECIDED_FIELDS = (
+    "threat_source",
+    "prerequisites",
+    "threat_action",
+    "threat_impact",
+    "impacted_goals",
+    "stride",
+    "status_reason",
+)
+
+
 def threat_create(
     *, membership: Membership, project: Project, links: ThreatLinks | None = None, **fields: Any
 ) -> Threat:
@@ -484,6 +496,12 @@ def threat_update(
     if "status" in fields and fields["status"] != threat.status:
         # Closing a threat without a fix, or reopening one so closed, is a security lead's decision.
         _require_decision(membership, fields["status"])
+        _require_decision(membership, threat.status)
+    changed = [name for name in DECIDED_FIELDS if name in fields and fields[name] != getattr(threat, name)]
+    if changed or (
+        links and (links.impacted_assets or links.impacted_asset_names or links.target_components)
+    ):
+        # What a lead accepted or rejected is not rewritten under the decision; only its owner may change.
         _require_decision(membership, threat.status)
     links = links or ThreatLinks()
     _check_links(threat.project, links)
@@ -520,6 +538,7 @@ def threats_set_status(
 
 def threat_delete(*, membership: Membership, threat: Threat, version: int) -> None:
     require_edit(membership, threat.project)
+    _require_decision(membership, threat.status)
     with _change(membership):
         _delete_version(threat, version)
 
@@ -541,6 +560,10 @@ def library_threats_create(
         entries: list[LibraryEntry] = [entry(key) for key in dict.fromkeys(keys)]
     except KeyError as error:
         raise ValidationError({"keys": f"{error.args[0]} is not in the threat library."}) from None
+    fitting = {item.key for item in applicable(library_target(component=component, flow=flow))}
+    unfit = [item.key for item in entries if item.key not in fitting]
+    if unfit:
+        raise ValidationError({"keys": f"{', '.join(unfit)} does not apply to {target}."})
     created = []
     with _change(membership):
         present = library_keys_present(project, component=component, flow=flow)

@@ -384,3 +384,25 @@ def test_only_security_leads_reopen_an_accepted_threat(cast: Cast, project: Proj
         status=ThreatStatus.CONFIRMED,
     )
     assert Threat.objects.get(pk=threat.pk).status == ThreatStatus.CONFIRMED
+
+
+def test_engineers_cannot_rewrite_or_delete_a_decided_threat(cast: Cast, project: Project) -> None:
+    threat = ThreatFactory.create(project=project, status=ThreatStatus.ACCEPTED)
+    engineer = cast.membership(cast.engineer)
+    with pytest.raises(PermissionDenied):
+        services.threat_update(membership=engineer, threat=threat, version=1, threat_impact="nothing much")
+    with pytest.raises(PermissionDenied):
+        services.threat_delete(membership=engineer, threat=threat, version=1)
+    services.threat_update(membership=engineer, threat=threat, version=1, owner=cast.engineer)
+    assert Threat.objects.get(pk=threat.pk).owner == cast.engineer
+
+
+def test_a_library_entry_that_does_not_apply_to_the_target_is_refused(cast: Cast, project: Project) -> None:
+    actor = ComponentFactory.create(project=project, kind=ComponentKind.ACTOR)
+    flow_only = next(item for item in LIBRARY if "flow" in item.conditions.targets)
+    with pytest.raises(ValidationError) as error:
+        services.library_threats_create(
+            membership=cast.membership(cast.engineer), project=project, keys=[flow_only.key], component=actor
+        )
+    assert "keys" in error.value.message_dict
+    assert not Threat.objects.exists()

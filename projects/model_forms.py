@@ -6,12 +6,15 @@ version it was read at in a hidden field, and keeps the arguments it was built w
 so projects.conflicts.rebase_form can rebuild it over a newer version.
 """
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from projects.models import (
     Asset,
@@ -33,6 +36,44 @@ MAX_TAGS = 20
 KIND_HELP = "Actors use the system, processes run in it, data stores keep its data, external services are run by others."
 
 
+def _attributes(attrs: dict[str, Any]) -> SafeString:
+    """HTML attributes as django/forms/widgets/attrs.html writes them: True bare, False left out, in order."""
+    return format_html_join(
+        "",
+        " {}{}",
+        (
+            (name, "" if value is True else format_html('="{}"', value))
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+class Select(forms.Select):
+    """Django's <select>, written in Python rather than with two templates per option: the Model page draws
+    four add forms whose selects offer every zone, component and rating, and those templates cost more than
+    the rest of the forms. The markup is Django's own (tests compare the two)."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        if any(group_name for group_name, _, _ in widget["optgroups"]):
+            return super().render(name, value, attrs, renderer)  # groups: as Django draws them
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], _attributes(option["attrs"]), option["label"])
+                for _, group, _ in widget["optgroups"]
+                for option in group
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>\n{}\n</select>', widget["name"], _attributes(widget["attrs"]), options
+        )
+
+
 def _text(model: type[models.Model], name: str, label: str, **kwargs: Any) -> forms.CharField:
     """A text field as long as the model's column allows, required unless the column may be blank."""
     field = model._meta.get_field(name)
@@ -45,7 +86,7 @@ def _text(model: type[models.Model], name: str, label: str, **kwargs: Any) -> fo
 
 
 def _numbers(choices: type[models.IntegerChoices], label: str, **kwargs: Any) -> forms.TypedChoiceField:
-    return forms.TypedChoiceField(label=label, choices=choices.choices, coerce=int, **kwargs)
+    return forms.TypedChoiceField(label=label, choices=choices.choices, coerce=int, widget=Select, **kwargs)
 
 
 class VersionedForm(forms.Form):
@@ -119,17 +160,70 @@ class ProjectForm(VersionedForm):
         }
 
 
-class ProjectPartForm(VersionedForm):
-    """A form for a part of one project: its choices come from that project only, so a reference to
-    another project's object is an invalid choice before the service sees it."""
+class PartOptions:
+    """The trust zones, components and assets of one project that the Model forms offer, each read at most once
+    and only when a form is drawn. One instance serves every form of a page, and the Model page hands in the
+    lists it shows anyway, so its add forms draw their options without a query of their own.
+
+    The lists must be in the order the forms offer them: zones by trust level then name (as zones_of gives
+    them), components and assets by name.
+    """
 
     def __init__(
-        self, data: Any = None, *, project: Project, instance: models.Model | None = None, **kwargs: Any
+        self,
+        project: Project,
+        *,
+        zones: Sequence[TrustZone] | None = None,
+        components: Sequence[Component] | None = None,
+        assets: Sequence[Asset] | None = None,
+    ) -> None:
+        self.project = project
+        self._zones, self._components, self._assets = zones, components, assets
+
+    def zones(self) -> Sequence[TrustZone]:
+        if self._zones is None:
+            self._zones = list(self.project.zones.order_by("trust_level", "name"))
+        return self._zones
+
+    def components(self) -> Sequence[Component]:
+        if self._components is None:
+            self._components = list(self.project.components.order_by("name"))
+        return self._components
+
+    def assets(self) -> Sequence[Asset]:
+        if self._assets is None:
+            self._assets = list(self.project.assets.order_by("name"))
+        return self._assets
+
+
+def _offer(field: forms.Field, objects: Callable[[], Sequence[models.Model]]) -> None:
+    """Draw a model choice field's options from `objects` (read when the form is drawn) instead of its queryset.
+    The queryset stays the field's own, so what is posted is still checked against the project's objects."""
+    assert isinstance(field, forms.ModelChoiceField)
+    iterator = field.iterator(field)
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = lambda: empty + [iterator.choice(obj) for obj in objects()]
+
+
+class ProjectPartForm(VersionedForm):
+    """A form for a part of one project: its choices come from that project only, so a reference to
+    another project's object is an invalid choice before the service sees it. `options` shares what the choice
+    fields offer between the forms of one page (see PartOptions); without it the form reads its own."""
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        project: Project,
+        instance: models.Model | None = None,
+        options: PartOptions | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(data, **kwargs)
         self.conflict_kwargs |= {"project": project, "instance": instance}
         self.project = project
         self.instance = instance
+        self.options = options or PartOptions(project)
 
     def clean_name(self) -> str:
         return str(self.cleaned_data["name"]).strip()
@@ -144,16 +238,22 @@ class ZoneForm(ProjectPartForm):
         help_text="How far what runs here is trusted: the internet is untrusted.",
     )
     parent = forms.ModelChoiceField(
-        label="Inside zone", queryset=TrustZone.objects.none(), required=False, empty_label="(none)"
+        label="Inside zone",
+        queryset=TrustZone.objects.none(),
+        required=False,
+        empty_label="(none)",
+        widget=Select,
     )
     description = _text(TrustZone, "description", "Description", widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, data: Any = None, *, project: Project, **kwargs: Any) -> None:
         super().__init__(data, project=project, **kwargs)
-        parents = project.zones.order_by("name")
+        parents = project.zones.order_by("trust_level", "name")
         if self.instance is not None:
             parents = parents.exclude(pk=self.instance.pk)  # a zone cannot sit inside itself
         self.fields["parent"].queryset = parents  # type: ignore[attr-defined]
+        pk = self.instance.pk if self.instance is not None else None
+        _offer(self.fields["parent"], lambda: [zone for zone in self.options.zones() if zone.pk != pk])
 
     @staticmethod
     def initial_of(zone: TrustZone) -> dict[str, Any]:
@@ -168,9 +268,12 @@ class ZoneForm(ProjectPartForm):
 
 class AssetForm(ProjectPartForm):
     name = _text(Asset, "name", "Name", widget=forms.TextInput(attrs={"autocomplete": "off"}))
-    kind = forms.ChoiceField(label="Kind", choices=AssetKind.choices, initial=AssetKind.DATA)
+    kind = forms.ChoiceField(label="Kind", choices=AssetKind.choices, initial=AssetKind.DATA, widget=Select)
     classification = forms.ChoiceField(
-        label="Classification", choices=DataClassification.choices, initial=DataClassification.INTERNAL
+        label="Classification",
+        choices=DataClassification.choices,
+        initial=DataClassification.INTERNAL,
+        widget=Select,
     )
     confidentiality = _numbers(Rating, "Confidentiality", initial=Rating.MEDIUM)
     integrity = _numbers(Rating, "Integrity", initial=Rating.MEDIUM)
@@ -197,10 +300,18 @@ class AssetsField(forms.ModelMultipleChoiceField):
 class ComponentForm(ProjectPartForm):
     name = _text(Component, "name", "Name", widget=forms.TextInput(attrs={"autocomplete": "off"}))
     kind = forms.ChoiceField(
-        label="Kind", choices=ComponentKind.choices, initial=ComponentKind.PROCESS, help_text=KIND_HELP
+        label="Kind",
+        choices=ComponentKind.choices,
+        initial=ComponentKind.PROCESS,
+        help_text=KIND_HELP,
+        widget=Select,
     )
     zone = forms.ModelChoiceField(
-        label="Trust zone", queryset=TrustZone.objects.none(), required=False, empty_label="(no zone)"
+        label="Trust zone",
+        queryset=TrustZone.objects.none(),
+        required=False,
+        empty_label="(no zone)",
+        widget=Select,
     )
     technology = _text(
         Component,
@@ -222,6 +333,8 @@ class ComponentForm(ProjectPartForm):
         super().__init__(data, project=project, **kwargs)
         self.fields["zone"].queryset = project.zones.order_by("trust_level", "name")  # type: ignore[attr-defined]
         self.fields["assets"].queryset = project.assets.order_by("name")  # type: ignore[attr-defined]
+        _offer(self.fields["zone"], self.options.zones)
+        _offer(self.fields["assets"], self.options.assets)
 
     def clean_tags(self) -> list[str]:
         tags = list(dict.fromkeys(tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()))
@@ -252,9 +365,11 @@ class FlowForm(ProjectPartForm):
         "Name",
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "e.g. Place order"}),
     )
-    source = forms.ModelChoiceField(label="Source", queryset=Component.objects.none(), empty_label="Choose…")
+    source = forms.ModelChoiceField(
+        label="Source", queryset=Component.objects.none(), empty_label="Choose…", widget=Select
+    )
     destination = forms.ModelChoiceField(
-        label="Destination", queryset=Component.objects.none(), empty_label="Choose…"
+        label="Destination", queryset=Component.objects.none(), empty_label="Choose…", widget=Select
     )
     protocol = _text(
         DataFlow, "protocol", "Protocol", widget=forms.TextInput(attrs={"placeholder": "e.g. HTTPS"})
@@ -270,6 +385,9 @@ class FlowForm(ProjectPartForm):
         self.fields["source"].queryset = components  # type: ignore[attr-defined]
         self.fields["destination"].queryset = components  # type: ignore[attr-defined]
         self.fields["assets"].queryset = project.assets.order_by("name")  # type: ignore[attr-defined]
+        for name in ("source", "destination"):
+            _offer(self.fields[name], self.options.components)
+        _offer(self.fields["assets"], self.options.assets)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

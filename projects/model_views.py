@@ -46,6 +46,7 @@ from projects.model_forms import (
     ComponentForm,
     DeleteForm,
     FlowForm,
+    PartOptions,
     ProjectForm,
     ProjectPartForm,
     ZoneForm,
@@ -126,7 +127,7 @@ PARTS = {
         "component",
         "components",
         ComponentForm,
-        selectors.components_of,
+        selectors.component_rows_of,
         selectors.component_of,
         services.component_create,
         services.component_update,
@@ -139,7 +140,7 @@ PARTS = {
         "data flow",
         "data flows",
         FlowForm,
-        selectors.flows_of,
+        selectors.flow_rows_of,
         selectors.flow_of,
         services.flow_create,
         services.flow_update,
@@ -150,8 +151,10 @@ PARTS = {
 }
 
 
-def _add_form(project: Project, part: Part, data: Any = None) -> ProjectPartForm:
-    return part.form(data, project=project, auto_id=f"{part.kind}-add-%s")
+def _add_form(
+    project: Project, part: Part, data: Any = None, *, options: PartOptions | None = None
+) -> ProjectPartForm:
+    return part.form(data, project=project, options=options, auto_id=f"{part.kind}-add-%s")
 
 
 def _edit_form(project: Project, part: Part, obj: Any, data: Any = None, *, row: bool) -> ProjectPartForm:
@@ -233,8 +236,15 @@ def _model_context(
         context[f"{kind}s"] = list(PARTS[kind].all_of(project))
     if can_edit:
         bound = bound or {}
+        # The add forms offer the zones, components and assets the lists show: read once, not once a field.
+        options = PartOptions(
+            project,
+            zones=context.get("zones"),
+            components=context.get("components"),
+            assets=context.get("assets"),
+        )
         for kind in forms:
-            context[f"{kind}_form"] = bound.get(kind) or _add_form(project, PARTS[kind])
+            context[f"{kind}_form"] = bound.get(kind) or _add_form(project, PARTS[kind], options=options)
     return context
 
 

@@ -60,6 +60,9 @@ from projects.threat_library import LibraryEntry
 
 THREATS_PER_PAGE = 25
 CONTROLS_PER_PAGE = 25
+# A row of the control list names this many of its threats and counts the rest: rows stay short and cheap
+# however many threats a control addresses.
+THREATS_PER_CONTROL_ROW = 8
 HISTORY_LIMIT = 50
 CONFLICT = 409
 # htmx swaps only 400 and 422 answers (see base.html), so an inline edit that lost a race answers 422.
@@ -693,9 +696,8 @@ def is_overdue(control: Control, today: date) -> bool:
 @project_required()
 def control_list(request: AuthenticatedHttpRequest, membership: Membership, project: Project) -> HttpResponse:
     filters = selectors.ControlFilters.from_query(request.GET)
-    page = Paginator(selectors.controls_of(project, filters), CONTROLS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    controls_listed = selectors.control_rows_of(project, filters, threats_shown=THREATS_PER_CONTROL_ROW)
+    page = Paginator(controls_listed, CONTROLS_PER_PAGE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     controls = [(control, is_overdue(control, today)) for control in page.object_list]
     context = _context(membership, project, "controls", page=page, controls=controls, filters=filters)

@@ -8,23 +8,28 @@ from typing import Any
 
 import pghistory.models
 from django.apps import apps
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 
 from projects.models import (
     Asset,
     Component,
+    ComponentAsset,
     Control,
     ControlStatus,
     DataFlow,
+    FlowAsset,
     Membership,
     Project,
     ProjectStatus,
     Stride,
     Threat,
+    ThreatComponent,
     ThreatControl,
+    ThreatFlow,
     ThreatStatus,
     TrustZone,
     User,
@@ -154,6 +159,51 @@ def flows_of(project: Project) -> QuerySet[DataFlow]:
         .select_related("source__zone", "destination__zone")
         .prefetch_related(Prefetch("assets", queryset=Asset.objects.order_by("name")))
         .annotate(threat_count=Count("threats", distinct=True))
+        .order_by("name", "pk")
+    )
+
+
+def _asset_names(through: type[Model], owner: str) -> ArraySubquery:
+    return ArraySubquery(
+        through._default_manager.filter(**{owner: OuterRef("pk")})
+        .order_by("asset__name")
+        .values("asset__name")
+    )
+
+
+def _threat_count(through: type[Model], owner: str) -> Coalesce:
+    counted = (
+        through._default_manager.filter(**{owner: OuterRef("pk")})
+        .order_by()
+        .values(owner)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def component_rows_of(project: Project) -> QuerySet[Component]:
+    """The components as the Model page lists them, in one query without row multiplication: their zone,
+    the names of their assets (`asset_names`: prefetching the assets costs more than the rest of the list)
+    and `threat_count`."""
+    return (
+        project.components.select_related("zone")
+        .annotate(
+            asset_names=_asset_names(ComponentAsset, "component"),
+            threat_count=_threat_count(ThreatComponent, "component"),
+        )
+        .order_by("name")
+    )
+
+
+def flow_rows_of(project: Project) -> QuerySet[DataFlow]:
+    """The data flows as the Model page lists them, in one query without row multiplication: both ends (not
+    their zones, as the boundary is computed in the query), `asset_names` and `threat_count`."""
+    return (
+        DataFlow.objects.filter(project=project)
+        .with_boundary()
+        .select_related("source", "destination")
+        .annotate(asset_names=_asset_names(FlowAsset, "flow"), threat_count=_threat_count(ThreatFlow, "flow"))
         .order_by("name", "pk")
     )
 
@@ -315,6 +365,25 @@ def controls_of(project: Project, filters: ControlFilters | None = None) -> Quer
             Q(title__icontains=filters.q.strip()) | Q(description__icontains=filters.q.strip())
         )
     return controls
+
+
+def control_rows_of(
+    project: Project, filters: ControlFilters | None = None, *, threats_shown: int
+) -> QuerySet[Control]:
+    """The controls as their list shows them: `shown_links`, the first `threats_shown` links of each by threat
+    number, and `links_not_shown`, how many more threats it addresses. The links come in one query for the
+    whole page (a prefetch sliced per control), so a row costs the same whatever number of threats it has."""
+    first_links = (
+        ThreatControl.objects.select_related("threat")
+        .only("control", "effectiveness", "threat__number")  # a threat's reference is its number
+        .order_by("threat__number")[:threats_shown]
+    )
+    return (
+        controls_of(project, filters)
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("threat_links", queryset=first_links, to_attr="shown_links"))
+        .annotate(links_not_shown=Greatest(_threat_count(ThreatControl, "control") - threats_shown, 0))
+    )
 
 
 def control_of(project: Project, control_id: int) -> Control:

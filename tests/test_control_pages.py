@@ -1,6 +1,7 @@
 """The Controls section: the list (filters, pages, overdue), adding, a control's page (edit, conflicts, linking
 threats, history), deleting, and the effectiveness of each link, edited in place or removed."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -94,6 +95,25 @@ def test_the_list_shows_each_control_with_its_threats_cost_effort_and_due_date(
     assert cast.engineer.display_name in row
 
 
+def test_a_row_names_its_first_eight_threats_and_counts_the_rest(
+    viewer_client: Client, project: Project, control: Control
+) -> None:
+    threats = [ThreatFactory.create(project=project) for _ in range(10)]  # T-2 to T-11, with T-1 eleven
+    for threat in reversed(threats):  # linked from the last: the row still goes by number
+        ThreatControlFactory.create(threat=threat, control=control)
+    eight = ControlFactory.create(project=project, title="Eight")
+    for threat in threats[:8]:
+        ThreatControlFactory.create(threat=threat, control=eight)
+    html = html_of(viewer_client.get(url("control_list", project)))
+    row = html.split(f'id="control-{control.pk}"')[1].split("</tr>")[0]
+    assert re.findall(r">(T-\d+)</a>", row) == [f"T-{n}" for n in range(1, 9)]
+    assert f'<a href="{url("control_detail", project, control.pk)}#threats">+3 more<' in row
+    assert "threats of Sign refund requests" in row  # what the link counts, for screen readers
+    row = html.split(f'id="control-{eight.pk}"')[1].split("</tr>")[0]
+    assert len(re.findall(r">T-\d+</a>", row)) == 8
+    assert "more" not in row
+
+
 def test_a_control_in_force_or_due_later_is_not_overdue(
     viewer_client: Client, project: Project, control: Control
 ) -> None:
@@ -164,10 +184,11 @@ def test_the_list_costs_the_same_queries_for_one_control_or_a_full_page(
     headers = HTMX | {"HX-Target": "control-results"}
     page = count_queries(lambda: viewer_client.get(url("control_list", project)))
     partial = count_queries(lambda: viewer_client.get(url("control_list", project), headers=headers))
-    for _ in range(30):
+    threats = [ThreatFactory.create(project=project) for _ in range(12)]
+    for n in range(30):
         more = ControlFactory.create(project=project, owner=cast.engineer)
-        ThreatControlFactory.create(threat=ThreatFactory.create(project=project), control=more)
-        ThreatControlFactory.create(threat=ThreatFactory.create(project=project), control=more)
+        for threat in threats[: n % 13]:  # up to 12 threats a control, more than a row names
+            ThreatControlFactory.create(threat=threat, control=more)
     assert count_queries(lambda: viewer_client.get(url("control_list", project))) == page
     assert count_queries(lambda: viewer_client.get(url("control_list", project), headers=headers)) == partial
 

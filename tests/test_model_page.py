@@ -223,6 +223,19 @@ def test_the_model_page_queries_do_not_grow_with_the_model(
     assert count_queries(lambda: engineer_client.get(detail(other))) == few
 
 
+def test_the_add_forms_offer_what_the_lists_show_without_queries_of_their_own(
+    cast: Cast, owner_client: Client, viewer_client: Client, project: Project
+) -> None:
+    model(project, size=3)
+    for client in (owner_client, viewer_client):
+        client.get(detail(project))
+    with_forms = count_queries(lambda: owner_client.get(detail(project)))
+    assert with_forms == count_queries(lambda: viewer_client.get(detail(project)))  # a viewer gets no forms
+    flow_form = owner_client.get(detail(project)).content.decode().split('id="flow-add"')[1]
+    assert flow_form.count(">API 2</option>") == 2  # every component, as source and as destination
+    assert f'value="{project.assets.get(name="Asset 1").pk}"' in flow_form
+
+
 @pytest.mark.parametrize("target", ["diagram", "zone-list", "asset-list", "component-list", "flow-list"])
 def test_the_partials_queries_do_not_grow_with_the_model(
     cast: Cast, engineer_client: Client, project: Project, target: str

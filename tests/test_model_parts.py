@@ -2,15 +2,18 @@
 and on each part's own page (without JavaScript)."""
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django import forms
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
 from projects import workspace_services as services
+from projects.model_forms import Select
 from projects.models import Asset, Component, DataFlow, Project, Threat, TrustZone
 from tests.conftest import Cast, signed_in
 from tests.factories import (
@@ -359,6 +362,27 @@ def test_htmx_turns_a_row_into_its_edit_form(
     assert f'id="{kind}-{obj.pk}-name"' in html  # ids unique per row
     assert f'action="{url(f"{kind}_detail", project, obj.pk)}"' in html  # works without JavaScript too
     assert 'name="version"' in html
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_selects_are_djangos_drawn_without_a_template_per_option(
+    engineer_client: Client,
+    project: Project,
+    parts: dict[str, Any],
+    kind: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def edit_row() -> str:
+        response = engineer_client.get(
+            url(f"{kind}_detail", project, parts[kind].pk), {"edit": "row"}, headers=HTMX
+        )
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+        return re.sub(r">\s+<", "><", html)
+
+    ours = edit_row()
+    assert "<select" in ours
+    monkeypatch.setattr(Select, "render", forms.Select.render)
+    assert edit_row() == ours
 
 
 def test_a_viewer_gets_no_edit_row(

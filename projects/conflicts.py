@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from projects.workspace_selectors import Change, history_of
@@ -44,12 +45,14 @@ def rebase_form[F: forms.BaseForm](form: F, error: EditConflict) -> tuple[F, Con
     if current is None:
         return form, ConflictNotice(deleted=True, last_change=None, differences=[])
     data = form.data.copy()  # type: ignore[attr-defined]
+    base = _snapshot(current, data.get(form.add_prefix("version"), ""))
     data[form.add_prefix("version")] = str(current.version)  # type: ignore[attr-defined]
+    kept = _keep_their_changes(form, data, current, base)
     rebased = type(form)(data, **_form_kwargs(form))
     rebased.is_valid()
     differences = []
     for name, field in form.fields.items():
-        if name == "version" or name not in form.cleaned_data or not hasattr(current, name):
+        if name == "version" or name in kept or name not in form.cleaned_data or not hasattr(current, name):
             continue
         theirs = getattr(current, name)
         if hasattr(theirs, "all") and callable(theirs.all):
@@ -92,3 +95,61 @@ def _chosen(field: forms.Field, value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [choices.get(item, item) for item in value]
     return choices.get(value, value) if not isinstance(value, models.Model) else value
+
+
+def _snapshot(current: models.Model, version: str) -> models.Model | None:
+    """The row as it was at the version the user's form was based on, from the history the triggers keep."""
+    event_models = getattr(type(current), "pgh_event_models", {})
+    if not str(version).isdigit() or not event_models:
+        return None
+    event_model = next(iter(event_models.values()))
+    found: models.Model | None = (
+        event_model.objects.filter(pgh_obj_id=current.pk, version=int(version)).order_by("-pgh_id").first()
+    )
+    return found
+
+
+def _column_value(row: models.Model, name: str) -> Any:
+    field = row._meta.get_field(name)
+    return getattr(row, field.attname) if isinstance(field, models.Field) and field.concrete else None
+
+
+def _keep_their_changes(
+    form: forms.BaseForm, data: Any, current: models.Model, base: models.Model | None
+) -> set[str]:
+    """Fields the user left as they found them but the other person changed: the rebased form takes the other
+    person's value, so saving again re-applies only what the user changed. Returns those fields' names."""
+    kept: set[str] = set()
+    if base is None:
+        return kept
+    for name, field in form.fields.items():
+        if name == "version" or name not in form.cleaned_data:
+            continue
+        try:
+            before, now = _column_value(base, name), _column_value(current, name)
+        except FieldDoesNotExist:  # a link or a form-only field, not a column of the row
+            continue
+        if before is None and now is None:
+            continue
+        if _comparable(form.cleaned_data[name]) == _comparable(before) and _comparable(before) != _comparable(
+            now
+        ):
+            _put(data, form.add_prefix(name), field, now)
+            kept.add(name)
+    return kept
+
+
+def _put(data: Any, key: str, field: forms.Field, value: Any) -> None:
+    if isinstance(field, forms.BooleanField):
+        if value:
+            data[key] = "on"
+        else:
+            data.pop(key, None)
+    elif isinstance(value, (list, tuple)):
+        data.setlist(key, [str(item) for item in value])
+    elif value is None:
+        data[key] = ""
+    elif hasattr(value, "isoformat"):
+        data[key] = value.isoformat()
+    else:
+        data[key] = str(value)

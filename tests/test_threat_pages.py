@@ -776,6 +776,25 @@ def test_a_stale_save_shows_the_other_change_and_keeps_the_users_values(
     assert Threat.objects.get(pk=threat.pk).threat_action == "mine"
 
 
+def test_saving_again_after_a_conflict_keeps_what_the_other_person_changed(
+    cast: Cast, engineer_client: Client, project: Project, listed: list[Threat]
+) -> None:
+    threat = listed[1]
+    stale = edit_body(threat, prerequisites="with a leaked API key")
+    theirs = edit_body(threat, threat_impact="refunds paid to the attacker")
+    assert engineer_client.post(url("threat_detail", project, 2), theirs).status_code == 302
+    conflict = engineer_client.post(url("threat_detail", project, 2), stale)
+    assert conflict.status_code == 409
+    labels = {d.label for d in conflict.context["conflict"].differences}
+    assert "Threat impact" not in labels  # untouched by this user: not presented as theirs to overwrite
+    rebased = conflict.context["form"].data
+    again = engineer_client.post(url("threat_detail", project, 2), rebased)
+    assert again.status_code == 302
+    threat.refresh_from_db()
+    assert threat.prerequisites == "with a leaked API key"
+    assert threat.threat_impact == "refunds paid to the attacker"
+
+
 def test_an_edit_naming_another_projects_target_leaves_the_threat_as_it_was(
     cast: Cast, engineer_client: Client, project: Project, listed: list[Threat]
 ) -> None:

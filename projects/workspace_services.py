@@ -128,9 +128,12 @@ def _assign(instance: models.Model, fields: dict[str, Any]) -> None:
 
 
 def _save_version(instance: Any, version: int, fields: Sequence[str]) -> None:
-    """Write the named fields only if the row is still at `version`; bump it. Raises EditConflict otherwise."""
+    """Write the named fields only if the row is still at `version`; bump it. Raises EditConflict otherwise.
+
+    Fields are named as the model names them; a foreign key is written through its column (`zone_id`)."""
     model = type(instance)
-    values = {name: getattr(instance, name) for name in fields}
+    columns = [model._meta.get_field(name).attname for name in fields]
+    values = {column: getattr(instance, column) for column in columns}
     if any(f.name == "updated_at" for f in model._meta.concrete_fields):
         values["updated_at"] = timezone.now()
     written = model._default_manager.filter(pk=instance.pk, version=version).update(
@@ -198,7 +201,7 @@ def project_update(*, membership: Membership, project: Project, version: int, **
     _validate(project)
     with _change(membership):
         try:
-            _save_version(project, version, [name if name != "team" else "team_id" for name in fields])
+            _save_version(project, version, list(fields))
         except IntegrityError as error:
             raise _integrity_as_field_error(
                 error, "name", "A project with this name already exists."
@@ -243,7 +246,7 @@ def zone_update(*, membership: Membership, zone: TrustZone, version: int, **fiel
     _check_zone_parent(zone)
     _validate(zone)
     with _change(membership):
-        _save_version(zone, version, [name if name != "parent" else "parent_id" for name in fields])
+        _save_version(zone, version, list(fields))
     return zone
 
 
@@ -336,7 +339,7 @@ def component_update(
     _check_component_refs(component)
     _validate(component)
     with _change(membership):
-        _save_version(component, version, [name if name != "zone" else "zone_id" for name in fields])
+        _save_version(component, version, list(fields))
         if assets is not None:
             component.assets.set(_same_project(component.project, "assets", assets))
     return component
@@ -386,9 +389,8 @@ def flow_update(
     _assign(flow, fields)
     _check_flow_refs(flow)
     _validate(flow)
-    columns = [f"{name}_id" if name in ("source", "destination") else name for name in fields]
     with _change(membership):
-        _save_version(flow, version, columns)
+        _save_version(flow, version, list(fields))
         if assets is not None:
             flow.assets.set(_same_project(flow.project, "assets", assets))
     return flow
@@ -510,7 +512,7 @@ def threat_update(
     _assign(threat, fields)
     _validate(threat)
     with _change(membership):
-        _save_version(threat, version, [name if name != "owner" else "owner_id" for name in fields])
+        _save_version(threat, version, list(fields))
         _apply_links(threat, links)
     return threat
 
@@ -623,7 +625,7 @@ def control_update(*, membership: Membership, control: Control, version: int, **
     _assign(control, fields)
     _validate(control)
     with _change(membership):
-        _save_version(control, version, [name if name != "owner" else "owner_id" for name in fields])
+        _save_version(control, version, list(fields))
     return control
 
 

@@ -31,6 +31,8 @@ def _shown(value: Any) -> str:
         return "—"
     if isinstance(value, models.Model):
         return str(value)
+    if isinstance(value, models.QuerySet):
+        value = list(value)
     if isinstance(value, (list, tuple, set)):
         return ", ".join(str(item) for item in value) or "—"
     return str(value)
@@ -57,7 +59,9 @@ def rebase_form[F: forms.BaseForm](form: F, error: EditConflict) -> tuple[F, Con
         theirs = getattr(current, name)
         if hasattr(theirs, "all") and callable(theirs.all):
             theirs = list(theirs.all())
-        yours = form.cleaned_data[name]
+        yours = (rebased.cleaned_data if name in getattr(rebased, "cleaned_data", {}) else form.cleaned_data)[
+            name
+        ]
         if _comparable(theirs) != _comparable(yours):
             label = str(field.label or name.replace("_", " ").capitalize())
             differences.append(
@@ -126,9 +130,13 @@ def _keep_their_changes(
         if name == "version" or name not in form.cleaned_data:
             continue
         try:
-            before, now = _column_value(base, name), _column_value(current, name)
-        except FieldDoesNotExist:  # a link or a form-only field, not a column of the row
+            model_field = current._meta.get_field(name)
+        except FieldDoesNotExist:  # a form-only field, not a field of the model
             continue
+        if model_field.many_to_many:
+            _merge_links(form, data, current, base, name)
+            continue
+        before, now = _column_value(base, name), _column_value(current, name)
         if before is None and now is None:
             continue
         if _comparable(form.cleaned_data[name]) == _comparable(before) and _comparable(before) != _comparable(
@@ -137,6 +145,47 @@ def _keep_their_changes(
             _put(data, form.add_prefix(name), field, now)
             kept.add(name)
     return kept
+
+
+def _merge_links(
+    form: forms.BaseForm, data: Any, current: models.Model, base: models.Model, name: str
+) -> None:
+    """Links merge item by item: what the user added or removed since the version they read is applied to the
+    links as they are now, so the other person's additions and removals survive the second save too."""
+    field = current._meta.get_field(name)
+    before = _links_before_their_changes(current, base, field)
+    if before is None:
+        return
+    yours = {item.pk for item in form.cleaned_data[name]}
+    now = set(getattr(current, name).values_list("pk", flat=True))
+    merged = (now | (yours - before)) - (before - yours)
+    if merged != yours:
+        data.setlist(form.add_prefix(name), [str(pk) for pk in sorted(merged)])
+
+
+def _links_before_their_changes(current: models.Model, base: models.Model, field: Any) -> set[int] | None:
+    """The links as they were at the user's version: today's, with the link events of every later save of the
+    object undone, newest first. Saves are told apart by their history context (one per transaction)."""
+    through = field.remote_field.through
+    link_events = next(iter(getattr(through, "pgh_event_models", {}).values()), None)
+    row_events = next(iter(getattr(type(current), "pgh_event_models", {}).values()), None)
+    if link_events is None or row_events is None:
+        return None
+    later_saves = row_events.objects.filter(
+        pgh_obj_id=current.pk, version__gt=getattr(base, "version", 0), pgh_context_id__isnull=False
+    ).values("pgh_context_id")
+    owner, target = f"{field.m2m_field_name()}_id", f"{field.m2m_reverse_field_name()}_id"
+    links = set(getattr(current, field.name).values_list("pk", flat=True))
+    for label, target_id in (
+        link_events.objects.filter(**{owner: current.pk}, pgh_context_id__in=later_saves)
+        .order_by("-pgh_id")
+        .values_list("pgh_label", target)
+    ):
+        if label == "linked":
+            links.discard(target_id)
+        else:
+            links.add(target_id)
+    return links
 
 
 def _put(data: Any, key: str, field: forms.Field, value: Any) -> None:

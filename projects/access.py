@@ -32,6 +32,7 @@ def member_required[**P](
             request: AuthenticatedHttpRequest, org_slug: str, *args: P.args, **kwargs: P.kwargs
         ) -> HttpResponse:
             membership = membership_for(request.user, org_slug)
+            request.membership = membership  # the error pages' header names the organisation too
             if not membership.can(permission):
                 raise PermissionDenied(f"Your role ({membership.get_role_display()}) cannot do this.")
             if request.session.get(SESSION_ORGANISATION_KEY) != org_slug:

@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
-from projects.models import User
+from projects.models import Membership, User
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -9,3 +9,4 @@ class AuthenticatedHttpRequest(HttpRequest):
 
     user: User
     htmx: HtmxDetails
+    membership: Membership  # set by projects.access.member_required once the organisation is resolved

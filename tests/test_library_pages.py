@@ -70,6 +70,8 @@ def test_a_component_is_offered_the_library_entries_that_apply_to_it(
     assert 'name="keys"' in html
     assert "Select all" in html
     assert ">Create selected threats</button>" in html
+    toolbar = html.split('class="library__toolbar"')[1].split('<ul class="suggestions"')[0]
+    assert 'type="submit">Create selected threats</button>' in toolbar  # no scrolling past 20 entries to save
 
 
 def test_references_link_to_the_cwe_and_capec_catalogues(

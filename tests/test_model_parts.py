@@ -303,6 +303,24 @@ def test_a_component_page_lists_its_threats_and_offers_suggestions(
     assert reverse("flow_detail", args=["acme", project.pk, parts["flow"].pk]) in html
 
 
+@pytest.mark.parametrize("kind", ["component", "flow"])
+def test_a_part_page_logs_a_threat_aimed_at_the_part(
+    cast: Cast,
+    engineer_client: Client,
+    viewer_client: Client,
+    project: Project,
+    parts: dict[str, Any],
+    kind: str,
+) -> None:
+    obj = parts[kind]
+    html = engineer_client.get(url(f"{kind}_detail", project, obj.pk)).content.decode()
+    create = f"{url('threat_create', project)}?{kind}={obj.pk}"
+    assert f'id="log-threat" href="{create}"' in html
+    form = engineer_client.get(create).context["form"]
+    assert form.initial[f"target_{kind}s"] == [obj.pk]
+    assert 'id="log-threat"' not in viewer_client.get(url(f"{kind}_detail", project, obj.pk)).content.decode()
+
+
 def test_a_flow_page_says_it_crosses_a_boundary_and_offers_suggestions(
     cast: Cast, engineer_client: Client, project: Project, parts: dict[str, Any]
 ) -> None:

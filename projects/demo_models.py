@@ -3,7 +3,9 @@
 Written through the services, as a security lead of the organisation, so the history says who made them.
 """
 
+import datetime
 from dataclasses import dataclass, field
+from itertools import cycle
 
 from projects import workspace_services as services
 from projects.models import (
@@ -16,8 +18,10 @@ from projects.models import (
     Membership,
     ProjectStatus,
     Rating,
+    Team,
     ThreatStatus,
     TrustLevel,
+    User,
 )
 from projects.threat_library import Target, applicable
 
@@ -480,6 +484,7 @@ def seed_project(demo: DemoProject, lead: Membership) -> bool:
         )
         for name, kind, classification, c, i, a in demo.assets
     }
+    held = _assets_held(demo)
     components = {
         name: services.component_create(
             membership=lead,
@@ -488,6 +493,7 @@ def seed_project(demo: DemoProject, lead: Membership) -> bool:
             kind=kind,
             zone=zones.get(zone),
             technology=technology,
+            assets=[assets[asset] for asset in held.get(name, ())],
         )
         for name, kind, zone, technology in demo.components
     }
@@ -501,9 +507,11 @@ def seed_project(demo: DemoProject, lead: Membership) -> bool:
             protocol=protocol,
             is_encrypted=encrypted,
             is_authenticated=authenticated,
+            assets=[assets[asset] for asset in held.get(name, ())],
         )
         for name, source, destination, protocol, encrypted, authenticated in demo.flows
     }
+    owners = cycle(_people(project.team, lead))
     threats = [
         services.threat_create(
             membership=lead,
@@ -516,7 +524,7 @@ def seed_project(demo: DemoProject, lead: Membership) -> bool:
             stride=list(t.stride),
             status=t.status,
             status_reason=t.reason,
-            owner=lead.user,
+            owner=next(owners),
             links=services.ThreatLinks(
                 impacted_assets=[assets[name] for name in t.assets],
                 target_components=[components[name] for name in t.targets if name in components],
@@ -525,7 +533,9 @@ def seed_project(demo: DemoProject, lead: Membership) -> bool:
         )
         for t in demo.threats
     ]
-    for c in demo.controls:
+    today = datetime.date.today()
+    for n, c in enumerate(demo.controls, start=1):
+        still_to_do = c.status in {ControlStatus.PROPOSED, ControlStatus.PLANNED, ControlStatus.IN_PROGRESS}
         control = services.control_create(
             membership=lead,
             project=project,
@@ -534,8 +544,10 @@ def seed_project(demo: DemoProject, lead: Membership) -> bool:
             status=c.status,
             cost_per_year=c.cost_per_year,
             effort_days=c.effort_days,
-            ticket_url=c.ticket,
-            owner=lead.user,
+            ticket_url=c.ticket or _ticket(demo, n),
+            owner=next(owners),
+            # Work still to do is due over the next quarter; the first one slipped, so lists show overdue too.
+            due_date=today + datetime.timedelta(days=-7 if n == 1 else 14 * n) if still_to_do else None,
         )
         for index, effectiveness in c.threats:
             services.control_link(
@@ -548,3 +560,23 @@ def seed_project(demo: DemoProject, lead: Membership) -> bool:
         ][:2]
         services.library_threats_create(membership=lead, project=project, keys=keys, component=component)
     return True
+
+
+def _people(team: Team, lead: Membership) -> list[User]:
+    """Who owns the demo's threats and controls: the owning team's engineers by turns, and the lead."""
+    engineers = User.objects.filter(memberships__teams=team).order_by("email").distinct()
+    return [*engineers, lead.user]
+
+
+def _assets_held(demo: DemoProject) -> dict[str, set[str]]:
+    """Components and flows hold or carry the assets the threats against them put at risk."""
+    held: dict[str, set[str]] = {}
+    for threat in demo.threats:
+        for target in threat.targets:
+            held.setdefault(target, set()).update(threat.assets)
+    return held
+
+
+def _ticket(demo: DemoProject, n: int) -> str:
+    key = "".join(word[0] for word in demo.team.split()).upper()[:3] or "SEC"
+    return f"https://tracker.example.com/browse/{key}-{100 + 17 * n}"

@@ -24,6 +24,14 @@ def test_it_seeds_realistic_projects_once(db: None) -> None:
     assert checkout.threats.exclude(library_key="").exists()
     assert ThreatControl.objects.filter(control__project=checkout).count() >= 6
     assert Project.objects.filter(organisation__slug="northwind-health").exists()
+    owners = set(checkout.threats.values_list("owner__email", flat=True))
+    assert {"engineer@demo.test", "lead@demo.test"} <= owners  # work is shared out, not all on the lead
+    open_controls = checkout.controls.exclude(status__in=["implemented", "verified"])
+    assert open_controls.exists()
+    assert not open_controls.filter(due_date=None).exists()
+    assert not checkout.controls.filter(ticket_url="").exists()
+    assert checkout.components.filter(assets__isnull=False).distinct().count() >= 3
+    assert checkout.flows.filter(assets__isnull=False).exists()
     counts = (Project.objects.count(), Threat.objects.count())
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert (Project.objects.count(), Threat.objects.count()) == counts

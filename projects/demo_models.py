@@ -547,7 +547,7 @@ def seed_project(demo: DemoProject, lead: Membership) -> bool:
             ticket_url=c.ticket or _ticket(demo, n),
             owner=next(owners),
             # Work still to do is due over the next quarter; the first one slipped, so lists show overdue too.
-            due_date=today + datetime.timedelta(days=-7 if n == 1 else 14 * n) if still_to_do else None,
+            due_on=today + datetime.timedelta(days=-7 if n == 1 else 14 * n) if still_to_do else None,
         )
         for index, effectiveness in c.threats:
             services.control_link(

@@ -28,7 +28,7 @@ def test_it_seeds_realistic_projects_once(db: None) -> None:
     assert {"engineer@demo.test", "lead@demo.test"} <= owners  # work is shared out, not all on the lead
     open_controls = checkout.controls.exclude(status__in=["implemented", "verified"])
     assert open_controls.exists()
-    assert not open_controls.filter(due_date=None).exists()
+    assert not open_controls.filter(due_on=None).exists()
     assert not checkout.controls.filter(ticket_url="").exists()
     assert checkout.components.filter(assets__isnull=False).distinct().count() >= 3
     assert checkout.flows.filter(assets__isnull=False).exists()

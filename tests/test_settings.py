@@ -102,3 +102,27 @@ def test_development_needs_neither_secret_key_nor_allowed_hosts(monkeypatch: pyt
 def test_an_unreadable_debug_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ImproperlyConfigured, match="DEBUG must be true or false"):
         load_settings(monkeypatch, production_environment() | {"DEBUG": "maybe"})
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "cache_url"),
+    [
+        ("redis://broker.example.com:6379/0", "redis://broker.example.com:6379/1"),
+        ("redis://:secret@broker.example.com:6380/15", "redis://:secret@broker.example.com:6380/0"),
+        ("redis://broker.example.com:6379", "redis://broker.example.com:6379/1"),
+    ],
+)
+def test_the_cache_keeps_to_a_database_of_its_own(
+    monkeypatch: pytest.MonkeyPatch, redis_url: str, cache_url: str
+) -> None:
+    """Clearing the cache flushes its database; the broker's queued tasks must not be in it."""
+    monkeypatch.delenv("CACHE_URL", raising=False)
+    loaded = load_settings(monkeypatch, {**production_environment(), "REDIS_URL": redis_url})
+    assert loaded["CELERY_BROKER_URL"] == redis_url
+    assert loaded["CACHES"]["default"]["LOCATION"] == cache_url  # type: ignore[index]
+
+
+def test_the_cache_can_live_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CACHE_URL", "redis://cache.example.com:6379/0")
+    loaded = load_settings(monkeypatch, production_environment())
+    assert loaded["CACHES"]["default"]["LOCATION"] == "redis://cache.example.com:6379/0"  # type: ignore[index]

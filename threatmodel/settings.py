@@ -6,6 +6,7 @@ Production sets DEBUG=false and must give SECRET_KEY, ALLOWED_HOSTS, SITE_URL, D
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -132,7 +133,20 @@ REDIS_URL = env_required(
     "REDIS_URL",
     "give a Redis-protocol URL, or start the app with `make run` (it provides an embedded Valkey)",
 )
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+
+def _next_database(url: str) -> str:
+    """The same Redis-protocol server, the next of its 16 numbered databases."""
+    parts = urlsplit(url)
+    number = parts.path.strip("/")
+    following = (int(number) + 1) % 16 if number.isdigit() else 1
+    return urlunsplit(parts._replace(path=f"/{following}"))
+
+
+# The cache lives apart from the broker's queues, so clearing it (cache.clear() flushes its database) never
+# drops queued tasks. CACHE_URL chooses another place; by default it is the broker's next database.
+CACHE_URL = env_str("CACHE_URL", _next_database(REDIS_URL))
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 

@@ -445,6 +445,12 @@ class ComponentKind(models.TextChoices):
     DATA_STORE = "data_store", "Data store"
     EXTERNAL_SERVICE = "external_service", "External service"
 
+    @property
+    def plural(self) -> str:
+        """The kind as a plural noun in running text: "processes", "data stores"."""
+        label = str(self.label).lower()
+        return f"{label}es" if label.endswith("s") else f"{label}s"
+
 
 @pghistory.track(*_history())
 class Component(Versioned):
@@ -474,6 +480,10 @@ class Component(Versioned):
             ),
             models.CheckConstraint(condition=Q(kind__in=ComponentKind.values), name="component_kind_known"),
         ]
+
+    @property
+    def kind_plural(self) -> str:
+        return ComponentKind(self.kind).plural
 
     def __str__(self) -> str:
         return self.name

@@ -70,6 +70,7 @@ def test_a_component_is_offered_the_library_entries_that_apply_to_it(
     assert 'name="keys"' in html
     assert "Select all" in html
     assert ">Create selected threats</button>" in html
+    assert "apply to processes like" in html
     toolbar = html.split('class="library__toolbar"')[1].split('<ul class="suggestions"')[0]
     assert 'type="submit">Create selected threats</button>' in toolbar  # no scrolling past 20 entries to save
 

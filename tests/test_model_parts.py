@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from projects import workspace_services as services
 from projects.model_forms import Select
-from projects.models import Asset, Component, DataFlow, Project, Threat, TrustZone
+from projects.models import Asset, Component, ComponentKind, DataFlow, Project, Threat, TrustZone
 from tests.conftest import Cast, signed_in
 from tests.factories import (
     AssetFactory,
@@ -649,3 +649,12 @@ def test_the_answer_to_a_write_does_not_grow_with_the_model(
     grow(project, 10)
     assert count_queries(save()) == few
     assert Threat.objects.filter(project=project).count() == 10
+
+
+def test_component_kinds_read_as_plural_nouns() -> None:
+    assert [kind.plural for kind in ComponentKind] == [
+        "actors",
+        "processes",
+        "data stores",
+        "external services",
+    ]

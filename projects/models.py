@@ -481,12 +481,12 @@ class Component(Versioned):
             models.CheckConstraint(condition=Q(kind__in=ComponentKind.values), name="component_kind_known"),
         ]
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def kind_plural(self) -> str:
         return ComponentKind(self.kind).plural
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class DataFlowQuerySet(ProjectPartQuerySet["DataFlow"]):

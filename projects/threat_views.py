@@ -7,6 +7,7 @@ has a plain href or form action that works without JavaScript. Writes go through
 """
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,6 +25,7 @@ from django.views.decorators.vary import vary_on_headers
 from projects import workspace_selectors as selectors
 from projects import workspace_services as services
 from projects.access import project_required
+from projects.bulk_forms import ControlBulkForm, ThreatBulkForm
 from projects.conflicts import ConflictNotice, rebase_form
 from projects.http import AuthenticatedHttpRequest
 from projects.model_forms import DeleteForm, apply_service_errors
@@ -45,7 +47,6 @@ from projects.models import (
 from projects.roles import Permission
 from projects.threat_forms import (
     STATEMENT_FIELDS,
-    BulkStatusForm,
     ControlForm,
     EffectivenessForm,
     LibraryReviewForm,
@@ -67,12 +68,15 @@ HISTORY_LIMIT = 50
 CONFLICT = 409
 # htmx swaps only 400 and 422 answers (see base.html), so an inline edit that lost a race answers 422.
 CONFLICT_FOR_HTMX = 422
-THREAT_ORDER_LABELS = {
-    "number": "Number",
-    "-number": "Newest first",
+# The sortable columns of each list, by the ordering they ask for (workspace_selectors.*_ORDERINGS).
+THREAT_COLUMNS = {"number": "ID", "status": "Status", "owner": "Owner"}
+CONTROL_COLUMNS = {
+    "title": "Control",
     "status": "Status",
-    "owner": "Owner",
-    "updated": "Recently updated",
+    "threats": "Threats",
+    "cost": "Cost per year",
+    "effort": "Effort",
+    "due": "Due",
 }
 
 
@@ -99,6 +103,66 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+# The pieces both lists share: sortable headers and the bulk status change ---------------------------------
+
+
+@dataclass(frozen=True)
+class SortHeader:
+    """A sortable column's header: how the list is sorted by it now, and the order a click asks for."""
+
+    label: str
+    order: str  # the ordering its link asks for: this column, or this column the other way round
+    direction: str  # "ascending" or "descending" when the list is sorted by it, else ""
+
+
+def sort_headers(current: str, columns: dict[str, str]) -> dict[str, SortHeader]:
+    """The headers of the sortable columns: the first click sorts by a column, the next one reverses it."""
+    headers = {}
+    for key, label in columns.items():
+        direction = "ascending" if current == key else "descending" if current == f"-{key}" else ""
+        headers[key] = SortHeader(label, f"-{key}" if current == key else key, direction)
+    return headers
+
+
+def _list_url(route: str, project: Project, query: str) -> str:
+    """The list with the filters it was showing; the query string is parsed again so only its values come back."""
+    return _url(route, project) + (f"?{QueryDict(query).urlencode()}" if query else "")
+
+
+def _bulk(
+    request: AuthenticatedHttpRequest,
+    membership: Membership,
+    project: Project,
+    form: ThreatBulkForm | ControlBulkForm,
+    section: str,
+    apply: Callable[[dict[str, Any]], str],
+) -> HttpResponse:
+    """Apply a bulk status change (`apply` calls the service and says what it did) and go back to the list, with
+    the filters it showed. When a row changed since the list was shown, or the member may not change one, nothing
+    changes: the list comes back, read afresh, with a message naming them. Bad input shows the form again."""
+    query = request.POST.get("query", "")[:2_000]
+    back = _list_url(f"{section.removesuffix('s')}_list", project, query)
+    if form.is_valid():
+        try:
+            done = apply(form.cleaned_data)
+        except services.StaleObjects as error:
+            messages.warning(
+                request, f"{error} The list shows them as they are now: check them and apply again."
+            )
+            return redirect(back)
+        except services.DecidedThreats as error:
+            messages.error(request, f"{error} Nothing was changed.")
+            return redirect(back)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(back)
+    context = _context(membership, project, section, form=form, query=query, list_url=back)
+    context["bulk_url"] = _url(f"{section.removesuffix('s')}_bulk", project)
+    return render(request, f"{section}/bulk.html", context, status=400)
+
+
 # The threat list ------------------------------------------------------------------------------------------
 
 
@@ -113,13 +177,13 @@ def _list_context(
         "bulk_statuses": offered_statuses(may_decide=_may_decide(membership)),
         "may_decide": _may_decide(membership),
         "query": query.urlencode(),
+        "sorts": sort_headers(filters.order, THREAT_COLUMNS),
         "components": project.components.order_by("name").only("pk", "name"),
     }
     if not partial:
         context |= {
             "flows": project.flows.order_by("name").only("pk", "name"),
             "people": selectors.people_of(membership),
-            "orders": THREAT_ORDER_LABELS.items(),
         }
     return context
 
@@ -133,37 +197,26 @@ def threat_list(request: AuthenticatedHttpRequest, membership: Membership, proje
     return render(request, "threats/list.html#results" if partial else "threats/list.html", context)
 
 
-def _list_url(project: Project, query: str) -> str:
-    """The list with the filters it was showing; the query string is parsed again so only its values come back."""
-    return _url("threat_list", project) + (f"?{QueryDict(query).urlencode()}" if query else "")
-
-
 @require_POST
 @project_required()
 def threat_bulk(request: AuthenticatedHttpRequest, membership: Membership, project: Project) -> HttpResponse:
-    """Set the status of the ticked threats: all of them, or none (the service checks the decision first)."""
-    form = BulkStatusForm(request.POST, project=project, may_decide=_may_decide(membership))
-    query = request.POST.get("query", "")[:2_000]
-    if form.is_valid():
-        threats = list(form.cleaned_data["threats"])
-        status = form.cleaned_data["status"]
-        try:
-            services.threats_set_status(
-                membership=membership,
-                threats=threats,
-                status=status,
-                reason=form.cleaned_data["status_reason"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            references = ", ".join(threat.reference for threat in threats)
-            label = ThreatStatus(status).label.lower()
-            messages.success(request, f"{_plural(len(threats), 'threat')} set to {label}: {references}.")
-            return redirect(_list_url(project, query))
-    context = _context(membership, project, "threats", form=form, query=query)
-    context["list_url"] = _list_url(project, query)
-    return render(request, "threats/bulk.html", context, status=400)
+    """Set the status of the ticked threats, each as the list showed it: all of them, or none."""
+    services.require_edit(membership, project)
+    form = ThreatBulkForm(request.POST, project=project, may_decide=_may_decide(membership))
+
+    def apply(data: dict[str, Any]) -> str:
+        threats = services.threats_set_status(
+            membership=membership,
+            project=project,
+            seen=data["threats"],
+            status=data["status"],
+            reason=data.get("status_reason", ""),
+        )
+        label = ThreatStatus(data["status"]).label.lower()
+        references = ", ".join(threat.reference for threat in threats)
+        return f"{_plural(len(threats), 'threat')} set to {label}: {references}."
+
+    return _bulk(request, membership, project, form, "threats", apply)
 
 
 # Inline status and owner in a row of the list --------------------------------------------------------------
@@ -701,11 +754,30 @@ def control_list(request: AuthenticatedHttpRequest, membership: Membership, proj
     today = timezone.localdate()
     controls = [(control, is_overdue(control, today)) for control in page.object_list]
     context = _context(membership, project, "controls", page=page, controls=controls, filters=filters)
-    context["filtered"] = bool(filters.status or filters.owner or filters.q.strip())
+    context |= {"sorts": sort_headers(filters.order, CONTROL_COLUMNS), "query": request.GET.urlencode()}
+    context["bulk_statuses"] = ControlStatus.choices
     if request.htmx and request.htmx.target == "control-results":
         return render(request, "controls/list.html#results", context)
     context |= {"statuses": ControlStatus.choices, "people": selectors.people_of(membership)}
     return render(request, "controls/list.html", context)
+
+
+@require_POST
+@project_required()
+def control_bulk(request: AuthenticatedHttpRequest, membership: Membership, project: Project) -> HttpResponse:
+    """Set the status of the ticked controls, each as the list showed it: all of them, or none."""
+    services.require_edit(membership, project)
+    form = ControlBulkForm(request.POST, project=project)
+
+    def apply(data: dict[str, Any]) -> str:
+        controls = services.controls_set_status(
+            membership=membership, project=project, seen=data["controls"], status=data["status"]
+        )
+        label = ControlStatus(data["status"]).label.lower()
+        titles = ", ".join(f"“{control.title}”" for control in controls)
+        return f"{_plural(len(controls), 'control')} set to {label}: {titles}."
+
+    return _bulk(request, membership, project, form, "controls", apply)
 
 
 def _control_form(

@@ -10,8 +10,23 @@ import pghistory.models
 from django.apps import apps
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Count, Exists, IntegerField, Model, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Model,
+    OrderBy,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.http import Http404
 
 from projects.models import (
@@ -54,6 +69,51 @@ def _text(value: object, limit: int) -> str:
 def _digits(value: object) -> bool:
     """Plain 0-9 digits only: str.isdigit() also accepts "²", which int() refuses."""
     return str(value).isascii() and str(value).isdigit()
+
+
+# Lists: sorting, and the rows a bulk change names ---------------------------------------------------------
+
+
+def _rank(field: str, choices: Any) -> Case:
+    """A choice field in the order its choices are declared (a status in its workflow's order), not by value."""
+    return Case(
+        *[When(**{field: value}, then=Value(position)) for position, value in enumerate(choices.values)],
+        default=Value(len(choices.values)),
+        output_field=IntegerField(),
+    )
+
+
+def both_ways(columns: dict[str, tuple[Any, ...]], *tiebreak: str) -> dict[str, tuple[Any, ...]]:
+    """Orderings for sortable columns: each column ascending under its name and descending under "-name", with
+    empty values last either way, then `tiebreak` so that pages never overlap."""
+
+    def sort(value: Any, descending: bool) -> OrderBy:
+        expression = F(value) if isinstance(value, str) else value
+        return expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+
+    orderings: dict[str, tuple[Any, ...]] = {}
+    for name, values in columns.items():
+        orderings[name] = (*(sort(value, False) for value in values), *tiebreak)
+        orderings[f"-{name}"] = (*(sort(value, True) for value in values), *tiebreak)
+    return orderings
+
+
+@dataclass(frozen=True)
+class Seen[M: Model]:
+    """An object of a bulk change, and the version the person saw of it on the list."""
+
+    obj: M
+    version: int
+
+
+def seen_rows[M: Model](
+    rows: QuerySet[M], key: str, versions: dict[int, int]
+) -> tuple[list[Seen[M]], list[int]]:
+    """The rows named by `key` (a threat's number, a control's id) with the versions the person saw, in the
+    order named, in one query; and the keys that name no row."""
+    found = {getattr(row, key): row for row in rows.filter(**{f"{key}__in": list(versions)})}
+    missing = [name for name in versions if name not in found]
+    return [Seen(found[name], version) for name, version in versions.items() if name in found], missing
 
 
 # Projects -------------------------------------------------------------------------------------------------
@@ -220,13 +280,14 @@ def flow_of(project: Project, flow_id: int) -> DataFlow:
 
 # Threats --------------------------------------------------------------------------------------------------
 
-THREAT_ORDERINGS = {
-    "number": ("number",),
-    "-number": ("-number",),
-    "status": ("status", "number"),
-    "owner": ("owner__name", "owner__email", "number"),
-    "updated": ("-updated_at",),
-}
+THREAT_ORDERINGS = both_ways(
+    {
+        "number": ("number",),
+        "status": (_rank("status", ThreatStatus),),
+        "owner": ("owner__name", "owner__email"),
+    },
+    "number",
+) | {"updated": ("-updated_at", "number")}
 
 
 @dataclass(frozen=True)
@@ -328,23 +389,48 @@ def statement_suggestions(
 # Controls -------------------------------------------------------------------------------------------------
 
 
+CONTROL_ORDERINGS = both_ways(
+    {
+        "title": (Lower("title"),),
+        "status": (_rank("status", ControlStatus),),
+        "due": ("due_on",),
+        "cost": ("cost_per_year",),
+        "effort": ("effort_days",),
+        "threats": ("threat_count",),
+    },
+    "title",
+    "pk",
+)
+
+
 @dataclass(frozen=True)
 class ControlFilters:
     status: tuple[str, ...] = ()
     owner: int | None = None
+    without_threat: bool = False
     q: str = ""
+    order: str = "title"
 
     @classmethod
     def from_query(cls, query: Any) -> "ControlFilters":
+        """From a QueryDict (GET parameters) of the HTML list or the API; unknown values are ignored."""
         owner = query.get("owner", "")
         return cls(
             status=tuple(s for s in query.getlist("status") if s in ControlStatus.values),
             owner=int(owner) if _digits(owner) else None,
+            without_threat=query.get("threat") == "none",
             q=_text(query.get("q", ""), 200),
+            order=query.get("order") if query.get("order") in CONTROL_ORDERINGS else "title",
         )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.status or self.owner or self.without_threat or self.q.strip())
 
 
 def controls_of(project: Project, filters: ControlFilters | None = None) -> QuerySet[Control]:
+    """The project's controls with `threat_count`, the number of threats each addresses (in a subquery, so
+    the rows are not multiplied), filtered and sorted."""
     filters = filters or ControlFilters()
     controls = (
         project.controls.select_related("owner")
@@ -354,17 +440,19 @@ def controls_of(project: Project, filters: ControlFilters | None = None) -> Quer
                 queryset=ThreatControl.objects.select_related("threat").order_by("threat__number"),
             )
         )
-        .order_by("title", "pk")
+        .annotate(threat_count=_threat_count(ThreatControl, "control"))
     )
     if filters.status:
         controls = controls.filter(status__in=filters.status)
     if filters.owner:
         controls = controls.filter(owner=filters.owner)
+    if filters.without_threat:
+        controls = controls.exclude(Exists(ThreatControl.objects.filter(control=OuterRef("pk"))))
     if filters.q.strip():
         controls = controls.filter(
             Q(title__icontains=filters.q.strip()) | Q(description__icontains=filters.q.strip())
         )
-    return controls
+    return controls.order_by(*CONTROL_ORDERINGS[filters.order])
 
 
 def control_rows_of(
@@ -382,7 +470,7 @@ def control_rows_of(
         controls_of(project, filters)
         .prefetch_related(None)
         .prefetch_related(Prefetch("threat_links", queryset=first_links, to_attr="shown_links"))
-        .annotate(links_not_shown=Greatest(_threat_count(ThreatControl, "control") - threats_shown, 0))
+        .annotate(links_not_shown=Greatest(F("threat_count") - threats_shown, 0))
     )
 
 

@@ -7,6 +7,7 @@ The HTML views and the API call these and nothing else. Each write:
 - runs in one transaction, inside a pghistory context naming the member, so the triggers' history says who.
 """
 
+import copy
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from projects.models import (
     Asset,
     Component,
     Control,
+    ControlStatus,
     DataFlow,
     Membership,
     Project,
@@ -36,9 +38,11 @@ from projects.models import (
 )
 from projects.roles import Permission
 from projects.threat_library import LibraryEntry, applicable, entry
-from projects.workspace_selectors import library_keys_present, library_target
+from projects.workspace_selectors import Seen, library_keys_present, library_target
 
 MAX_ASSET_NAMES = 20
+# A bulk change names at most this many objects: a page of the API's largest lists.
+MAX_BULK_ITEMS = 200
 
 
 class EditConflict(Exception):
@@ -49,6 +53,51 @@ class EditConflict(Exception):
         super().__init__(
             "This was changed by someone else since you opened it." if current else "It was deleted."
         )
+
+
+class StaleObjects(Exception):
+    """Some objects of a bulk change moved on since the person read them, or went; nothing was written.
+
+    `stale` holds them with `version` set to the current one (None for a deleted object)."""
+
+    def __init__(self, stale: Sequence[Any]) -> None:
+        self.stale = list(stale)
+        names = listing([_name(obj) for obj in self.stale])
+        verb = "was" if len(self.stale) == 1 else "were"
+        super().__init__(
+            f"{names} {verb} changed or deleted by someone else since you read {_them(self.stale)}, "
+            "so nothing was changed."
+        )
+
+
+class DecisionRefused(PermissionDenied):
+    """A change that only a security lead may make: deciding a threat (accepted, rejected) or undoing that."""
+
+
+class DecidedThreats(DecisionRefused):
+    """Threats of a bulk change that carry a decision the member may not undo; `threats` names them."""
+
+    def __init__(self, threats: Sequence[Threat]) -> None:
+        self.threats = list(threats)
+        verb = "is" if len(self.threats) == 1 else "are"
+        super().__init__(
+            f"{listing([t.reference for t in self.threats])} {verb} accepted or rejected; only a security lead "
+            f"can change {_them(self.threats)}."
+        )
+
+
+def listing(names: Sequence[str]) -> str:
+    """Names as a sentence lists them: "T-3", "T-3 and T-9", "T-1, T-3 and T-9"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _them(objects: Sequence[object]) -> str:
+    return "it" if len(objects) == 1 else "them"
+
+
+def _name(obj: Any) -> str:
+    """How messages name an object: a threat by its reference (T-12), anything else by its name in quotes."""
+    return obj.reference if isinstance(obj, Threat) else f"“{obj}”"
 
 
 # Access ---------------------------------------------------------------------------------------------------
@@ -73,7 +122,7 @@ def require_edit(membership: Membership, project: Project) -> None:
 def _require_decision(membership: Membership, status: str) -> None:
     if status in DECISION_STATUSES and not membership.can(Permission.DECIDE_THREAT_REVIEW):
         label = ThreatStatus(status).label.lower()
-        raise PermissionDenied(f"Only a security lead can set a threat to, or reopen a threat from, {label}.")
+        raise DecisionRefused(f"Only a security lead can set a threat to, or reopen a threat from, {label}.")
 
 
 # Plumbing -------------------------------------------------------------------------------------------------
@@ -142,6 +191,45 @@ def _save_version(instance: Any, version: int, fields: Sequence[str]) -> None:
     if not written:
         raise EditConflict(model._default_manager.filter(pk=instance.pk).first())
     instance.version = version + 1
+
+
+def _save_seen(model: type[models.Model], seen: Sequence[Seen[Any]], values: dict[str, Any]) -> None:
+    """Write the same values to every object, each only if it is still at the version the person saw, and bump
+    each version: in two queries however many there are. Call inside the caller's transaction: the rows are
+    locked and checked first, and StaleObjects names every one that has moved on (or gone), writing nothing."""
+    if not seen:
+        return
+    rows = model._default_manager.filter(pk__in=[item.obj.pk for item in seen])
+    now = dict(rows.select_for_update().values_list("pk", "version"))
+    stale = [item.obj for item in seen if now.get(item.obj.pk) != item.version]
+    if stale:
+        for obj in stale:
+            obj.version = now.get(obj.pk)
+        raise StaleObjects(stale)
+    if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+        values = {**values, "updated_at": timezone.now()}
+    rows.update(**values, version=F("version") + 1)
+    for item in seen:
+        _assign(item.obj, values)
+        item.obj.version = item.version + 1
+
+
+def _check_seen(project: Project, field: str, seen: Sequence[Seen[Any]]) -> None:
+    """The objects of a bulk change: at least one, at most MAX_BULK_ITEMS, of this project, each still at the
+    version the person saw (as read in this request; _save_seen checks again as it writes)."""
+    if not seen:
+        raise ValidationError({field: "Tick at least one first."})
+    if len(seen) > MAX_BULK_ITEMS:
+        raise ValidationError({field: f"Change at most {MAX_BULK_ITEMS} at once."})
+    _same_project(project, field, [item.obj for item in seen])
+    stale = [item.obj for item in seen if item.obj.version != item.version]
+    if stale:
+        raise StaleObjects(stale)
+
+
+def _other_fields(model: type[models.Model], values: dict[str, Any]) -> list[str]:
+    """The model's fields other than these: what a validation of only these values leaves out."""
+    return [field.name for field in model._meta.concrete_fields if field.name not in values]
 
 
 def _delete_version(instance: Any, version: int) -> None:
@@ -474,14 +562,30 @@ DECIDED_FIELDS = (
 )
 
 
+def status_reason_after(status: str, reason: str | None, before: Threat | None = None) -> str:
+    """The status reason a threat keeps with its new status; every save of a status goes through here.
+
+    A reason explains a decision (accepted, rejected / not applicable), so any other status has none: an old
+    rejection reason does not linger on a reopened threat. A reason given (None: not given) is the new one; with
+    none given, a threat that stays in its decision keeps its reason and one that moves into a decision has none
+    yet (which a rejection then refuses: it needs one)."""
+    if status not in DECISION_STATUSES:
+        return ""
+    if reason is not None:
+        return reason.strip()
+    return before.status_reason if before is not None and before.status == status else ""
+
+
 def threat_create(
     *, membership: Membership, project: Project, links: ThreatLinks | None = None, **fields: Any
 ) -> Threat:
     require_edit(membership, project)
-    _require_decision(membership, fields.get("status", ThreatStatus.IDENTIFIED))
+    status = fields.get("status", ThreatStatus.IDENTIFIED)
+    _require_decision(membership, status)
     links = links or ThreatLinks()
     _check_links(project, links)
     _check_owner(project, fields.get("owner"))
+    fields["status_reason"] = status_reason_after(status, fields.get("status_reason"))
     threat = Threat(project=project, number=0, created_by=membership.user, **fields)
     _validate(threat, exclude=["number"])
     with _change(membership):
@@ -499,6 +603,9 @@ def threat_update(
         # Closing a threat without a fix, or reopening one so closed, is a security lead's decision.
         _require_decision(membership, fields["status"])
         _require_decision(membership, threat.status)
+    if "status" in fields or "status_reason" in fields:
+        status = fields.get("status", threat.status)
+        fields["status_reason"] = status_reason_after(status, fields.get("status_reason"), threat)
     changed = [name for name in DECIDED_FIELDS if name in fields and fields[name] != getattr(threat, name)]
     if changed or (
         links and (links.impacted_assets or links.impacted_asset_names or links.target_components)
@@ -518,24 +625,41 @@ def threat_update(
 
 
 def threats_set_status(
-    *, membership: Membership, threats: Sequence[Threat], status: str, reason: str = ""
+    *,
+    membership: Membership,
+    project: Project,
+    seen: Sequence[Seen[Threat]],
+    status: str,
+    reason: str = "",
 ) -> list[Threat]:
-    """Change the status of several threats at once: all of them, or none when any one is refused."""
-    _require_decision(membership, status)
+    """Set the status of several threats of the project, each as the person saw it on the list: all of them,
+    or none. StaleObjects names those changed since; DecidedThreats those whose decision the member may not
+    undo. A blank reason is no reason given (see status_reason_after)."""
+    require_edit(membership, project)
     if status not in ThreatStatus.values:
         raise ValidationError({"status": f"Choose one of: {', '.join(ThreatStatus.labels)}."})
-    if status == ThreatStatus.REJECTED and not reason.strip():
-        raise ValidationError({"status_reason": "Say why these threats are rejected or not applicable."})
-    for project in {threat.project for threat in threats}:
-        require_edit(membership, project)
-    for threat in threats:
-        if threat.status != status:
-            _require_decision(membership, threat.status)
+    _require_decision(membership, status)
+    _check_seen(project, "threats", seen)
+    if not membership.can(Permission.DECIDE_THREAT_REVIEW):
+        decided = [item.obj for item in seen if item.obj.status in DECISION_STATUSES]
+        if decided:
+            raise DecidedThreats(decided)
+    changes = []
+    for item in seen:
+        new_reason = status_reason_after(status, reason or None, item.obj)
+        if (item.obj.status, item.obj.status_reason) != (status, new_reason):
+            changes.append((item, new_reason))
+    if not changes:
+        return [item.obj for item in seen]
+    # Every change writes the same two values (a reason is kept only where nothing changes), and the checks on
+    # them read nothing else, so validating one threat validates them all: in a constant number of queries.
+    values = {"status": status, "status_reason": changes[0][1]}
+    sample = copy.copy(changes[0][0].obj)
+    _assign(sample, values)
+    _validate(sample, exclude=_other_fields(Threat, values))
     with _change(membership):
-        for threat in threats:
-            threat.status, threat.status_reason = status, reason.strip() or threat.status_reason
-            _save_version(threat, threat.version, ["status", "status_reason"])
-    return list(threats)
+        _save_seen(Threat, [item for item, _ in changes], values)
+    return [item.obj for item in seen]
 
 
 def threat_delete(*, membership: Membership, threat: Threat, version: int) -> None:
@@ -627,6 +751,29 @@ def control_update(*, membership: Membership, control: Control, version: int, **
     with _change(membership):
         _save_version(control, version, list(fields))
     return control
+
+
+def controls_set_status(
+    *, membership: Membership, project: Project, seen: Sequence[Seen[Control]], status: str
+) -> list[Control]:
+    """Set the status of several controls of the project, each as the person saw it on the list: all of them,
+    or none (StaleObjects names those changed since)."""
+    require_edit(membership, project)
+    if status not in ControlStatus.values:
+        raise ValidationError({"status": f"Choose one of: {', '.join(ControlStatus.labels)}."})
+    _check_seen(project, "controls", seen)
+    changing = [item for item in seen if item.obj.status != status]
+    if not changing:
+        return [item.obj for item in seen]
+    values = {"status": status}
+    sample = copy.copy(changing[0].obj)
+    _assign(sample, values)
+    _validate(
+        sample, exclude=_other_fields(Control, values)
+    )  # the same value for all: see threats_set_status
+    with _change(membership):
+        _save_seen(Control, changing, values)
+    return [item.obj for item in seen]
 
 
 def control_delete(*, membership: Membership, control: Control, version: int) -> None:

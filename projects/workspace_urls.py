@@ -45,6 +45,7 @@ urlpatterns = [
     path(P + "flows/<int:flow_id>/library/", threat_views.library_flow, name="library_flow"),
     path(P + "controls/", threat_views.control_list, name="control_list"),
     path(P + "controls/new/", threat_views.control_create, name="control_create"),
+    path(P + "controls/bulk/", threat_views.control_bulk, name="control_bulk"),
     path(P + "controls/<int:control_id>/", threat_views.control_detail, name="control_detail"),
     path(P + "controls/<int:control_id>/delete/", threat_views.control_delete, name="control_delete"),
     path(P + "links/<int:link_id>/", threat_views.link_update, name="link_update"),

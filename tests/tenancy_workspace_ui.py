@@ -69,7 +69,11 @@ WRITES_WITH_REFERENCES |= {
         "status": "identified",
         "target_components": [b.component.pk],
     },
-    "threat_bulk": lambda a, b: {"threats": [b.threat.number], "status": "confirmed"},
+    # Rows are posted as "<key>:<version>": B's threat number and control id name nothing in A's project.
+    "threat_bulk": lambda a, b: {
+        "threats": [f"{a.threat.number}:{a.threat.version}", f"{b.threat.number}:{b.threat.version}"],
+        "status": "confirmed",
+    },
     "threat_detail": lambda a, b: {
         "version": a.threat.version,
         "threat_source": a.threat.threat_source,
@@ -89,6 +93,10 @@ WRITES_WITH_REFERENCES |= {
         "kind": "preventive",
         "status": "proposed",
         "owner": b.actor.pk,
+    },
+    "control_bulk": lambda a, b: {
+        "controls": [f"{a.control.pk}:{a.control.version}", f"{b.control.pk}:{b.control.version}"],
+        "status": "planned",
     },
     "control_detail": lambda a, b: {
         "version": a.control.version,

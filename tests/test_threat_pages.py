@@ -1,6 +1,7 @@
 """The Threats section: logging a threat (one short form, suggestions, live preview), the list (filters, sort,
 pages, bulk status, inline status and owner), a threat's page (edit, conflicts, controls) and deleting."""
 
+import re
 from typing import Any
 
 import pytest
@@ -483,15 +484,67 @@ def statuses(project: Project) -> dict[int, str]:
     return dict(project.threats.values_list("number", "status"))
 
 
+def ticked(project: Project, *numbers: int) -> list[str]:
+    """The bulk form's values for these threats as the list shows them now: "<number>:<version>"."""
+    versions = dict(project.threats.values_list("number", "version"))
+    return [f"{number}:{versions.get(number, 1)}" for number in numbers]
+
+
+def test_each_row_carries_the_version_the_list_shows(
+    engineer_client: Client, project: Project, listed: list[Threat]
+) -> None:
+    Threat.objects.filter(pk=listed[1].pk).update(version=4)
+    html = html_of(engineer_client.get(url("threat_list", project)))
+    assert 'name="threats" value="1:1" form="threat-bulk"' in html
+    assert 'name="threats" value="2:4" form="threat-bulk"' in html
+
+
 def test_an_engineer_changes_the_status_of_several_threats_at_once(
     engineer_client: Client, project: Project, listed: list[Threat]
 ) -> None:
-    body = {"threats": [1, 2], "status": "confirmed", "query": "status=identified&q=x"}
+    body = {"threats": ticked(project, 1, 2), "status": "confirmed", "query": "status=identified&q=x"}
     response = engineer_client.post(url("threat_bulk", project), body)
     assert response.status_code == 302
     assert response["Location"] == url("threat_list", project) + "?status=identified&q=x"
     assert statuses(project) == {1: "confirmed", 2: "confirmed", 3: "mitigated"}
     assert "2 threats set to confirmed: T-1, T-2." in html_of(engineer_client.get(response["Location"]))
+
+
+def test_threats_changed_since_the_list_was_shown_change_nothing_and_are_named(
+    engineer_client: Client, project: Project, listed: list[Threat]
+) -> None:
+    body = {"threats": ticked(project, 1, 2, 3), "status": "in_review", "query": "q=x"}
+    for threat in (listed[0], listed[2]):  # someone else saved T-1 and T-3 meanwhile
+        Threat.objects.filter(pk=threat.pk).update(version=2)
+    response = engineer_client.post(url("threat_bulk", project), body)
+    assert response.status_code == 302
+    assert response["Location"] == url("threat_list", project) + "?q=x"
+    assert statuses(project) == {1: "identified", 2: "identified", 3: "mitigated"}
+    reloaded = engineer_client.get(response["Location"])
+    assert "T-1 and T-3 were changed or deleted by someone else" in html_of(reloaded)
+    assert 'value="1:2"' in html_of(reloaded)  # the list as it is now, to tick again
+
+
+def test_an_engineer_who_ticks_decided_threats_gets_the_list_back_with_their_names(
+    engineer_client: Client, project: Project, listed: list[Threat]
+) -> None:
+    ThreatFactory.create(project=project, status="accepted")
+    ThreatFactory.create(project=project, status="rejected", status_reason="Out of scope")
+    body = {"threats": ticked(project, 1, 2, 3, 4, 5), "status": "confirmed", "query": "status=identified"}
+    response = engineer_client.post(url("threat_bulk", project), body)
+    assert response.status_code == 302
+    assert response["Location"] == url("threat_list", project) + "?status=identified"
+    assert statuses(project) == {
+        1: "identified",
+        2: "identified",
+        3: "mitigated",
+        4: "accepted",
+        5: "rejected",
+    }
+    message = (
+        "T-4 and T-5 are accepted or rejected; only a security lead can change them. Nothing was changed."
+    )
+    assert message in html_of(engineer_client.get(response["Location"]))
 
 
 def test_the_bulk_bar_offers_decisions_to_security_leads_only(
@@ -512,7 +565,7 @@ def test_the_bulk_bar_offers_decisions_to_security_leads_only(
 def test_an_engineer_cannot_accept_or_reject_in_bulk(
     engineer_client: Client, project: Project, listed: list[Threat], status: str
 ) -> None:
-    body = {"threats": [1, 2], "status": status, "status_reason": "because"}
+    body = {"threats": ticked(project, 1, 2), "status": status, "status_reason": "because"}
     assert engineer_client.post(url("threat_bulk", project), body).status_code == 403
     assert statuses(project) == {1: "identified", 2: "identified", 3: "mitigated"}
 
@@ -521,7 +574,7 @@ def test_a_security_lead_rejects_in_bulk_with_a_reason(
     cast: Cast, project: Project, listed: list[Threat]
 ) -> None:
     lead = signed_in(cast.security_lead)
-    body = {"threats": [1, 3], "status": "rejected", "status_reason": "Not in scope."}
+    body = {"threats": ticked(project, 1, 3), "status": "rejected", "status_reason": "Not in scope."}
     assert lead.post(url("threat_bulk", project), body).status_code == 302
     assert statuses(project) == {1: "rejected", 2: "identified", 3: "rejected"}
     assert set(project.threats.filter(status="rejected").values_list("status_reason", flat=True)) == {
@@ -529,31 +582,56 @@ def test_a_security_lead_rejects_in_bulk_with_a_reason(
     }
 
 
+def test_reopening_in_bulk_clears_the_rejection_reason(cast: Cast, project: Project) -> None:
+    ThreatFactory.create(project=project, status="rejected", status_reason="Not in scope.")
+    body = {"threats": ticked(project, 1), "status": "in_review", "status_reason": ""}
+    assert signed_in(cast.security_lead).post(url("threat_bulk", project), body).status_code == 302
+    assert list(project.threats.values_list("status", "status_reason")) == [("in_review", "")]
+
+
 def test_rejecting_in_bulk_without_a_reason_changes_nothing(
     cast: Cast, project: Project, listed: list[Threat]
 ) -> None:
     response = signed_in(cast.security_lead).post(
-        url("threat_bulk", project), {"threats": [1, 2], "status": "rejected", "query": "status=identified"}
+        url("threat_bulk", project),
+        {"threats": ticked(project, 1, 2), "status": "rejected", "query": "status=identified"},
     )
     assert response.status_code == 400
     assert "status_reason" in response.context["form"].errors
-    assert f'href="{url("threat_list", project)}?status=identified"' in html_of(response)
+    html = html_of(response)
+    assert f'href="{url("threat_list", project)}?status=identified"' in html
+    for value in ("1:1", "2:1"):  # still ticked, with the versions seen
+        assert re.search(rf'<input type="checkbox" name="threats" value="{value}"[^>]* checked>', html)
+    assert statuses(project) == {1: "identified", 2: "identified", 3: "mitigated"}
+
+
+@pytest.mark.parametrize(
+    "threats",
+    [["1:1", "999:1"], [], ["1"], ["1:x"], ["1:0"], ["T-1:1"], ["99999999999999999999:1"]],
+    ids=["unknown", "none", "no-version", "bad-version", "version-0", "reference", "huge"],
+)
+def test_a_bulk_change_with_any_bad_row_changes_none(
+    engineer_client: Client, project: Project, listed: list[Threat], threats: list[str]
+) -> None:
+    response = engineer_client.post(url("threat_bulk", project), {"threats": threats, "status": "confirmed"})
+    assert response.status_code == 400
+    assert "threats" in response.context["form"].errors
     assert statuses(project) == {1: "identified", 2: "identified", 3: "mitigated"}
 
 
 @pytest.mark.parametrize(
     "body",
     [
-        {"threats": [1, 999], "status": "confirmed"},
-        {"threats": [], "status": "confirmed"},
-        {"threats": [1, 2], "status": "closed"},
-        {"threats": [1], "status": "confirmed", "status_reason": "x" * 2001},
+        {"status": "closed"},
+        {"status": "rejected", "status_reason": "x" * 2001},
+        {"status": "rejected", "status_reason": "a\x00b"},
     ],
 )
-def test_a_bulk_change_with_any_bad_part_changes_none(
-    engineer_client: Client, project: Project, listed: list[Threat], body: dict[str, object]
+def test_a_bulk_change_with_a_bad_status_or_reason_changes_none(
+    cast: Cast, project: Project, listed: list[Threat], body: dict[str, object]
 ) -> None:
-    assert engineer_client.post(url("threat_bulk", project), body).status_code == 400
+    response = signed_in(cast.security_lead).post(url("threat_bulk", project), body | {"threats": ["1:1"]})
+    assert response.status_code == 400
     assert statuses(project) == {1: "identified", 2: "identified", 3: "mitigated"}
 
 
@@ -565,12 +643,21 @@ def test_bulk_changes_are_for_the_owning_team_and_security_leads(
     project: Project,
     listed: list[Threat],
 ) -> None:
-    body = {"threats": [1], "status": "confirmed"}
+    body = {"threats": ["1:1"], "status": "confirmed"}
     assert engineer_client.get(url("threat_bulk", project)).status_code == 405
     assert viewer_client.post(url("threat_bulk", project), body).status_code == 403
     assert signed_in(cast.other_engineer).post(url("threat_bulk", project), body).status_code == 403
     assert outsider_client.post(url("threat_bulk", project), body).status_code == 404
     assert statuses(project)[1] == "identified"
+
+
+def test_a_single_save_clears_the_rejection_reason_too(cast: Cast, project: Project) -> None:
+    threat = ThreatFactory.create(project=project, status="rejected", status_reason="Not in scope.")
+    lead = signed_in(cast.security_lead)
+    body = inline_body(threat, status="confirmed", status_reason="Not in scope.")
+    assert lead.post(url("threat_inline", project, 1), body).status_code == 302
+    threat.refresh_from_db()
+    assert (threat.status, threat.status_reason) == ("confirmed", "")
 
 
 # Inline status and owner ----------------------------------------------------------------------------------

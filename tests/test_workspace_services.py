@@ -8,6 +8,7 @@ from projects import workspace_services as services
 from projects.models import (
     Asset,
     ComponentKind,
+    Control,
     DataFlow,
     Project,
     Stride,
@@ -16,7 +17,7 @@ from projects.models import (
     ThreatStatus,
 )
 from projects.threat_library import LIBRARY, Target, applicable
-from projects.workspace_selectors import history_of
+from projects.workspace_selectors import Seen, history_of
 from tests.conftest import Cast
 from tests.factories import (
     AssetFactory,
@@ -27,6 +28,7 @@ from tests.factories import (
     ThreatFactory,
     TrustZoneFactory,
 )
+from tests.queries import count_queries
 
 
 @pytest.fixture
@@ -266,14 +268,227 @@ def test_rejecting_needs_a_reason(cast: Cast, project: Project) -> None:
         )
 
 
-def test_a_bulk_status_change_is_all_or_nothing(cast: Cast, project: Project) -> None:
-    threats = [ThreatFactory.create(project=project) for _ in range(3)]
-    Threat.objects.filter(pk=threats[2].pk).update(version=5)  # someone saved the last one meanwhile
-    with pytest.raises(services.EditConflict):
+def statuses(project: Project) -> dict[int, str]:
+    return dict(project.threats.values_list("number", "status"))
+
+
+def test_a_bulk_status_change_saves_each_threat_with_the_version_seen(cast: Cast, project: Project) -> None:
+    threats = ThreatFactory.create_batch(3, project=project)
+    changed = services.threats_set_status(
+        membership=cast.membership(cast.engineer),
+        project=project,
+        seen=[Seen(threat, 1) for threat in threats[:2]],
+        status=ThreatStatus.CONFIRMED,
+    )
+    assert [threat.version for threat in changed] == [2, 2]
+    assert statuses(project) == {1: "confirmed", 2: "confirmed", 3: "identified"}
+    assert dict(project.threats.values_list("number", "version")) == {1: 2, 2: 2, 3: 1}
+    events = pghistory.models.Events.objects.filter(pgh_label="updated", pgh_obj_model="projects.Threat")
+    assert {event.pgh_context["user"] for event in events} == {cast.engineer.pk}
+
+
+def test_a_bulk_status_change_is_all_or_nothing_and_names_every_changed_threat(
+    cast: Cast, project: Project
+) -> None:
+    threats = ThreatFactory.create_batch(4, project=project)
+    for threat in (threats[1], threats[3]):  # someone saved these since the list was shown
+        Threat.objects.filter(pk=threat.pk).update(version=5)
+    with pytest.raises(services.StaleObjects) as error:
         services.threats_set_status(
-            membership=cast.membership(cast.engineer), threats=threats, status=ThreatStatus.CONFIRMED
+            membership=cast.membership(cast.engineer),
+            project=project,
+            seen=[Seen(threat, 1) for threat in Threat.objects.filter(project=project)],
+            status=ThreatStatus.CONFIRMED,
         )
+    assert str(error.value).startswith("T-2 and T-4 were changed or deleted by someone else")
+    assert [(threat.number, threat.version) for threat in error.value.stale] == [(2, 5), (4, 5)]
     assert set(Threat.objects.values_list("status", flat=True)) == {ThreatStatus.IDENTIFIED}
+
+
+def test_a_threat_changed_while_the_bulk_change_writes_undoes_it_all(cast: Cast, project: Project) -> None:
+    """The versions are checked as read, and again by the write itself: a save in between is caught too."""
+    threats = ThreatFactory.create_batch(3, project=project)
+    seen = [Seen(threat, 1) for threat in threats]
+    Threat.objects.filter(pk=threats[2].pk).update(version=2)  # after the read, before the write
+    threats[2].version = 1  # as read
+    with pytest.raises(services.StaleObjects) as error:
+        services.threats_set_status(
+            membership=cast.membership(cast.engineer), project=project, seen=seen, status="confirmed"
+        )
+    assert [threat.reference for threat in error.value.stale] == ["T-3"]
+    assert error.value.stale[0].version == 2
+    assert set(Threat.objects.values_list("status", flat=True)) == {ThreatStatus.IDENTIFIED}
+    assert dict(project.threats.values_list("number", "version")) == {1: 1, 2: 1, 3: 2}
+
+
+def test_a_deleted_threat_is_named_as_gone(cast: Cast, project: Project) -> None:
+    threats = ThreatFactory.create_batch(2, project=project)
+    seen = [Seen(threat, 1) for threat in threats]
+    Threat.objects.filter(pk=threats[0].pk).delete()
+    with pytest.raises(services.StaleObjects) as error:
+        services.threats_set_status(
+            membership=cast.membership(cast.engineer), project=project, seen=seen, status="confirmed"
+        )
+    assert [(threat.reference, threat.version) for threat in error.value.stale] == [("T-1", None)]
+    assert statuses(project) == {2: "identified"}
+
+
+def test_an_engineer_is_told_which_decided_threats_they_cannot_change(cast: Cast, project: Project) -> None:
+    ThreatFactory.create(project=project)
+    ThreatFactory.create(project=project, status=ThreatStatus.ACCEPTED)
+    ThreatFactory.create(project=project, status=ThreatStatus.REJECTED, status_reason="Out of scope")
+    with pytest.raises(services.DecidedThreats) as error:
+        services.threats_set_status(
+            membership=cast.membership(cast.engineer),
+            project=project,
+            seen=[Seen(threat, 1) for threat in project.threats.all()],
+            status=ThreatStatus.CONFIRMED,
+        )
+    assert str(error.value) == "T-2 and T-3 are accepted or rejected; only a security lead can change them."
+    assert statuses(project) == {1: "identified", 2: "accepted", 3: "rejected"}
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "field"),
+    [
+        ("closed", "", "status"),
+        (ThreatStatus.REJECTED, "  ", "status_reason"),
+        (ThreatStatus.ACCEPTED, "a\x00b", "status_reason"),
+    ],
+)
+def test_a_bulk_change_runs_the_checks_of_a_single_save(
+    cast: Cast, project: Project, status: str, reason: str, field: str
+) -> None:
+    threats = ThreatFactory.create_batch(2, project=project)
+    with pytest.raises(ValidationError) as error:
+        services.threats_set_status(
+            membership=cast.membership(cast.security_lead),
+            project=project,
+            seen=[Seen(threat, 1) for threat in threats],
+            status=status,
+            reason=reason,
+        )
+    assert field in error.value.message_dict
+    assert statuses(project) == {1: "identified", 2: "identified"}
+
+
+def test_a_bulk_change_takes_only_threats_of_its_project(cast: Cast, project: Project) -> None:
+    other = ThreatFactory.create(project=ProjectFactory.create(team=cast.team))
+    with pytest.raises(ValidationError) as error:
+        services.threats_set_status(
+            membership=cast.membership(cast.engineer),
+            project=project,
+            seen=[Seen(other, 1)],
+            status="confirmed",
+        )
+    assert "threats" in error.value.message_dict
+    with pytest.raises(ValidationError):
+        services.threats_set_status(
+            membership=cast.membership(cast.engineer), project=project, seen=[], status="confirmed"
+        )
+    assert Threat.objects.get(pk=other.pk).status == ThreatStatus.IDENTIFIED
+
+
+def test_a_reopened_threat_loses_its_rejection_reason_in_bulk_and_alone(cast: Cast, project: Project) -> None:
+    lead = cast.membership(cast.security_lead)
+    first, second = (
+        ThreatFactory.create(project=project, status=ThreatStatus.REJECTED, status_reason="Out of scope")
+        for _ in range(2)
+    )
+    services.threats_set_status(
+        membership=lead, project=project, seen=[Seen(first, 1)], status=ThreatStatus.CONFIRMED
+    )
+    services.threat_update(membership=lead, threat=second, version=1, status=ThreatStatus.IN_REVIEW)
+    assert list(project.threats.values_list("status_reason", flat=True)) == ["", ""]
+
+
+def test_a_reason_stays_while_its_decision_does_and_a_new_one_replaces_it(
+    cast: Cast, project: Project
+) -> None:
+    lead = cast.membership(cast.security_lead)
+    kept = ThreatFactory.create(project=project, status=ThreatStatus.ACCEPTED, status_reason="Low impact")
+    moved = ThreatFactory.create(project=project, status=ThreatStatus.REJECTED, status_reason="Duplicate")
+    services.threats_set_status(
+        membership=lead, project=project, seen=[Seen(kept, 1), Seen(moved, 1)], status=ThreatStatus.ACCEPTED
+    )
+    assert dict(project.threats.values_list("number", "status_reason")) == {1: "Low impact", 2: ""}
+    assert dict(project.threats.values_list("number", "version")) == {1: 1, 2: 2}  # T-1 did not change
+    services.threat_update(membership=lead, threat=kept, version=1, threat_impact="less than feared")
+    assert Threat.objects.get(pk=kept.pk).status_reason == "Low impact"
+    services.threats_set_status(
+        membership=lead,
+        project=project,
+        seen=[Seen(kept, 2), Seen(moved, 2)],
+        status=ThreatStatus.ACCEPTED,
+        reason=" Signed off by the CISO ",
+    )
+    assert set(project.threats.values_list("status_reason", flat=True)) == {"Signed off by the CISO"}
+
+
+def test_a_reason_without_a_decision_is_not_kept(cast: Cast, project: Project) -> None:
+    threat = services.threat_create(
+        membership=cast.membership(cast.security_lead),
+        project=project,
+        threat_source="attacker",
+        threat_action="guess a password",
+        status_reason="left over",
+    )
+    assert threat.status_reason == ""
+
+
+def test_a_bulk_change_costs_the_same_queries_for_one_threat_as_for_many(
+    cast: Cast, project: Project
+) -> None:
+    lead = cast.membership(cast.security_lead)
+
+    def change(count: int, status: str) -> int:
+        seen = [Seen(threat, threat.version) for threat in project.threats.all()[:count]]
+        return count_queries(
+            lambda: services.threats_set_status(
+                membership=lead, project=project, seen=seen, status=status, reason="Out of scope"
+            )
+        )
+
+    ThreatFactory.create_batch(50, project=project)
+    one = change(1, ThreatStatus.REJECTED)
+    assert change(50, ThreatStatus.CONFIRMED) == one
+
+
+def test_the_status_of_several_controls_changes_at_once(cast: Cast, project: Project) -> None:
+    controls = ControlFactory.create_batch(3, project=project)
+    Control.objects.filter(pk=controls[2].pk).update(version=3)
+    engineer = cast.membership(cast.engineer)
+    with pytest.raises(services.StaleObjects) as error:
+        services.controls_set_status(
+            membership=engineer, project=project, seen=[Seen(c, 1) for c in controls], status="planned"
+        )
+    assert str(error.value).startswith(f"“{controls[2].title}” was changed or deleted by someone else")
+    assert set(Control.objects.values_list("status", flat=True)) == {"proposed"}
+    services.controls_set_status(
+        membership=engineer, project=project, seen=[Seen(c, 1) for c in controls[:2]], status="planned"
+    )
+    assert list(Control.objects.order_by("pk").values_list("status", "version")) == [
+        ("planned", 2),
+        ("planned", 2),
+        ("proposed", 3),
+    ]
+
+
+def test_a_bulk_control_change_is_for_the_owning_team_and_checks_its_status(
+    cast: Cast, project: Project
+) -> None:
+    control = ControlFactory.create(project=project)
+    for member in (cast.viewer, cast.other_engineer):
+        with pytest.raises(PermissionDenied):
+            services.controls_set_status(
+                membership=cast.membership(member), project=project, seen=[Seen(control, 1)], status="planned"
+            )
+    with pytest.raises(ValidationError) as error:
+        services.controls_set_status(
+            membership=cast.membership(cast.engineer), project=project, seen=[Seen(control, 1)], status="done"
+        )
+    assert "status" in error.value.message_dict
+    assert Control.objects.get(pk=control.pk).status == "proposed"
 
 
 def test_effectiveness_must_be_a_percentage(cast: Cast, project: Project) -> None:
@@ -375,7 +590,10 @@ def test_only_security_leads_reopen_an_accepted_threat(cast: Cast, project: Proj
         )
     with pytest.raises(PermissionDenied):
         services.threats_set_status(
-            membership=cast.membership(cast.engineer), threats=[threat], status=ThreatStatus.CONFIRMED
+            membership=cast.membership(cast.engineer),
+            project=project,
+            seen=[Seen(threat, 1)],
+            status=ThreatStatus.CONFIRMED,
         )
     services.threat_update(
         membership=cast.membership(cast.security_lead),

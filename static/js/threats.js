@@ -1,4 +1,4 @@
-// The Threats and Controls pages: keyboard saving, "select all" and the bulk bar. Every page works without it.
+// The Threats and Controls pages: keyboard saving, "select all" and the bulk bars. Every page works without it.
 (function () {
   "use strict";
 
@@ -36,14 +36,13 @@
     document.querySelectorAll('[data-selected-count="' + name + '"]').forEach(function (counter) {
       counter.textContent = ticked + " of " + all.length + " selected";
     });
-    if (name === "threats") {
-      var summary = document.querySelector("[data-bulk-summary]");
-      if (summary) {
-        summary.textContent = ticked
-          ? ticked + (ticked === 1 ? " threat" : " threats") + " ticked"
-          : "Tick threats to change their status together.";
-      }
-    }
+    // The bulk bar of a list says how many of its rows are ticked (partials/bulk_bar.html).
+    document.querySelectorAll('[data-bulk-summary="' + name + '"]').forEach(function (summary) {
+      var noun = summary.getAttribute("data-noun") || "row";
+      summary.textContent = ticked
+        ? ticked + " " + noun + (ticked === 1 ? "" : "s") + " ticked"
+        : "Tick " + name + " to change their status together.";
+    });
   }
 
   function enhance(root) {

@@ -200,6 +200,213 @@ def test_the_list_is_read_by_get_and_hidden_from_outsiders(
     assert outsider_client.get(url("control_list", project)).status_code == 404
 
 
+@pytest.fixture
+def sortable(project: Project) -> dict[str, Control]:
+    """Four controls that sort differently by every column; "Blank" has no cost, effort or due date."""
+    threats = ThreatFactory.create_batch(3, project=project)
+    rows = {
+        "alpha": ("alpha", "implemented", "2031-05-01", "900.00", "1.0", 1),
+        "Bravo": ("Bravo", "proposed", "2031-01-01", "100.00", "9.0", 3),
+        "charlie": ("charlie", "verified", "2031-03-01", "5000.00", "4.5", 0),
+        "Blank": ("Blank", "planned", None, None, None, 2),
+    }
+    controls = {}
+    for key, (title, status, due_on, cost, effort, linked) in rows.items():
+        controls[key] = ControlFactory.create(
+            project=project,
+            title=title,
+            status=status,
+            due_on=due_on,
+            cost_per_year=Decimal(cost) if cost else None,
+            effort_days=Decimal(effort) if effort else None,
+        )
+        for threat in threats[:linked]:
+            ThreatControlFactory.create(threat=threat, control=controls[key])
+    return controls
+
+
+@pytest.mark.parametrize(
+    ("order", "titles"),
+    [
+        ("", ["alpha", "Blank", "Bravo", "charlie"]),  # by title, whatever the case
+        ("-title", ["charlie", "Bravo", "Blank", "alpha"]),
+        ("status", ["Bravo", "Blank", "alpha", "charlie"]),  # in the workflow's order
+        ("-status", ["charlie", "alpha", "Blank", "Bravo"]),
+        ("due", ["Bravo", "charlie", "alpha", "Blank"]),  # no due date last, either way
+        ("-due", ["alpha", "charlie", "Bravo", "Blank"]),
+        ("cost", ["Bravo", "alpha", "charlie", "Blank"]),
+        ("-cost", ["charlie", "alpha", "Bravo", "Blank"]),
+        ("effort", ["alpha", "charlie", "Bravo", "Blank"]),
+        ("threats", ["charlie", "alpha", "Blank", "Bravo"]),
+        ("-threats", ["Bravo", "Blank", "alpha", "charlie"]),
+        ("sideways", ["alpha", "Blank", "Bravo", "charlie"]),  # an unknown order is the default
+    ],
+)
+def test_the_list_sorts_by_each_column_both_ways(
+    viewer_client: Client, project: Project, sortable: dict[str, Control], order: str, titles: list[str]
+) -> None:
+    response = viewer_client.get(url("control_list", project), {"order": order} if order else {})
+    assert [control.title for control, _ in response.context["controls"]] == titles
+
+
+def test_the_column_headers_sort_and_a_second_click_reverses(
+    viewer_client: Client, project: Project, sortable: dict[str, Control]
+) -> None:
+    html = html_of(viewer_client.get(url("control_list", project), {"status": "planned", "order": "cost"}))
+    header = html.split('aria-sort="ascending"')[1].split("</th>")[0]
+    assert 'href="?status=planned&amp;order=-cost"' in header
+    assert 'hx-get="?status=planned&amp;order=-cost" hx-target="#control-results"' in header
+    assert 'hx-push-url="true"' in header
+    assert "Cost per year" in header
+    assert 'href="?status=planned&amp;order=due"' in html  # another column sorts ascending first
+    assert html.count("aria-sort=") == 1
+    # The order stays when the filters change: the filter form carries it.
+    assert '<input type="hidden" name="order" value="cost" form="control-filters">' in html
+
+
+def test_sorting_goes_back_to_the_first_page(viewer_client: Client, project: Project) -> None:
+    ControlFactory.create_batch(26, project=project)
+    html = html_of(viewer_client.get(url("control_list", project), {"page": "2"}))
+    assert 'href="?order=-title"' in html
+    assert 'href="?page=1"' in html
+    assert 'hx-get="?page=1" hx-target="#control-results"' in html  # page links swap the results only
+
+
+def test_the_list_finds_controls_that_address_no_threat(
+    viewer_client: Client, project: Project, sortable: dict[str, Control]
+) -> None:
+    response = viewer_client.get(url("control_list", project), {"threat": "none"})
+    assert [control.title for control, _ in response.context["controls"]] == ["charlie"]
+    assert 'name="threat" value="none" checked' in html_of(response)
+    empty = viewer_client.get(url("control_list", project), {"threat": "none", "q": "alpha"})
+    assert "No controls match these filters" in html_of(empty)
+
+
+def test_the_sorted_and_filtered_list_with_its_bulk_bar_costs_the_same_queries_for_one_control_or_a_page(
+    cast: Cast, engineer_client: Client, project: Project
+) -> None:
+    query = {"order": "-threats", "status": "proposed", "q": "Control"}
+    headers = HTMX | {"HX-Target": "control-results"}
+    threats = ThreatFactory.create_batch(10, project=project)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            control = ControlFactory.create(project=project, owner=cast.engineer, title="Control")
+            for threat in threats[: n % 11]:
+                ThreatControlFactory.create(threat=threat, control=control)
+
+    add(1)
+    engineer_client.get(
+        url("control_list", project)
+    )  # the first visit stores the organisation in the session
+    page = count_queries(lambda: engineer_client.get(url("control_list", project), query))
+    partial = count_queries(lambda: engineer_client.get(url("control_list", project), query, headers=headers))
+    assert 'id="control-bulk"' in html_of(engineer_client.get(url("control_list", project), query))
+    add(24)
+    full = engineer_client.get(url("control_list", project), query)
+    assert len(full.context["controls"]) == 25
+    assert count_queries(lambda: engineer_client.get(url("control_list", project), query)) == page
+    assert count_queries(
+        lambda: engineer_client.get(url("control_list", project), query, headers=headers)
+    ) == (partial)
+
+
+# Bulk status ----------------------------------------------------------------------------------------------
+
+
+def ticked(*controls: Control) -> list[str]:
+    return [f"{control.pk}:{control.version}" for control in controls]
+
+
+def control_statuses(project: Project) -> dict[str, str]:
+    return dict(project.controls.values_list("title", "status"))
+
+
+def test_editors_get_a_bulk_bar_and_a_checkbox_per_row_with_its_version(
+    engineer_client: Client, viewer_client: Client, project: Project, sortable: dict[str, Control]
+) -> None:
+    Control.objects.filter(pk=sortable["alpha"].pk).update(version=3)
+    html = html_of(engineer_client.get(url("control_list", project)))
+    bar = html.split('id="control-bulk"')[1].split("</form>")[0]
+    assert f'action="{url("control_bulk", project)}"' in bar
+    assert 'value="verified">Verified</option>' in bar
+    assert f'name="controls" value="{sortable["alpha"].pk}:3" form="control-bulk"' in html
+    assert 'data-select-all="controls"' in html
+    viewer_html = html_of(viewer_client.get(url("control_list", project)))
+    assert "control-bulk" not in viewer_html
+    assert 'name="controls"' not in viewer_html
+
+
+def test_an_engineer_changes_the_status_of_several_controls_at_once(
+    engineer_client: Client, project: Project, sortable: dict[str, Control]
+) -> None:
+    body = {"controls": ticked(sortable["alpha"], sortable["Bravo"]), "status": "in_progress", "query": "q=a"}
+    response = engineer_client.post(url("control_bulk", project), body)
+    assert response.status_code == 302
+    assert response["Location"] == url("control_list", project) + "?q=a"
+    assert control_statuses(project) == {
+        "alpha": "in_progress",
+        "Bravo": "in_progress",
+        "charlie": "verified",
+        "Blank": "planned",
+    }
+    message = "2 controls set to in progress: “alpha”, “Bravo”."
+    assert message in html_of(engineer_client.get(response["Location"]))
+
+
+def test_controls_changed_since_the_list_was_shown_change_nothing_and_are_named(
+    engineer_client: Client, project: Project, sortable: dict[str, Control]
+) -> None:
+    body = {"controls": ticked(*sortable.values()), "status": "verified"}
+    Control.objects.filter(pk=sortable["Blank"].pk).update(version=2)
+    response = engineer_client.post(url("control_bulk", project), body)
+    assert response.status_code == 302
+    assert control_statuses(project)["alpha"] == "implemented"
+    html = html_of(engineer_client.get(response["Location"]))
+    assert "“Blank” was changed or deleted by someone else since you read it, so nothing was changed." in html
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"controls": [], "status": "planned"},
+        {"controls": ["999999:1"], "status": "planned"},
+        {"controls": ["alpha:"], "status": "planned"},
+        {"controls": ["alpha"], "status": "done"},
+    ],
+    ids=["none", "unknown", "garbled", "bad-status"],
+)
+def test_a_bad_bulk_change_shows_the_form_again_and_changes_nothing(
+    engineer_client: Client, project: Project, sortable: dict[str, Control], body: dict[str, Any]
+) -> None:
+    body["controls"] = [ticked(sortable["alpha"])[0] if c == "alpha" else c for c in body["controls"]]
+    before = control_statuses(project)
+    response = engineer_client.post(url("control_bulk", project), body | {"query": "status=planned"})
+    assert response.status_code == 400
+    html = html_of(response)
+    assert "Change the status of several controls" in html
+    assert f'href="{url("control_list", project)}?status=planned"' in html
+    assert control_statuses(project) == before
+
+
+def test_bulk_control_changes_are_for_the_owning_team_and_security_leads(
+    cast: Cast,
+    engineer_client: Client,
+    viewer_client: Client,
+    outsider_client: Client,
+    project: Project,
+    control: Control,
+) -> None:
+    body = {"controls": ticked(control), "status": "verified"}
+    assert engineer_client.get(url("control_bulk", project)).status_code == 405
+    assert viewer_client.post(url("control_bulk", project), body).status_code == 403
+    assert signed_in(cast.other_engineer).post(url("control_bulk", project), body).status_code == 403
+    assert outsider_client.post(url("control_bulk", project), body).status_code == 404
+    assert Control.objects.get(pk=control.pk).status == "proposed"
+    assert signed_in(cast.security_lead).post(url("control_bulk", project), body).status_code == 302
+    assert Control.objects.get(pk=control.pk).status == "verified"
+
+
 # Adding ---------------------------------------------------------------------------------------------------
 
 

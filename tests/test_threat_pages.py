@@ -397,6 +397,31 @@ def test_the_list_filters_and_sorts(
     assert [threat.number for threat in response.context["threats"]] == numbers
 
 
+@pytest.mark.parametrize(
+    ("order", "numbers"),
+    [("-status", [3, 1, 2]), ("owner", [1, 2, 3]), ("-owner", [1, 2, 3]), ("-number", [3, 2, 1])],
+)
+def test_the_list_sorts_both_ways_with_unowned_threats_last(
+    engineer_client: Client, project: Project, listed: list[Threat], order: str, numbers: list[int]
+) -> None:
+    response = engineer_client.get(url("threat_list", project), {"order": order})
+    assert [threat.number for threat in response.context["threats"]] == numbers
+
+
+def test_the_id_status_and_owner_headers_sort_the_list(
+    engineer_client: Client, project: Project, listed: list[Threat]
+) -> None:
+    html = html_of(engineer_client.get(url("threat_list", project), {"stride": "S", "order": "status"}))
+    sorted_by = html.split('aria-sort="ascending"')[1].split("</th>")[0]
+    assert 'href="?stride=S&amp;order=-status"' in sorted_by
+    assert 'hx-target="#threat-results"' in sorted_by
+    assert 'href="?stride=S&amp;order=number"' in html
+    assert 'href="?stride=S&amp;order=owner"' in html
+    assert '<input type="hidden" name="order" value="status" form="threat-filters">' in html
+    reversed_html = html_of(engineer_client.get(url("threat_list", project), {"order": "-status"}))
+    assert 'aria-sort="descending"' in reversed_html
+
+
 def test_the_filters_fetch_only_the_results_with_htmx(
     engineer_client: Client, project: Project, listed: list[Threat]
 ) -> None:

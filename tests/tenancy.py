@@ -311,6 +311,7 @@ WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "api_invitation_detail": "no body",
     "api_token_list": "a name only",
     "api_token_detail": "no body",
+    "api_risk_calculator": "a scenario of numbers and level names; it names no object and writes nothing",
 }
 
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "projects",
+    "risks",
 ]
 
 MIDDLEWARE = [

@@ -71,11 +71,21 @@ urlpatterns += [
     ),
     path(PROJECT + "threats/", api_workspace.ThreatListApi.as_view(), name="api_threat_list"),
     path(
+        PROJECT + "threats/bulk-status/",
+        api_workspace.ThreatBulkStatusApi.as_view(),
+        name="api_threat_bulk_status",
+    ),
+    path(
         PROJECT + "threats/<int:threat_number>/",
         api_workspace.ThreatDetailApi.as_view(),
         name="api_threat_detail",
     ),
     path(PROJECT + "controls/", api_workspace.ControlListApi.as_view(), name="api_control_list"),
+    path(
+        PROJECT + "controls/bulk-status/",
+        api_workspace.ControlBulkStatusApi.as_view(),
+        name="api_control_bulk_status",
+    ),
     path(
         PROJECT + "controls/<int:control_id>/",
         api_workspace.ControlDetailApi.as_view(),

@@ -6,13 +6,18 @@ services. A handler resolves the member's project (404 for anyone outside the or
 to edit it before a write (403), validates the body (400, references only to the same project), and, to change
 or delete an object, needs the version the client read: every read carries a strong ETag such as
 "threat-41-v3" and the body's "version"; If-Match must name it (missing: 428, stale: 412 with the current
-object, so the client can re-apply its change).
+object, so the client can re-apply its change), and a PUT or PATCH without If-Match is a 428 before its body is
+read. A list's page carries a weak ETag of its content and answers 304 to If-None-Match while it holds. The bulk
+status changes name the version of each object in the body instead (412 names those that moved on).
 """
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -69,8 +74,22 @@ from projects.models import (
 )
 from projects.roles import Permission
 from projects.threat_library import LIBRARY
-from projects.workspace_selectors import THREAT_ORDERINGS, ControlFilters, ProjectFilters, ThreatFilters
-from projects.workspace_services import MAX_ASSET_NAMES, EditConflict, ThreatLinks
+from projects.workspace_selectors import (
+    CONTROL_ORDERINGS,
+    THREAT_ORDERINGS,
+    ControlFilters,
+    ProjectFilters,
+    Seen,
+    ThreatFilters,
+    seen_rows,
+)
+from projects.workspace_services import (
+    MAX_ASSET_NAMES,
+    MAX_BULK_ITEMS,
+    EditConflict,
+    StaleObjects,
+    ThreatLinks,
+)
 
 # Concurrency ----------------------------------------------------------------------------------------------
 
@@ -98,9 +117,8 @@ def _tags(header: str) -> list[str]:
 def if_match_version(request: Request, obj: Versioned) -> int | None:
     """The version of `obj` that If-Match names (the current one, if it is among several); None when no tag
     names this object. 428 when there is no If-Match, or only `*`, which names no version."""
+    require_if_match(request)
     tags = _tags(request.headers.get("If-Match", ""))
-    if not tags or tags == ["*"]:
-        raise PreconditionRequired()
     prefix = f'"{ETAG_NAMES[type(obj)]}-{obj.pk}-v'
     versions = [
         int(number)
@@ -116,7 +134,21 @@ def if_match_version(request: Request, obj: Versioned) -> int | None:
 def not_modified(request: Request, tag: str) -> bool:
     """If-None-Match names the current version (compared weakly, as RFC 9110 says for this header)."""
     held = [held.removeprefix("W/") for held in _tags(request.headers.get("If-None-Match", ""))]
-    return "*" in held or tag in held
+    return "*" in held or tag.removeprefix("W/") in held
+
+
+def list_etag(request: Request, page: Any) -> str:
+    """A weak ETag of a list's page: a digest of the query and of the page as it is sent. Every row's id and
+    version are in it, and so is what a version does not count (a threat's number of controls, say)."""
+    content = json.dumps([request.get_full_path(), page], cls=DjangoJSONEncoder, sort_keys=True)
+    return f'W/"list-{hashlib.sha256(content.encode()).hexdigest()[:32]}"'
+
+
+def require_if_match(request: Request) -> None:
+    """428 unless the request names the version it changes: checked before the body is read."""
+    tags = _tags(request.headers.get("If-Match", ""))
+    if not tags or tags == ["*"]:
+        raise PreconditionRequired()
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -141,6 +173,17 @@ class PreconditionFailed(exceptions.APIException):
         super().__init__()
         self.current = current
         self.current_etag = current_etag
+
+
+class BulkPreconditionFailed(exceptions.APIException):
+    """A bulk change whose objects moved on: answered with `stale`, each one's key and current version."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+
+    def __init__(self, error: StaleObjects, key: str) -> None:
+        super().__init__(f"{error} Read them again and re-apply the change.")
+        self.stale = [{key: getattr(obj, key), "version": obj.version} for obj in error.stale]
 
 
 # Fields ---------------------------------------------------------------------------------------------------
@@ -552,6 +595,72 @@ class LibraryInput(serializers.Serializer):
     )
 
 
+VERSION_FIELD = serializers.IntegerField(
+    min_value=1, max_value=2**31 - 1, help_text="The version you read (the `version` of the object)."
+)
+
+
+@extend_schema_serializer(component_name="ThreatSeen")
+class ThreatSeenInput(serializers.Serializer):
+    number = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="The threat's number.")
+    version = VERSION_FIELD
+
+
+@extend_schema_serializer(component_name="ControlSeen")
+class ControlSeenInput(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, max_value=LARGEST_ID, help_text="The control's id.")
+    version = VERSION_FIELD
+
+
+def _seen_items(
+    project_rows: QuerySet[Any], key: str, field: str, what: str, items: Sequence[Any]
+) -> list[Seen[Any]]:
+    """The objects the items name, with the versions read; a key the project lacks is the items' error."""
+    versions: dict[int, int] = {}
+    for item in items:
+        versions.setdefault(item[field], item["version"])
+    seen, missing = seen_rows(project_rows, key, versions)
+    if missing:
+        raise serializers.ValidationError(f"This project has no {what} {', '.join(map(str, missing))}.")
+    return seen
+
+
+def _items(child: serializers.Serializer) -> serializers.ListField:
+    return serializers.ListField(
+        child=child,
+        min_length=1,
+        max_length=MAX_BULK_ITEMS,
+        help_text=f"The objects to change (at most {MAX_BULK_ITEMS}), each with the version you read: "
+        "if any has moved on, nothing changes (412).",
+    )
+
+
+@extend_schema_serializer(component_name="ThreatBulkStatus")
+class ThreatBulkInput(serializers.Serializer):
+    items = _items(ThreatSeenInput())
+    status = serializers.ChoiceField(
+        choices=ThreatStatus.choices, help_text="Accepted and rejected are a security lead's decision."
+    )
+    status_reason = text(
+        Threat,
+        "status_reason",
+        help_text="Why they are accepted, or rejected / not applicable (required then). Left blank, threats "
+        "that keep their decision keep their reason; any other status has none.",
+    )
+
+    def validate_items(self, items: Sequence[Any]) -> list[Seen[Threat]]:
+        return _seen_items(self.context["project"].threats.all(), "number", "number", "threat", items)
+
+
+@extend_schema_serializer(component_name="ControlBulkStatus")
+class ControlBulkInput(serializers.Serializer):
+    items = _items(ControlSeenInput())
+    status = serializers.ChoiceField(choices=ControlStatus.choices)
+
+    def validate_items(self, items: Sequence[Any]) -> list[Seen[Control]]:
+        return _seen_items(self.context["project"].controls.all(), "pk", "id", "control", items)
+
+
 # Documentation --------------------------------------------------------------------------------------------
 
 PROJECT_ID = OpenApiParameter(
@@ -628,8 +737,17 @@ THREAT_FILTERS = [
 CONTROL_FILTERS = [
     _query("status", "Only controls in these statuses (repeat it for several).", ControlStatus.values, True),
     OpenApiParameter("owner", OpenApiTypes.INT, description="Only controls owned by this user."),
+    _query("threat", '"none": only controls that address no threat yet.', ["none"]),
     SEARCH,
+    _query("order", 'Sort order; "-" before a column reverses it.', CONTROL_ORDERINGS),
 ]
+LIST_ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="A weak tag of this page as sent: send it in If-None-Match to be answered 304 while it holds.",
+)
 
 
 @cache
@@ -652,8 +770,45 @@ def lists(operation: str, summary: str, output: Any, filters: Sequence[OpenApiPa
     return extend_schema(
         operation_id=operation,
         summary=summary,
-        parameters=list(filters),
-        responses=answers({200: output(many=True)}, 404),
+        parameters=[*filters, IF_NONE_MATCH, LIST_ETAG],
+        responses=answers({200: output(many=True), 304: NOT_MODIFIED}, 404),
+    )
+
+
+@extend_schema_serializer(component_name="ThreatStale")
+class ThreatStaleOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    version = serializers.IntegerField(allow_null=True, help_text="Its version now; null once deleted.")
+
+
+@extend_schema_serializer(component_name="ControlStale")
+class ControlStaleOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField(allow_null=True, help_text="Its version now; null once deleted.")
+
+
+@cache
+def bulk_conflict(item: type[serializers.Serializer], name: str) -> type[serializers.Serializer]:
+    """The 412 body of a bulk change: the error, and each object that moved on with its version now."""
+
+    @extend_schema_serializer(component_name=f"{name}BulkConflict")
+    class Conflict(serializers.Serializer):
+        error = ErrorBodySerializer()
+        stale = serializers.ListField(
+            child=item(), help_text="The objects changed or deleted since they were read."
+        )
+
+    return Conflict
+
+
+def bulk_changes(operation: str, summary: str, request: Any, output: Any, stale: Any) -> Any:
+    return extend_schema(
+        operation_id=operation,
+        summary=summary,
+        description="Every object named changes, or none does: when any has moved on from the version given, "
+        "the answer is 412, naming each such object.",
+        request=request,
+        responses=answers({200: output(many=True), 412: bulk_conflict(stale, _name(output))}, 400, 403, 404),
     )
 
 
@@ -741,8 +896,26 @@ class WorkspaceApiView(JsonApiView):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
         return Response(self.OutputSerializer(obj).data, status=code, headers={"ETag": tag})
 
+    def paginated(
+        self,
+        request: Request,
+        queryset: QuerySet[Any] | Sequence[Any],
+        serializer_class: type[serializers.Serializer],
+    ) -> Response:
+        """A page of the list, with its weak ETag; 304 while If-None-Match holds that tag."""
+        response = super().paginated(request, queryset, serializer_class)
+        tag = list_etag(request, response.data)
+        if not_modified(request, tag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
+        response["ETag"] = tag
+        return response
+
     def valid(self, request: Request, serializer_class: type[serializers.Serializer], **context: Any) -> Any:
-        """The validated body; PATCH may leave fields out, PUT and POST take defaults for them."""
+        """The validated body; PATCH may leave fields out, PUT and POST take defaults for them.
+
+        A change (PUT, PATCH) must say which version it is based on before its body is looked at: 428."""
+        if request.method in ("PUT", "PATCH"):
+            require_if_match(request)
         partial = request.method == "PATCH"
         serializer = serializer_class(data=request.data, partial=partial, context=context)
         serializer.is_valid(raise_exception=True)
@@ -772,6 +945,8 @@ class WorkspaceApiView(JsonApiView):
         if isinstance(exc, PreconditionFailed):
             response.data["current"] = exc.current
             response["ETag"] = exc.current_etag
+        if isinstance(exc, BulkPreconditionFailed):
+            response.data["stale"] = exc.stale
         return response
 
 
@@ -1159,6 +1334,32 @@ class ThreatListApi(WorkspaceApiView):
         return self.show(request, _threat(project, threat.number), status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=["threats"], parameters=[ORG_SLUG, PROJECT_ID])
+class ThreatBulkStatusApi(WorkspaceApiView):
+    @bulk_changes(
+        "threat_bulk_status",
+        "Set the status of several threats",
+        ThreatBulkInput,
+        ThreatOutput,
+        ThreatStaleOutput,
+    )
+    def post(self, request: Request, org_slug: str, project_id: int) -> Response:
+        membership, project = editable_project(request, org_slug, project_id)
+        fields = self.valid(request, ThreatBulkInput, **_context(membership, project))
+        try:
+            threats = workspace_services.threats_set_status(
+                membership=membership,
+                project=project,
+                seen=fields["items"],
+                status=fields["status"],
+                reason=fields["status_reason"],
+            )
+        except StaleObjects as error:
+            raise BulkPreconditionFailed(error, "number") from None
+        rows = workspace_selectors.threats_of(project).filter(pk__in=[threat.pk for threat in threats])
+        return Response(ThreatOutput(rows, many=True).data)
+
+
 @extend_schema(tags=["threats"], parameters=[ORG_SLUG, PROJECT_ID, THREAT_NUMBER])
 class ThreatDetailApi(WorkspaceApiView):
     OutputSerializer = ThreatOutput
@@ -1293,6 +1494,28 @@ class ControlListApi(WorkspaceApiView):
         fields = self.valid(request, ControlInput, **_context(membership, project))
         control = workspace_services.control_create(membership=membership, project=project, **fields)
         return self.show(request, _control(project, control.pk), status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["controls"], parameters=[ORG_SLUG, PROJECT_ID])
+class ControlBulkStatusApi(WorkspaceApiView):
+    @bulk_changes(
+        "control_bulk_status",
+        "Set the status of several controls",
+        ControlBulkInput,
+        ControlOutput,
+        ControlStaleOutput,
+    )
+    def post(self, request: Request, org_slug: str, project_id: int) -> Response:
+        membership, project = editable_project(request, org_slug, project_id)
+        fields = self.valid(request, ControlBulkInput, **_context(membership, project))
+        try:
+            controls = workspace_services.controls_set_status(
+                membership=membership, project=project, seen=fields["items"], status=fields["status"]
+            )
+        except StaleObjects as error:
+            raise BulkPreconditionFailed(error, "id") from None
+        rows = workspace_selectors.controls_of(project).filter(pk__in=[control.pk for control in controls])
+        return Response(ControlOutput(rows, many=True).data)
 
 
 @extend_schema(tags=["controls"], parameters=[ORG_SLUG, PROJECT_ID, CONTROL_ID])

@@ -68,6 +68,20 @@ def test_a_write_without_if_match_is_428_and_changes_nothing(
 
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=RESOURCE_IDS)
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_a_change_without_if_match_is_428_before_its_body_is_read(
+    resource: Resource, method: str, w: Workspace, owner_api: APIClient
+) -> None:
+    url = resource.detail_url(w)
+    bad = {field: "\x00" for field in resource.change} | {"name": "", "title": "", "threat_source": ""}
+    response = getattr(owner_api, method)(url, bad)
+    assert response.status_code == 428
+    assert error_of(response)["code"] == "precondition_required"
+    with_if_match = getattr(owner_api, method)(url, bad, headers=if_match(resource.obj(w)))
+    assert with_if_match.status_code == 400  # the same body, read once the precondition is there
+
+
+@pytest.mark.parametrize("resource", RESOURCES, ids=RESOURCE_IDS)
 @pytest.mark.parametrize("method", ["patch", "delete"])
 def test_a_write_with_a_stale_etag_is_412_with_the_current_object_and_changes_nothing(
     resource: Resource, method: str, w: Workspace, owner_api: APIClient

@@ -132,3 +132,42 @@ def test_the_library_list_costs_the_same_queries_for_one_entry_as_for_a_page(
     assert entries > 1
     one_entry = count_queries(lambda: client.get(list_url, {"page_size": 1}))
     assert count_queries(lambda: client.get(list_url, {"page_size": entries})) == one_entry
+
+
+BULK: dict[str, tuple[Callable[[Project, Cast, int], None], str, str]] = {
+    "api_threat_bulk_status": (add_threat, "in_review", "confirmed"),
+    "api_control_bulk_status": (add_control, "planned", "implemented"),
+}
+
+
+def bulk_body(project: Project, name: str, count: int, status: str) -> dict[str, object]:
+    if name == "api_threat_bulk_status":
+        threats = project.threats.order_by("number")[:count]
+        return {"items": [{"number": t.number, "version": t.version} for t in threats], "status": status}
+    controls = project.controls.order_by("pk")[:count]
+    return {"items": [{"id": c.pk, "version": c.version} for c in controls], "status": status}
+
+
+@pytest.mark.parametrize("name", list(BULK))
+def test_a_bulk_status_change_costs_the_same_queries_for_one_item_as_for_a_full_page(
+    name: str, cast: Cast
+) -> None:
+    project = ProjectFactory.create(team=cast.team)
+    client = session_client(cast.engineer)
+    add_row, first_status, second_status = BULK[name]
+    for n in range(FULL_PAGE):
+        add_row(project, cast, n)
+
+    def change(count: int, status: str) -> int:
+        body = bulk_body(project, name, count, status)
+
+        def post() -> None:
+            response = client.post(url(name, project.pk), body, format="json")
+            assert response.status_code == 200, response.content
+            assert len(response.json()) == count
+
+        return count_queries(post)
+
+    one_item = change(1, first_status)
+    full_page = change(FULL_PAGE, second_status)
+    assert one_item == full_page, f"{name}: {one_item} queries for 1 item, {full_page} for {FULL_PAGE}"

@@ -1,6 +1,7 @@
-"""The Threats and Controls sections of a project: the threat list (filters, bulk status, inline status and
-owner), logging a threat (suggestions, live preview), a threat's page (edit, controls, history), threat-library
-suggestions for a component or flow, the control list and a control's page, and the links between the two.
+"""The Threats and Controls sections of a project: the threat list (filters, sorting, bulk status, inline status
+and owner), logging a threat (suggestions, live preview), a threat's page (edit, controls, history),
+threat-library suggestions for a component or flow, the control list (filters, sorting, bulk status) and a
+control's page, and the links between the two. Both lists share their sortable headers and bulk status change.
 
 As on the Model pages, one view serves a whole page and, for htmx, a named partial of it; every hx-* request
 has a plain href or form action that works without JavaScript. Writes go through workspace_services only.

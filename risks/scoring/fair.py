@@ -43,8 +43,6 @@ from risks.scoring.losses import LossDistribution
 
 # Events whose losses are drawn at once: memory stays near 100 MB however many events a risk has.
 EVENTS_PER_CHUNK = 4_000_000
-# Uncertain rates drawn at once, as (threats x years) cells.
-RATE_CELLS_PER_CHUNK = 2_000_000
 
 
 class LossModel(StrEnum):
@@ -101,22 +99,25 @@ class PortfolioLosses:
 def simulate_risk(
     risk: Risk, *, iterations: int, seed: int, model: LossModel = LossModel.POISSON
 ) -> RiskLosses:
-    return simulate_portfolio([risk], iterations=iterations, seed=seed, model=model).risks[0]
+    inherent, residual = simulate_annual_losses([risk], iterations=iterations, seed=seed, model=model)
+    return _both(inherent[0], residual[0])
 
 
 def simulate_portfolio(
     risks: Sequence[Risk], *, iterations: int, seed: int, model: LossModel = LossModel.POISSON
 ) -> PortfolioLosses:
     inherent, residual = simulate_annual_losses(risks, iterations=iterations, seed=seed, model=model)
-    return PortfolioLosses(
-        risks=tuple(
-            RiskLosses(LossDistribution.of(inherent[r]), LossDistribution.of(residual[r]))
-            for r in range(len(risks))
-        ),
-        total=RiskLosses(
-            LossDistribution.of(inherent.sum(axis=0)), LossDistribution.of(residual.sum(axis=0))
-        ),
-    )
+    each = tuple(_both(inherent[r], residual[r]) for r in range(len(risks)))
+    total = each[0] if len(each) == 1 else _both(inherent.sum(axis=0), residual.sum(axis=0))
+    return PortfolioLosses(risks=each, total=total)
+
+
+def _both(inherent: Samples, residual: Samples) -> RiskLosses:
+    """Inherent and residual distributions; one, sorted once, when no control changed a thing."""
+    inherent_losses = LossDistribution.of(inherent)
+    if np.array_equal(inherent, residual):
+        return RiskLosses(inherent_losses, inherent_losses)
+    return RiskLosses(inherent_losses, LossDistribution.of(residual))
 
 
 def simulate_annual_losses(
@@ -214,23 +215,16 @@ class _YearlyRates:
         iterations: int,
         rng: np.random.Generator,
     ) -> None:
+        """One vector of yearly rates per threat (scalar parameters sample faster than broadcast ones)."""
         inherent = self.uncertain_inherent = np.zeros((self.fixed_inherent.size, iterations))
         residual = self.uncertain_residual = np.zeros((self.fixed_inherent.size, iterations))
-        shapes = np.array([pert.shape for pert in ranges])
-        lows = np.array([pert.low for pert in ranges])
-        widths = np.array([pert.high - pert.low for pert in ranges])
-        per_chunk = max(1, RATE_CELLS_PER_CHUNK // iterations)
         link = 0
-        for first in range(0, len(ranges), per_chunk):
-            last = min(first + per_chunk, len(ranges))
-            draws = rng.beta(shapes[first:last, :1], shapes[first:last, 1:], (last - first, iterations))
-            draws *= widths[first:last, None]
-            draws += lows[first:last, None]
-            while link < len(links) and links[link][0] < last:
-                group, r, factor = links[link]
-                row = draws[group - first]
-                inherent[r] += row
-                residual[r] += row if factor == 1 else factor * row
+        for group, pert in enumerate(ranges):
+            draws = pert.sample(rng, iterations)
+            while link < len(links) and links[link][0] == group:
+                _, r, factor = links[link]
+                inherent[r] += draws
+                residual[r] += draws if factor == 1 else factor * draws
                 self._uncertain[r] = True
                 link += 1
 

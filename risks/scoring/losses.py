@@ -1,5 +1,6 @@
 """A simulated annual-loss distribution and what is read from it: mean, percentiles, exceedance."""
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,12 +34,16 @@ class LossDistribution:
         return int(self.sorted_losses.size)
 
     def percentile(self, q: float) -> float:
-        return float(np.percentile(self.sorted_losses, q))
+        """Linear interpolation between the closest ranks, as numpy's default; read off the sorted losses."""
+        position = (self.iterations - 1) * q / 100
+        below = math.floor(position)
+        above = min(below + 1, self.iterations - 1)
+        low, high = float(self.sorted_losses[below]), float(self.sorted_losses[above])
+        return low + (high - low) * (position - below)
 
     @property
     def percentiles(self) -> dict[str, float]:
-        values = np.percentile(self.sorted_losses, PERCENTILES)
-        return {f"p{q}": float(value) for q, value in zip(PERCENTILES, values, strict=True)}
+        return {f"p{q}": self.percentile(q) for q in PERCENTILES}
 
     def p_exceeding(self, amount: float) -> float:
         """The share of simulated years whose loss is above `amount`."""
@@ -53,8 +58,9 @@ class LossDistribution:
     @property
     def exceedance_curve(self) -> list[tuple[float, float]]:
         """(amount, probability that a year's loss exceeds it), amounts rising, from 0 to the largest loss."""
-        amounts = np.quantile(self.sorted_losses, [1 - p for p in _CURVE_EXCEEDANCE], method="inverted_cdf")
-        points = [0.0, *(float(amount) for amount in amounts), float(self.sorted_losses[-1])]
+        # The smallest simulated loss at or above each quantile (numpy's "inverted_cdf" method).
+        ranks = [max(math.ceil(self.iterations * (1 - p)) - 1, 0) for p in _CURVE_EXCEEDANCE]
+        points = [0.0, *(float(self.sorted_losses[rank]) for rank in ranks), float(self.sorted_losses[-1])]
         curve: list[tuple[float, float]] = []
         for amount in points:
             if not curve or amount > curve[-1][0]:

@@ -60,7 +60,9 @@ pytest: $(STAMP)
 
 test: setup lint typecheck pytest
 
+# The bench group adds pyfair, which bench/risk.py times beside our engine.
 bench: setup
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[bench]'
 	$(BIN)/python -m threatmodel.launcher exec -- $(BIN)/python -m bench
 
 clean:

@@ -11,5 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "threatmodel.settings")
 django.setup()
 
 from bench.hot_paths import main  # noqa: E402 (its imports need Django set up)
+from bench.risk import main as risk_main  # noqa: E402
 
 main()
+risk_main()

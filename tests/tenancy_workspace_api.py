@@ -5,12 +5,8 @@ from tenancy.PARAMS (org_slug, project_id, zone_id, asset_id, component_id, flow
 control_id, link_id); a new parameter name needs a sample there.
 
 The bodies name B's objects where a body can name objects and A's everywhere else, so only B's references
-can be the reason for the refusal.
-
-PUT and PATCH of an object need If-Match before their body is read (428), and the walk sends none; so the
-routes that only take those are declared here with the object their URL names, and
-tests/api/test_workspace_reference_writes.py replays their bodies with A's current ETag. They stay in the
-walk's every other step.
+can be the reason for the refusal. PUT, PATCH and DELETE carry the ETag the walk read first (If-Match), so
+the body, not the missing precondition, is what the API judges.
 """
 
 from tests.tenancy import BodyFn, World
@@ -59,11 +55,17 @@ def _control(a: World, b: World) -> dict[str, object]:
 
 WRITES_WITH_REFERENCES: dict[str, BodyFn] = {
     "api_project_list": _project,
+    "api_project_detail": _project,
     "api_zone_list": _zone,
+    "api_zone_detail": _zone,
     "api_component_list": _component,
+    "api_component_detail": _component,
     "api_flow_list": _flow,
+    "api_flow_detail": _flow,
     "api_threat_list": _threat,
+    "api_threat_detail": _threat,
     "api_control_list": _control,
+    "api_control_detail": _control,
     # B's threat number names nothing in A's project, and B's control is not A's.
     "api_link_list": lambda a, b: {"threat": b.threat.number, "control": b.control.pk, "effectiveness": 50},
     "api_threat_bulk_status": lambda a, b: {
@@ -86,18 +88,3 @@ WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "api_component_library": "library keys only; the component is in the URL",
     "api_flow_library": "library keys only; the flow is in the URL",
 }
-
-# Route: (the World attribute of the object its URL names, whose ETag goes in If-Match; the body).
-WRITES_WITH_REFERENCES_UNDER_IF_MATCH: dict[str, tuple[str, BodyFn]] = {
-    "api_project_detail": ("project", _project),
-    "api_zone_detail": ("zone", _zone),
-    "api_component_detail": ("component", _component),
-    "api_flow_detail": ("flow", _flow),
-    "api_threat_detail": ("threat", _threat),
-    "api_control_detail": ("control", _control),
-}
-WRITES_WITHOUT_REFERENCES |= dict.fromkeys(
-    WRITES_WITH_REFERENCES_UNDER_IF_MATCH,
-    "PUT and PATCH need If-Match before the body (428): their references are replayed with it in "
-    "tests/api/test_workspace_reference_writes.py",
-)

@@ -72,6 +72,12 @@ class Walk:
             client = Client()  # token only: no session
             if method == "get":
                 return client.get(url, body, headers=headers)  # type: ignore[arg-type]
+            if method in {"put", "patch", "delete"}:
+                # Writes of an object need the version read (If-Match), else they are 428 before the body
+                # is read; a client that can read the object sends its ETag, so its body is what is judged.
+                etag = client.get(url, headers=headers).headers.get("ETag")
+                if etag:
+                    headers["If-Match"] = etag
             return getattr(client, method)(
                 url, json.dumps(body), content_type="application/json", headers=headers
             )

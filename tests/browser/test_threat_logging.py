@@ -38,7 +38,7 @@ def test_an_engineer_logs_threats_from_the_library(
     assert offered >= 5
     suggestions.nth(0).check()
     suggestions.nth(1).check()
-    page.get_by_role("button", name="Create selected threats").click()
+    page.get_by_role("button", name="Create selected threats").first.click()
 
     expect(page.get_by_text(re.compile(r"Created 2 threats"))).to_be_visible()
     created = Threat.objects.filter(project=project).exclude(library_key="")

@@ -265,27 +265,6 @@ class ThreatInlineForm(VersionedForm):
         }
 
 
-class BulkStatusForm(forms.Form):
-    threats = forms.ModelMultipleChoiceField(
-        label="Threats",
-        queryset=Threat.objects.none(),
-        to_field_name="number",
-        error_messages={"required": "Tick the threats to change first."},
-    )
-    status = forms.ChoiceField(label="New status", choices=ThreatStatus.choices)
-    status_reason = forms.CharField(
-        label="Reason",
-        required=False,
-        max_length=REASON_LENGTH,
-        help_text="Required when you reject threats or mark them not applicable.",
-    )
-
-    def __init__(self, data: Any = None, *, project: Project, may_decide: bool, **kwargs: Any) -> None:
-        super().__init__(data, **kwargs)
-        self.fields["threats"].queryset = project.threats.order_by("number")  # type: ignore[attr-defined]
-        _offer(self.fields["status"], offered_statuses(may_decide=may_decide))
-
-
 class ControlForm(VersionedForm):
     title = _text(Control, "title", "Title", widget=forms.TextInput(attrs={"autocomplete": "off"}))
     kind = forms.ChoiceField(

@@ -151,13 +151,26 @@ def _nul_byte_errors(instance: models.Model) -> dict[str, str]:
     return errors
 
 
+def _long_text_errors(instance: models.Model) -> dict[str, str]:
+    """Django checks max_length of text fields only in forms; a write through a service is held to it too."""
+    return {
+        field.name: f"Keep this to {field.max_length:,} characters or fewer (it has {len(value):,})."
+        for field in instance._meta.concrete_fields
+        if isinstance(field, models.TextField)
+        and field.max_length
+        and isinstance(value := getattr(instance, field.attname), str)
+        and len(value) > field.max_length
+    }
+
+
 def _validate(instance: models.Model, exclude: Iterable[str] = ()) -> None:
     """Every field and constraint of the row, as field-level errors; database constraints stay the backstop.
 
     A model constraint names the field its error belongs to in `violation_error_code` (see models.py).
     """
     errors: dict[str, list[ValidationError]] = {
-        name: [ValidationError(message)] for name, message in _nul_byte_errors(instance).items()
+        name: [ValidationError(message)]
+        for name, message in (_long_text_errors(instance) | _nul_byte_errors(instance)).items()
     }
     try:
         instance.full_clean(exclude=[*exclude, *errors])

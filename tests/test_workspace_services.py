@@ -108,6 +108,26 @@ def test_nul_bytes_and_oversized_text_are_field_errors(cast: Cast, project: Proj
     assert not project.components.exists()
 
 
+def test_long_text_is_held_to_its_length_by_the_service_too(cast: Cast, project: Project) -> None:
+    """Django's TextField checks max_length only in forms; the services check it for every caller."""
+    threat = ThreatFactory.create(project=project)
+    lead = cast.membership(cast.security_lead)
+    with pytest.raises(ValidationError) as error:
+        services.threat_update(
+            membership=lead, threat=threat, version=1, status="rejected", status_reason="x" * 2_001
+        )
+    assert error.value.message_dict["status_reason"] == [
+        "Keep this to 2,000 characters or fewer (it has 2,001)."
+    ]
+    with pytest.raises(ValidationError) as error:
+        services.component_create(
+            membership=lead, project=project, name="API", kind=ComponentKind.PROCESS, description="x" * 5_001
+        )
+    assert list(error.value.message_dict) == ["description"]
+    threat.refresh_from_db()
+    assert (threat.status, threat.version, project.components.count()) == ("identified", 1, 0)
+
+
 def test_an_unknown_component_kind_is_a_field_error(cast: Cast, project: Project) -> None:
     with pytest.raises(ValidationError) as error:
         services.component_create(

@@ -33,10 +33,13 @@ from risks.scoring.owasp import (
 from risks.scoring.planner import StopReason
 from risks.scoring.scenario import (
     DEFAULT_ITERATIONS,
+    MAX_AMOUNT,
     MAX_CONTROLS,
     MAX_ITERATIONS,
     MAX_NAME_LENGTH,
+    MAX_RATE,
     MAX_SEED,
+    MAX_VECTOR_LENGTH,
     Method,
     ScenarioError,
 )
@@ -65,8 +68,8 @@ def _method(method: Method) -> serializers.ChoiceField:
     )
 
 
-def _amount(help_text: str, **kwargs: Any) -> serializers.FloatField:
-    return serializers.FloatField(min_value=0, help_text=help_text, **kwargs)
+def _amount(help_text: str, *, maximum: float = MAX_AMOUNT, **kwargs: Any) -> serializers.FloatField:
+    return serializers.FloatField(min_value=0, max_value=maximum, help_text=help_text, **kwargs)
 
 
 # The request, one shape per method.
@@ -112,17 +115,20 @@ class OwaspScenarioSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="CvssScenario")
 class CvssScenarioSerializer(serializers.Serializer):
     method = _method(Method.CVSS)
-    vector = serializers.CharField(help_text="A CVSS:3.1/... or CVSS:4.0/... vector.")
+    vector = serializers.CharField(
+        max_length=MAX_VECTOR_LENGTH, help_text="A CVSS:3.1/... or CVSS:4.0/... vector."
+    )
 
 
 @extend_schema_serializer(component_name="FixedRate")
 class FixedRateSerializer(serializers.Serializer):
-    rate = _amount("Events per year.")
+    rate = _amount("Events per year.", maximum=MAX_RATE)
 
 
 @extend_schema_serializer(component_name="ThreePointRange")
 class ThreePointSerializer(serializers.Serializer):
-    """A beta-PERT range: min <= mode <= max, mean (min + 4 mode + max) / 6."""
+    """A beta-PERT range: min <= mode <= max, mean (min + 4 mode + max) / 6. At most 1,000,000 for events
+    per year."""
 
     min = _amount("The least.")
     mode = _amount("The most likely.")
@@ -133,8 +139,8 @@ class ThreePointSerializer(serializers.Serializer):
 class IntervalSerializer(serializers.Serializer):
     """A lognormal with low and high at its 5th and 95th percentiles."""
 
-    low = serializers.FloatField(help_text="Money per event; more than 0.")
-    high = serializers.FloatField(help_text="Money per event; at least low.")
+    low = serializers.FloatField(max_value=MAX_AMOUNT, help_text="Money per event; more than 0.")
+    high = serializers.FloatField(max_value=MAX_AMOUNT, help_text="Money per event; at least low.")
 
 
 @extend_schema_serializer(component_name="FairControl")
@@ -177,7 +183,7 @@ class FairScenarioSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="CandidateControl")
 class CandidateControlSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=MAX_NAME_LENGTH)
-    cost = serializers.FloatField(help_text="Money per year; more than 0.")
+    cost = serializers.FloatField(max_value=MAX_AMOUNT, help_text="Money per year; more than 0.")
     effectiveness = serializers.FloatField(min_value=0, max_value=1)
 
 

@@ -34,6 +34,10 @@ MAX_SIMULATED_EVENTS = 50_000_000
 MAX_SEED = 2**63 - 1
 MAX_CONTROLS = 1_000
 MAX_NAME_LENGTH = 200
+MAX_VECTOR_LENGTH = 255
+# Bounds that keep every sum and product finite: a quadrillion in money, a million events a year.
+MAX_AMOUNT = 1e15
+MAX_RATE = 1e6
 
 type PathPart = str | int
 type Path = tuple[PathPart, ...]
@@ -111,6 +115,10 @@ _FIELDS: dict[Method, tuple[set[str], set[str]]] = {  # required, optional
 }
 
 
+def _one_of(value: object, choices: type[StrEnum]) -> bool:
+    return isinstance(value, str) and value in {choice.value for choice in choices}
+
+
 def parse_scenario(data: object) -> ParsedScenario:
     reader = _Reader()
     scenario = reader.scenario(data)
@@ -133,13 +141,13 @@ class _Reader:
             self.fail((), "A scenario is a JSON object with a method and its fields.")
             return None
         method = data.get("method")
-        if method not in set(Method):
+        if not _one_of(method, Method):
             choices = ", ".join(Method)
             self.fail(
                 ("method",), f"Required: one of {choices}." if method is None else f"Use one of {choices}."
             )
             return None
-        method = Method(method)
+        method = Method(str(method))
         required, optional = _FIELDS[method]
         if self.fields(data, (), required | {"method"}, optional) is None:
             return None
@@ -196,7 +204,7 @@ class _Reader:
             self.fail(where, f"Must be {bound} {minimum:g}.")
             return None
         if maximum is not None and value > maximum:
-            self.fail(where, f"Must be at most {maximum:g}.")
+            self.fail(where, f"Must be at most {maximum:,.16g}.")
             return None
         return value
 
@@ -213,7 +221,7 @@ class _Reader:
         return value
 
     def level(self, value: object, path: Path) -> Level | None:
-        if value not in set(Level):
+        if not _one_of(value, Level):
             self.fail(path, f"Use one of {', '.join(Level)}.")
             return None
         return Level(str(value))
@@ -285,7 +293,7 @@ class _Reader:
 
     def cvss_scenario(self, data: Mapping[str, Any]) -> CvssScenario | None:
         vector = data["vector"]
-        if not isinstance(vector, str):
+        if not isinstance(vector, str) or len(vector) > MAX_VECTOR_LENGTH:
             self.fail(("vector",), "Must be a CVSS:3.1/... or CVSS:4.0/... vector string.")
             return None
         try:
@@ -326,7 +334,7 @@ class _Reader:
         return FairScenario(risk, iterations, seed, model)
 
     def model(self, value: object) -> LossModel | None:
-        if value not in set(LossModel):
+        if not _one_of(value, LossModel):
             self.fail(("model",), f"Use one of {', '.join(LossModel)}.")
             return None
         return LossModel(str(value))
@@ -335,10 +343,10 @@ class _Reader:
         path: Path = ("frequency",)
         if isinstance(value, Mapping) and "rate" in value:
             fields = self.fields(value, path, {"rate"}, set())
-            rate = self.number(fields, "rate", path) if fields is not None else None
+            rate = self.number(fields, "rate", path, maximum=MAX_RATE) if fields is not None else None
             return FixedRate(rate) if rate is not None else None
         if isinstance(value, Mapping) and set(value) & {"min", "mode", "max"}:
-            return self.three_point(value, path)
+            return self.three_point(value, path, maximum=MAX_RATE)
         self.fail(path, 'Give {"rate": events a year} or {"min", "mode", "max"} events a year.')
         return None
 
@@ -348,8 +356,8 @@ class _Reader:
             fields = self.fields(value, path, {"low", "high"}, set())
             if fields is None:
                 return None
-            low = self.number(fields, "low", path, above_minimum=True)
-            high = self.number(fields, "high", path, above_minimum=True)
+            low = self.number(fields, "low", path, above_minimum=True, maximum=MAX_AMOUNT)
+            high = self.number(fields, "high", path, above_minimum=True, maximum=MAX_AMOUNT)
             if low is None or high is None:
                 return None
             if low > high:
@@ -357,15 +365,17 @@ class _Reader:
                 return None
             return Lognormal90(low, high)
         if isinstance(value, Mapping) and set(value) & {"min", "mode", "max"}:
-            return self.three_point(value, path)
+            return self.three_point(value, path, maximum=MAX_AMOUNT)
         self.fail(path, 'Give a 90 % interval {"low", "high"} or a range {"min", "mode", "max"} per event.')
         return None
 
-    def three_point(self, value: Mapping[str, Any], path: Path) -> Pert | None:
+    def three_point(self, value: Mapping[str, Any], path: Path, *, maximum: float) -> Pert | None:
         fields = self.fields(value, path, {"min", "mode", "max"}, set())
         if fields is None:
             return None
-        low, mode, high = (self.number(fields, name, path) for name in ("min", "mode", "max"))
+        low, mode, high = (
+            self.number(fields, name, path, maximum=maximum) for name in ("min", "mode", "max")
+        )
         if low is None or mode is None or high is None:
             return None
         if low > high:
@@ -394,9 +404,9 @@ class _Reader:
         return tuple(effectiveness for effectiveness in found if effectiveness is not None)
 
     def plan_scenario(self, data: Mapping[str, Any]) -> PlanScenario | None:
-        ale = self.number(data, "ale", ())
-        appetite = self.number(data, "appetite", ()) if "appetite" in data else None
-        budget = self.number(data, "budget", ()) if "budget" in data else None
+        ale = self.number(data, "ale", (), maximum=MAX_AMOUNT)
+        appetite = self.number(data, "appetite", (), maximum=MAX_AMOUNT) if "appetite" in data else None
+        budget = self.number(data, "budget", (), maximum=MAX_AMOUNT) if "budget" in data else None
         candidates = self.candidates(data["controls"])
         if (
             ale is None
@@ -419,7 +429,7 @@ class _Reader:
                 found.append(None)
                 continue
             name = self.name(fields, path)
-            cost = self.number(fields, "cost", path, above_minimum=True)
+            cost = self.number(fields, "cost", path, above_minimum=True, maximum=MAX_AMOUNT)
             effectiveness = self.number(fields, "effectiveness", path, maximum=1.0)
             if name is None or cost is None or effectiveness is None:
                 found.append(None)

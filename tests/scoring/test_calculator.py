@@ -205,6 +205,26 @@ def test_plan() -> None:
             },
         ),
         (PLAN | {"controls": "MFA"}, {"controls": "Must be a list."}),
+        ({"method": ["matrix"]}, {"method": "Use one of matrix, owasp, cvss, fair, plan."}),
+        (
+            {"method": "matrix", "likelihood": {"level": "low"}, "impact": ["low"]},
+            {
+                "likelihood": "Use one of very_low, low, moderate, high, very_high.",
+                "impact": "Use one of very_low, low, moderate, high, very_high.",
+            },
+        ),
+        (
+            FAIR | {"frequency": {"rate": 2e6}, "magnitude": {"min": 1, "mode": 2, "max": 1e16}},
+            {
+                "frequency.rate": "Must be at most 1,000,000.",
+                "magnitude.max": "Must be at most 1,000,000,000,000,000.",
+            },
+        ),
+        (PLAN | {"ale": 1e300}, {"ale": "Must be at most 1,000,000,000,000,000."}),
+        (
+            {"method": "cvss", "vector": "CVSS:3.1/" + "AV:N/" * 60},
+            {"vector": "Must be a CVSS:3.1/... or CVSS:4.0/... vector string."},
+        ),
     ],
 )
 def test_an_invalid_scenario_names_each_field_at_fault(scenario: Any, expected: dict[str, str]) -> None:

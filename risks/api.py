@@ -178,6 +178,10 @@ class FairScenarioSerializer(serializers.Serializer):
         required=False,
         help_text="poisson (default): Poisson events, each loss drawn; expected: rate x one magnitude draw.",
     )
+    exceeding = _amount(
+        "An amount of money: the answer then gives the probability that a year's loss exceeds it.",
+        required=False,
+    )
 
 
 @extend_schema_serializer(component_name="CandidateControl")
@@ -245,6 +249,10 @@ class LossSummarySerializer(serializers.Serializer):
     lec = serializers.ListField(
         child=serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2),
         help_text="Loss exceedance curve: [amount, probability that a year's loss exceeds it], amounts rising.",
+    )
+    p_exceeding = serializers.FloatField(
+        required=False,
+        help_text="When the scenario gave `exceeding`: the share of years whose loss exceeds it.",
     )
 
 

@@ -58,15 +58,15 @@ def evaluate(scenario: ParsedScenario) -> Result:
                 "severity": score.severity.value,
                 "suggested_likelihood": suggested_likelihood(score).value,
             }
-        case FairScenario(risk=risk, iterations=iterations, seed=seed, model=model):
+        case FairScenario(risk=risk, iterations=iterations, seed=seed, model=model, exceeding=exceeding):
             losses = simulate_risk(risk, iterations=iterations, seed=seed, model=model)
             return {
                 "method": "fair",
                 "model": model.value,
                 "iterations": iterations,
                 "seed": seed,
-                **_summary(losses.residual),
-                "inherent": _summary(losses.inherent),
+                **_summary(losses.residual, exceeding),
+                "inherent": _summary(losses.inherent, exceeding),
             }
         case PlanScenario(ale=ale, appetite=appetite, budget=budget, controls=controls):
             plan = plan_controls(ale, controls, appetite=appetite, budget=budget)
@@ -91,10 +91,13 @@ def evaluate(scenario: ParsedScenario) -> Result:
             }
 
 
-def _summary(losses: LossDistribution) -> Result:
-    return {
+def _summary(losses: LossDistribution, exceeding: float | None) -> Result:
+    summary: Result = {
         "ale_mean": losses.ale_mean,
         "percentiles": losses.percentiles,
         "p_loss": losses.p_loss,
         "lec": [[amount, probability] for amount, probability in losses.exceedance_curve],
     }
+    if exceeding is not None:
+        summary["p_exceeding"] = losses.p_exceeding(exceeding)
+    return summary

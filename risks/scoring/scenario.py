@@ -94,6 +94,7 @@ class FairScenario:
     iterations: int
     seed: int
     model: LossModel
+    exceeding: float | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ _FIELDS: dict[Method, tuple[set[str], set[str]]] = {  # required, optional
     Method.MATRIX: ({"likelihood", "impact"}, {"matrix"}),
     Method.OWASP: ({"factors"}, set()),
     Method.CVSS: ({"vector"}, set()),
-    Method.FAIR: ({"frequency", "magnitude"}, {"controls", "iterations", "seed", "model"}),
+    Method.FAIR: ({"frequency", "magnitude"}, {"controls", "iterations", "seed", "model", "exceeding"}),
     Method.PLAN: ({"ale", "controls"}, {"appetite", "budget"}),
 }
 
@@ -313,8 +314,10 @@ class _Reader:
         )
         seed = self.integer(data, "seed", (), 0, MAX_SEED) if "seed" in data else secrets.randbits(53)
         model = self.model(data.get("model", LossModel.POISSON.value))
+        exceeding = self.number(data, "exceeding", (), maximum=MAX_AMOUNT) if "exceeding" in data else None
         if (
-            frequency is None
+            ("exceeding" in data and exceeding is None)
+            or frequency is None
             or magnitude is None
             or effectiveness is None
             or iterations is None
@@ -331,7 +334,7 @@ class _Reader:
             )
             return None
         risk = Risk(magnitude, (Scenario(frequency, effectiveness),))
-        return FairScenario(risk, iterations, seed, model)
+        return FairScenario(risk, iterations, seed, model, exceeding)
 
     def model(self, value: object) -> LossModel | None:
         if not _one_of(value, LossModel):

@@ -35,6 +35,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "controls": [{"effectiveness": 0.4}],
         "iterations": 2_000,
         "seed": 3,
+        "exceeding": 100_000,
     },
     "plan": {
         "method": "plan",

@@ -102,6 +102,13 @@ def test_fair() -> None:
     assert calculate(FAIR) == result  # same seed, same numbers
 
 
+def test_fair_gives_the_probability_of_exceeding_an_amount() -> None:
+    result = calculate(FAIR | {"exceeding": 1_000_000})
+    assert 0 < result["p_exceeding"] < result["inherent"]["p_exceeding"] < result["inherent"]["p_loss"]
+    assert "p_exceeding" not in calculate(FAIR)
+    assert problems(FAIR | {"exceeding": -5}) == {"exceeding": "Must be at least 0."}
+
+
 def test_fair_picks_a_seed_and_reports_it() -> None:
     scenario = {key: value for key, value in FAIR.items() if key != "seed"}
     result = calculate(scenario)

@@ -589,10 +589,33 @@ class LibraryEntryOutput(serializers.Serializer):
 class LibraryInput(serializers.Serializer):
     keys = serializers.ListField(
         child=serializers.CharField(max_length=100),
-        min_length=1,
+        required=False,
+        default=list,
         max_length=len(LIBRARY),
-        help_text="Keys of library entries; those already on the target are skipped.",
+        help_text="Keys of library entries to log as threats; those already on the target are skipped.",
     )
+    not_applicable = serializers.ListField(
+        child=serializers.CharField(max_length=100),
+        required=False,
+        default=list,
+        max_length=len(LIBRARY),
+        help_text="Keys of library entries that do not apply here (security leads): logged as rejected threats "
+        "so they are not suggested again.",
+    )
+    reason = serializers.CharField(
+        required=False, default="", allow_blank=True, help_text="Why the not-applicable ones do not apply."
+    )
+    with_controls = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Link each created threat to its entry's suggested control (the project's control of that "
+        f"title, or a new proposed one) at {workspace_services.SUGGESTED_EFFECTIVENESS} % effectiveness.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs["keys"] and not attrs["not_applicable"]:
+            raise serializers.ValidationError({"keys": "Name at least one library entry."})
+        return attrs
 
 
 VERSION_FIELD = serializers.IntegerField(
@@ -1428,18 +1451,18 @@ class ComponentLibraryApi(WorkspaceApiView):
 
     @extend_schema(
         operation_id="component_library_create",
-        summary="Log library threats against a component",
+        summary="Log library threats against a component, or mark them not applicable",
         request=LibraryInput,
         responses=answers({201: ThreatOutput(many=True)}, 400, 403, 404),
     )
     def post(self, request: Request, org_slug: str, project_id: int, component_id: int) -> Response:
         membership, project = editable_project(request, org_slug, project_id)
         component = workspace_selectors.component_of(project, component_id)
-        keys = self.valid(request, LibraryInput)["keys"]
-        created = workspace_services.library_threats_create(
-            membership=membership, project=project, keys=keys, component=component
+        review = workspace_services.library_suggestions_apply(
+            membership=membership, project=project, component=component, **self.valid(request, LibraryInput)
         )
-        return Response(ThreatOutput(_created(project, created), many=True).data, status.HTTP_201_CREATED)
+        written = [*review.created, *review.not_applicable]
+        return Response(ThreatOutput(_created(project, written), many=True).data, status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["threat library"], parameters=[ORG_SLUG, PROJECT_ID, FLOW_ID])
@@ -1457,18 +1480,18 @@ class FlowLibraryApi(WorkspaceApiView):
 
     @extend_schema(
         operation_id="flow_library_create",
-        summary="Log library threats against a data flow",
+        summary="Log library threats against a data flow, or mark them not applicable",
         request=LibraryInput,
         responses=answers({201: ThreatOutput(many=True)}, 400, 403, 404),
     )
     def post(self, request: Request, org_slug: str, project_id: int, flow_id: int) -> Response:
         membership, project = editable_project(request, org_slug, project_id)
         flow = workspace_selectors.flow_of(project, flow_id)
-        keys = self.valid(request, LibraryInput)["keys"]
-        created = workspace_services.library_threats_create(
-            membership=membership, project=project, keys=keys, flow=flow
+        review = workspace_services.library_suggestions_apply(
+            membership=membership, project=project, flow=flow, **self.valid(request, LibraryInput)
         )
-        return Response(ThreatOutput(_created(project, created), many=True).data, status.HTTP_201_CREATED)
+        written = [*review.created, *review.not_applicable]
+        return Response(ThreatOutput(_created(project, written), many=True).data, status.HTTP_201_CREATED)
 
 
 # Controls -------------------------------------------------------------------------------------------------

@@ -393,6 +393,12 @@ class LibraryReviewForm(forms.Form):
         label="Mark not applicable", required=False, widget=_checkboxes()
     )
     reason = forms.CharField(label="Why they do not apply", required=False, max_length=REASON_LENGTH)
+    with_controls = forms.BooleanField(
+        label="Also add their suggested controls",
+        required=False,
+        help_text="Each created threat is linked to its suggested control: the project's control of that title, "
+        "or a new proposed one. Adjust effectiveness and status on the control.",
+    )
 
     def __init__(self, data: Any = None, *, entries: list[LibraryEntry], **kwargs: Any) -> None:
         super().__init__(data, **kwargs)

@@ -691,13 +691,13 @@ def _library(
     form = LibraryReviewForm(_posted(request), entries=suggestions)
     if request.method == "POST" and form.is_valid():
         try:
-            created, dismissed = services.library_suggestions_apply(
+            review = services.library_suggestions_apply(
                 membership=membership, project=project, component=component, flow=flow, **form.cleaned_data
             )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, _library_message(created, dismissed))
+            messages.success(request, _library_message(review))
             return redirect(_url("threat_list", project) + f"?{_target_query(component, flow)}")
     context = _context(
         membership, project, "threats", target=target, component=component, flow=flow, form=form
@@ -714,8 +714,11 @@ def _target_query(component: Component | None, flow: DataFlow | None) -> str:
     return f"component={component.pk}" if component is not None else f"flow={flow.pk if flow else ''}"
 
 
-def _library_message(created: list[Threat], dismissed: list[Threat]) -> str:
+def _library_message(review: services.LibraryReview) -> str:
+    created, dismissed = review.created, review.not_applicable
     parts = [f"Created {_plural(len(created), 'threat')}"] if created or not dismissed else []
+    if review.controls:
+        parts[-1] += f" linked to {_plural(len(review.controls), 'suggested control')}"
     if dismissed:
         parts.append(f"marked {len(dismissed)} not applicable")
     text = " and ".join(parts)

@@ -853,6 +853,17 @@ def control_create_and_link(
 NOT_APPLICABLE_REASON = "Not applicable to this target (threat library review)."
 
 
+# How effective a library entry's suggested control is taken to be until the team says otherwise.
+SUGGESTED_EFFECTIVENESS = 50
+
+
+@dataclass(frozen=True)
+class LibraryReview:
+    created: list[Threat]
+    not_applicable: list[Threat]
+    controls: list[Control]  # the suggested controls linked to the created threats (new or already there)
+
+
 def library_suggestions_apply(
     *,
     membership: Membership,
@@ -860,13 +871,15 @@ def library_suggestions_apply(
     keys: Iterable[str] = (),
     not_applicable: Iterable[str] = (),
     reason: str = "",
+    with_controls: bool = False,
     component: Component | None = None,
     flow: DataFlow | None = None,
-) -> tuple[list[Threat], list[Threat]]:
+) -> LibraryReview:
     """Create the chosen library entries as threats, and record the others a security lead marks not
     applicable as rejected threats (so they are not offered again); all of it, or nothing.
 
-    Returns (created, marked not applicable).
+    With `with_controls`, each created threat is linked to its entry's suggested control: the project's
+    control of that title when there is one, else a new proposed control.
     """
     keys, not_applicable = list(dict.fromkeys(keys)), list(dict.fromkeys(not_applicable))
     if not_applicable:
@@ -889,4 +902,30 @@ def library_suggestions_apply(
         for threat in dismissed:
             threat.status, threat.status_reason = ThreatStatus.REJECTED, reason
             _save_version(threat, threat.version, ["status", "status_reason"])
-    return created, dismissed
+        controls = _link_suggested_controls(project, created) if with_controls else []
+    return LibraryReview(created=created, not_applicable=dismissed, controls=controls)
+
+
+def _link_suggested_controls(project: Project, threats: list[Threat]) -> list[Control]:
+    """Inside the caller's transaction: link each library threat to its entry's suggested control."""
+    existing = {control.title.casefold(): control for control in project.controls.all()}
+    linked: dict[int, Control] = {}
+    for threat in threats:
+        suggested = entry(threat.library_key).control
+        control = existing.get(suggested.title.casefold())
+        if control is None:
+            control = Control(
+                project=project,
+                title=suggested.title,
+                description=suggested.description,
+                kind=suggested.kind,
+                status=ControlStatus.PROPOSED,
+            )
+            _validate(control)
+            control.save()
+            existing[suggested.title.casefold()] = control
+        link = ThreatControl(threat=threat, control=control, effectiveness=SUGGESTED_EFFECTIVENESS)
+        _validate(link)
+        link.save()
+        linked[control.pk] = control
+    return list(linked.values())

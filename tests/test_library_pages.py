@@ -110,6 +110,23 @@ def test_ticked_suggestions_become_threats_aimed_at_the_component(
     assert [t.number for t in listed.context["threats"]] == [1, 2, 3]
 
 
+def test_ticked_suggestions_can_bring_their_suggested_controls(
+    engineer_client: Client, project: Project, api: Component
+) -> None:
+    page = engineer_client.get(url("library_component", project, api.pk))
+    assert 'name="with_controls"' in html_of(page)
+    keys = offered(page)[:2]
+    response = engineer_client.post(
+        url("library_component", project, api.pk), {"keys": keys, "with_controls": "on"}
+    )
+    assert response.status_code == 302
+    threats = list(project.threats.order_by("number"))
+    assert all(t.control_links.count() == 1 for t in threats)
+    controls = project.controls.count()
+    message = f"Created 2 threats linked to {controls} suggested control{'s' if controls > 1 else ''}."
+    assert message in html_of(engineer_client.get(response["Location"]))
+
+
 def test_ticked_suggestions_for_a_flow_target_the_flow(
     engineer_client: Client, project: Project, flow: DataFlow
 ) -> None:

@@ -9,6 +9,7 @@ from projects.models import (
     Asset,
     ComponentKind,
     Control,
+    ControlStatus,
     DataFlow,
     Project,
     Stride,
@@ -553,6 +554,46 @@ def test_library_threats_are_created_once_per_target(cast: Cast, project: Projec
     assert all(list(threat.target_components.all()) == [component] for threat in created)
     assert {threat.library_key for threat in created} == set(keys)
     assert all(set(threat.stride) <= set(Stride.values) for threat in created)
+
+
+def test_suggested_controls_are_linked_reusing_a_control_of_the_same_title(
+    cast: Cast, project: Project
+) -> None:
+    component = ComponentFactory.create(project=project, kind=ComponentKind.PROCESS)
+    entries = applicable(Target(kind="process"))[:3]
+    existing = ControlFactory.create(
+        project=project, title=entries[0].control.title.upper(), status=ControlStatus.IMPLEMENTED
+    )
+    review = services.library_suggestions_apply(
+        membership=cast.membership(cast.engineer),
+        project=project,
+        keys=[entry.key for entry in entries],
+        component=component,
+        with_controls=True,
+    )
+    assert existing in review.controls
+    for threat, entry in zip(review.created, entries, strict=True):
+        link = threat.control_links.select_related("control").get()
+        assert link.control.title.casefold() == entry.control.title.casefold()
+        assert link.effectiveness == services.SUGGESTED_EFFECTIVENESS
+    titles = {entry.control.title.casefold() for entry in entries}
+    assert project.controls.count() == len(titles)  # one control per title, the existing one reused
+    new = project.controls.exclude(pk=existing.pk)
+    assert all(
+        c.status == ControlStatus.PROPOSED and c.kind in {"preventive", "detective", "corrective"}
+        for c in new
+    )
+
+
+def test_without_asking_no_controls_are_added(cast: Cast, project: Project) -> None:
+    component = ComponentFactory.create(project=project, kind=ComponentKind.PROCESS)
+    review = services.library_suggestions_apply(
+        membership=cast.membership(cast.engineer),
+        project=project,
+        keys=[entry.key for entry in applicable(Target(kind="process"))[:2]],
+        component=component,
+    )
+    assert (len(review.created), review.controls, project.controls.count()) == (2, [], 0)
 
 
 def test_an_unknown_library_key_is_a_field_error(cast: Cast, project: Project) -> None:

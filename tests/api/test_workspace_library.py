@@ -119,3 +119,40 @@ def test_a_component_of_another_project_is_not_found(w: Workspace, cast: Cast, o
 def test_other_methods_are_405(w: Workspace, owner_api: APIClient) -> None:
     for method in ("put", "patch", "delete"):
         assert getattr(owner_api, method)(component_library(w), {}).status_code == 405
+
+
+def test_a_security_lead_marks_entries_not_applicable_through_the_api(
+    w: Workspace, lead_api: APIClient, engineer_api: APIClient
+) -> None:
+    offered = keys(lead_api.get(component_library(w), {"page_size": 200}))
+    body = {"not_applicable": offered[:2], "reason": "Internal batch job: no user input"}
+    assert engineer_api.post(component_library(w), body).status_code == 403
+    assert Threat.objects.count() == 1
+    response = lead_api.post(component_library(w), body | {"keys": offered[2:3]})
+    assert response.status_code == 201
+    statuses = {
+        threat["library_key"]: (threat["status"], threat["status_reason"]) for threat in response.json()
+    }
+    assert statuses == {
+        offered[0]: ("rejected", "Internal batch job: no user input"),
+        offered[1]: ("rejected", "Internal batch job: no user input"),
+        offered[2]: ("identified", ""),
+    }
+    assert keys(lead_api.get(component_library(w), {"page_size": 200})) == offered[3:]
+
+
+def test_the_same_entry_cannot_be_created_and_dismissed(w: Workspace, lead_api: APIClient) -> None:
+    key = keys(lead_api.get(component_library(w)))[0]
+    response = lead_api.post(component_library(w), {"keys": [key], "not_applicable": [key]})
+    assert list(field_errors(response)) == ["not_applicable"]
+    assert Threat.objects.count() == 1
+
+
+def test_suggested_controls_come_with_the_threats_when_asked(w: Workspace, engineer_api: APIClient) -> None:
+    offered = keys(engineer_api.get(component_library(w), {"page_size": 200}))
+    response = engineer_api.post(component_library(w), {"keys": offered[:2], "with_controls": True})
+    assert response.status_code == 201
+    for created in response.json():
+        threat = Threat.objects.get(project=w.project, number=created["number"])
+        links = list(threat.control_links.select_related("control"))
+        assert [(link.control.status, link.effectiveness) for link in links] == [("proposed", 50)]

@@ -180,12 +180,10 @@ def _list_context(
         "query": query.urlencode(),
         "sorts": sort_headers(filters.order, THREAT_COLUMNS),
         "components": project.components.order_by("name").only("pk", "name"),
+        "flows": project.flows.order_by("name").only("pk", "name"),
     }
     if not partial:
-        context |= {
-            "flows": project.flows.order_by("name").only("pk", "name"),
-            "people": selectors.people_of(membership),
-        }
+        context["people"] = selectors.people_of(membership)
     return context
 
 

@@ -465,6 +465,20 @@ def test_an_empty_list_says_how_to_start(
     assert "Log a threat" in html
     assert "Suggest threats from the library" in html
     assert url("library_component", project, parts["api"].pk) in html
+    assert url("library_flow", project, parts["flow"].pk) in html
+
+
+def test_a_list_with_threats_still_offers_library_suggestions_to_editors(
+    cast: Cast, engineer_client: Client, viewer_client: Client, project: Project, parts: dict[str, Any]
+) -> None:
+    ThreatFactory.create(project=project)
+    html = html_of(engineer_client.get(url("threat_list", project)))
+    menu = html.split('class="menu suggest-menu"')[1].split("</details>")[0]
+    assert "Suggest threats" in menu
+    for name, part in (("library_component", parts["api"]), ("library_component", parts["shopper"])):
+        assert url(name, project, part.pk) in menu
+    assert url("library_flow", project, parts["flow"].pk) in menu
+    assert "suggest-menu" not in html_of(viewer_client.get(url("threat_list", project)))
 
 
 def test_a_list_with_no_matches_offers_to_clear_the_filters(

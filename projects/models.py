@@ -572,6 +572,16 @@ class ThreatStatus(models.TextChoices):
 DECISION_STATUSES = frozenset({ThreatStatus.ACCEPTED, ThreatStatus.REJECTED})
 
 
+class LikelihoodLevel(models.TextChoices):
+    """The five qualitative levels of risks.scoring.levels.Level, as a threat's likelihood."""
+
+    VERY_LOW = "very_low", "Very low"
+    LOW = "low", "Low"
+    MODERATE = "moderate", "Moderate"
+    HIGH = "high", "High"
+    VERY_HIGH = "very_high", "Very high"
+
+
 @pghistory.track(*_history())
 class Threat(Versioned):
     """Something that can go wrong, written as a structured threat statement."""
@@ -605,6 +615,12 @@ class Threat(Versioned):
     )
     # The threat-library entry this threat came from, so the library does not offer it again.
     library_key = models.CharField(max_length=100, blank=True)
+    # How often it happens: a level, or a range of events per year (least, most likely, most). With a range,
+    # the level is the one whose range holds the most likely value (risks.inputs keeps the two in step).
+    likelihood = models.CharField(max_length=20, choices=LikelihoodLevel.choices, blank=True)
+    frequency_min = models.FloatField("fewest events a year", null=True, blank=True)
+    frequency_mode = models.FloatField("most likely events a year", null=True, blank=True)
+    frequency_max = models.FloatField("most events a year", null=True, blank=True)
 
     objects = ProjectPartQuerySet["Threat"].as_manager()
 
@@ -618,6 +634,26 @@ class Threat(Versioned):
             ),
             models.CheckConstraint(
                 condition=Q(impacted_goals__contained_by=Goal.values), name="threat_goals_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(likelihood="") | Q(likelihood__in=LikelihoodLevel.values),
+                name="threat_likelihood_known",
+                violation_error_code="likelihood",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(frequency_min__isnull=True, frequency_mode__isnull=True, frequency_max__isnull=True)
+                    | Q(
+                        frequency_min__gte=0,
+                        frequency_mode__gte=models.F("frequency_min"),
+                        frequency_max__gte=models.F("frequency_mode"),
+                        frequency_max__lte=1_000_000,
+                    )
+                ),
+                name="threat_frequency_ordered",
+                violation_error_code="frequency_mode",
+                violation_error_message="Give the fewest, most likely and most events a year, in that order, "
+                "from 0 up to a million (or none of them).",
             ),
             models.CheckConstraint(
                 condition=~Q(status=ThreatStatus.REJECTED) | ~Q(status_reason=""),

@@ -37,6 +37,7 @@ from projects.models import (
     User,
 )
 from projects.roles import Permission
+from projects.signals import workspace_changed
 from projects.threat_library import LibraryEntry, applicable, entry
 from projects.workspace_selectors import Seen, library_keys_present, library_target
 
@@ -130,11 +131,16 @@ def _require_decision(membership: Membership, status: str) -> None:
 
 @contextmanager
 def _change(membership: Membership) -> Iterator[None]:
-    """One transaction, with the history context naming who made the change."""
+    """One transaction, with the history context naming who made the change; once it commits, the layers
+    above hear that the organisation's workspace changed (projects.signals.workspace_changed)."""
+    organisation_id = membership.organisation_id
     with (
         transaction.atomic(),
-        pghistory.context(user=membership.user_id, organisation=membership.organisation_id),
+        pghistory.context(user=membership.user_id, organisation=organisation_id),
     ):
+        transaction.on_commit(
+            lambda: workspace_changed.send(sender=Membership, organisation_id=organisation_id)
+        )
         yield
 
 

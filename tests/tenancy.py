@@ -5,6 +5,7 @@ organisation A (the signed-in user's) and one owned by organisation B. A route a
 makes the walk fail, so every new route is covered or breaks the build.
 """
 
+import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -36,6 +37,8 @@ from projects.models import (
 )
 from projects.roles import Role
 from projects.services import api_token_create
+from risks import inputs
+from risks.models import BusinessRisk, PortfolioResult, RiskAcceptance, RiskResult, Scenario, ScoringSettings
 from tests.factories import (
     AssetFactory,
     ComponentFactory,
@@ -75,6 +78,10 @@ class World:
     threat: Threat
     control: Control
     link: ThreatControl
+    risk: BusinessRisk
+    scenario: Scenario
+    acceptance: RiskAcceptance
+    scoring: ScoringSettings
 
 
 def build_world(name: str, slug: str, email_domain: str, threat_number: int) -> World:
@@ -111,6 +118,20 @@ def build_world(name: str, slug: str, email_domain: str, threat_number: int) -> 
     threat.impacted_assets.set([asset])
     control = ControlFactory.create(project=project, title=f"{name} Control", owner=actor)
     link = ThreatControlFactory.create(threat=threat, control=control)
+    scoring = ScoringSettings.objects.create(
+        organisation=organisation,
+        likelihood_scale=inputs.DEFAULT_LIKELIHOOD_SCALE,
+        impact_scale=inputs.DEFAULT_IMPACT_SCALE,
+        matrix=inputs.DEFAULT_MATRIX,
+    )
+    # B's risk has another number than A's, as its threat does.
+    risk = BusinessRisk.objects.create(
+        organisation=organisation, number=threat_number, title=f"{name} outage", impact="high", owner=actor
+    )
+    scenario = Scenario.objects.create(risk=risk, threat=threat)
+    acceptance = RiskAcceptance.objects.create(
+        risk=risk, requested_by=actor, rationale=f"{name} rationale", expires_on=datetime.date(2099, 1, 1)
+    )
     return World(
         organisation,
         actor,
@@ -127,6 +148,10 @@ def build_world(name: str, slug: str, email_domain: str, threat_number: int) -> 
         threat,
         control,
         link,
+        risk,
+        scenario,
+        acceptance,
+        scoring,
     )
 
 
@@ -175,6 +200,9 @@ PARAMS: dict[str, Sample] = {
     "threat_number": Sample(Kind.TENANT, lambda w: w.threat.number),
     "control_id": Sample(Kind.TENANT, lambda w: w.control.pk),
     "link_id": Sample(Kind.TENANT, lambda w: w.link.pk),
+    "risk_number": Sample(Kind.TENANT, lambda w: w.risk.number),
+    "scenario_id": Sample(Kind.TENANT, lambda w: w.scenario.pk),
+    "acceptance_id": Sample(Kind.TENANT, lambda w: w.acceptance.pk),
 }
 
 SAMPLES: dict[str, dict[str, Sample]] = {
@@ -367,6 +395,12 @@ OWNERSHIP: dict[type[Model], str] = {
     ThreatAsset: "threat__project__organisation",
     ThreatComponent: "threat__project__organisation",
     ThreatFlow: "threat__project__organisation",
+    ScoringSettings: "organisation",
+    BusinessRisk: "organisation",
+    Scenario: "risk__organisation",
+    RiskAcceptance: "risk__organisation",
+    RiskResult: "risk__organisation",
+    PortfolioResult: "organisation",
 }
 # The history tables the triggers write: each event row keeps the columns of the row it records.
 OWNERSHIP |= {

@@ -15,7 +15,7 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
-from tests import tenancy, tenancy_workspace_api, tenancy_workspace_ui
+from tests import tenancy, tenancy_risks_api, tenancy_risks_ui, tenancy_workspace_api, tenancy_workspace_ui
 from tests.tenancy import (
     B_MARKER,
     OUR_APPS,
@@ -39,11 +39,15 @@ WRITES_WITH_REFERENCES = (
     tenancy.WRITES_WITH_REFERENCES
     | tenancy_workspace_ui.WRITES_WITH_REFERENCES
     | tenancy_workspace_api.WRITES_WITH_REFERENCES
+    | tenancy_risks_ui.WRITES_WITH_REFERENCES
+    | tenancy_risks_api.WRITES_WITH_REFERENCES
 )
 WRITES_WITHOUT_REFERENCES = (
     tenancy.WRITES_WITHOUT_REFERENCES
     | tenancy_workspace_ui.WRITES_WITHOUT_REFERENCES
     | tenancy_workspace_api.WRITES_WITHOUT_REFERENCES
+    | tenancy_risks_ui.WRITES_WITHOUT_REFERENCES
+    | tenancy_risks_api.WRITES_WITHOUT_REFERENCES
 )
 METHODS = ("get", "post", "put", "patch", "delete")
 WRITE_METHODS = ("post", "put", "patch", "delete")

@@ -1,0 +1,201 @@
+"""Recompute and store an organisation's risk results: each business risk's and the portfolio's inherent,
+residual and projected figures, simulated by the risk engines (risks.scoring.fair) at inputs.ITERATIONS.
+
+The portfolio is simulated twice with the same seed: once counting the controls in force (residual) and once
+counting the committed ones as well (projected). Inherent loss and the simulated events do not depend on
+controls, so both runs share them and the three stages are read from one set of simulated years.
+
+The seed is the organisation's id: the same inputs give the same figures, on any machine, at any time.
+Risks with no impact or no scored scenario (no threat with a likelihood) are not simulated: their figures are
+zero and their level None. Pages read the stored figures through risks.selectors.
+"""
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from projects.models import Organisation
+from risks import inputs
+from risks.inputs import Counted, RiskInputs, Scales, Stage
+from risks.models import BusinessRisk, PortfolioResult, RiskResult
+from risks.scoring import fair
+from risks.scoring.levels import Level
+from risks.scoring.losses import LossDistribution
+from risks.selectors import PERCENTILES, StageFigures
+
+# Advisory-lock namespace: one recomputation at a time per organisation, so an older run that finishes late
+# never overwrites a newer one (the later run waits, then reads the inputs as they are then).
+_LOCK_NAMESPACE = 5_001
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    risks: int
+    simulated: int  # risks with an impact and at least one scored scenario
+    seconds: float
+
+
+def seed_of(organisation_id: int) -> int:
+    return organisation_id
+
+
+def zero_figures(scales: Scales) -> StageFigures:
+    return StageFigures(
+        level=None,
+        ale_mean=0.0,
+        percentiles=dict.fromkeys(PERCENTILES, 0.0),
+        p_loss=0.0,
+        lec=[(0.0, 0.0)],
+        p_exceeding_tolerance=0.0 if scales.tolerance_amount is not None else None,
+    )
+
+
+def figures_of(losses: LossDistribution, level: Level | None, scales: Scales) -> StageFigures:
+    return StageFigures(
+        level=str(level) if level is not None else None,
+        ale_mean=losses.ale_mean,
+        percentiles=losses.percentiles,
+        p_loss=losses.p_loss,
+        lec=losses.exceedance_curve,
+        p_exceeding_tolerance=(
+            losses.p_exceeding(scales.tolerance_amount) if scales.tolerance_amount is not None else None
+        ),
+    )
+
+
+def _worst(levels: Sequence[Level | None]) -> Level | None:
+    known = [level for level in levels if level is not None]
+    return max(known, key=lambda level: level.rank) if known else None
+
+
+def _stages_json(
+    inherent: StageFigures, residual: StageFigures, projected: StageFigures
+) -> dict[str, object]:
+    return {
+        Stage.INHERENT: inherent.to_json(),
+        Stage.RESIDUAL: residual.to_json(),
+        Stage.PROJECTED: projected.to_json(),
+    }
+
+
+def recompute(organisation_id: int) -> Recomputed | None:
+    """Recompute and store every result of the organisation; None when it no longer exists."""
+    started = time.perf_counter()
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None:
+        return None
+    with _one_at_a_time(organisation_id):
+        counts = _recompute(organisation)
+    return Recomputed(*counts, seconds=time.perf_counter() - started)
+
+
+@contextmanager
+def _one_at_a_time(organisation_id: int) -> Iterator[None]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_LOCK_NAMESPACE, organisation_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_NAMESPACE, organisation_id])
+
+
+def _recompute(organisation: Organisation) -> tuple[int, int]:
+    all_inputs = inputs.risk_inputs(organisation)
+    scales = all_inputs[0].scales if all_inputs else Scales.of(inputs.settings_of(organisation))
+    seed = seed_of(organisation.pk)
+    stages = (Stage.INHERENT, Stage.RESIDUAL, Stage.PROJECTED)
+    counted = {stage: Counted.stage(stage) for stage in stages}
+
+    simulated = [each for each in all_inputs if _simulated(each)]
+    figures: dict[int, dict[str, object]] = {}
+    portfolio: dict[str, object]
+    if simulated:
+        residual_run = fair.simulate_portfolio(
+            [_engine_risk(each, counted[Stage.RESIDUAL]) for each in simulated],
+            iterations=inputs.ITERATIONS,
+            seed=seed,
+        )
+        projected_run = fair.simulate_portfolio(
+            [_engine_risk(each, counted[Stage.PROJECTED]) for each in simulated],
+            iterations=inputs.ITERATIONS,
+            seed=seed,
+        )
+        for r, each in enumerate(simulated):
+            figures[each.risk_id] = _stages_json(
+                figures_of(residual_run.risks[r].inherent, each.level(counted[Stage.INHERENT]), scales),
+                figures_of(residual_run.risks[r].residual, each.level(counted[Stage.RESIDUAL]), scales),
+                figures_of(projected_run.risks[r].residual, each.level(counted[Stage.PROJECTED]), scales),
+            )
+        portfolio = _stages_json(
+            *(
+                figures_of(
+                    losses,
+                    _worst([each.level(counted[stage]) for each in all_inputs]),
+                    scales,
+                )
+                for stage, losses in (
+                    (Stage.INHERENT, residual_run.total.inherent),
+                    (Stage.RESIDUAL, residual_run.total.residual),
+                    (Stage.PROJECTED, projected_run.total.residual),
+                )
+            )
+        )
+    else:
+        zero = zero_figures(scales)
+        portfolio = _stages_json(zero, zero, zero)
+    unscored = _stages_json(*(zero_figures(scales),) * 3)
+
+    computed_at = timezone.now()
+    rows = [
+        RiskResult(
+            risk_id=each.risk_id,
+            fingerprint=each.fingerprint(),
+            computed_at=computed_at,
+            iterations=inputs.ITERATIONS,
+            seed=seed,
+            figures=figures.get(each.risk_id, unscored),
+        )
+        for each in all_inputs
+    ]
+    with transaction.atomic():
+        # Risks deleted while we simulated lose their rows with them; the ones left are held until we commit.
+        still_there = set(
+            BusinessRisk.objects.filter(pk__in=[row.risk_id for row in rows])
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("pk", flat=True)
+        )
+        RiskResult.objects.filter(risk__organisation=organisation).exclude(risk_id__in=still_there).delete()
+        RiskResult.objects.bulk_create(
+            [row for row in rows if row.risk_id in still_there],
+            batch_size=1_000,
+            update_conflicts=True,
+            unique_fields=["risk"],
+            update_fields=["fingerprint", "computed_at", "iterations", "seed", "figures"],
+        )
+        PortfolioResult.objects.update_or_create(
+            organisation=organisation,
+            defaults={
+                "fingerprint": inputs.portfolio_fingerprint(all_inputs),
+                "computed_at": computed_at,
+                "iterations": inputs.ITERATIONS,
+                "seed": seed,
+                "figures": portfolio,
+            },
+        )
+    return len(all_inputs), len(simulated)
+
+
+def _simulated(each: RiskInputs) -> bool:
+    return each.magnitude is not None and bool(each.scored)
+
+
+def _engine_risk(each: RiskInputs, counted: Counted) -> fair.Risk:
+    risk = each.engine_risk(counted)
+    assert risk is not None  # _simulated checked it has a magnitude
+    return risk

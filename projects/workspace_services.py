@@ -138,8 +138,9 @@ def _change(membership: Membership) -> Iterator[None]:
         transaction.atomic(),
         pghistory.context(user=membership.user_id, organisation=organisation_id),
     ):
+        # robust: the change is saved whatever a listener does; a listener's failure is logged, not raised.
         transaction.on_commit(
-            lambda: workspace_changed.send(sender=Membership, organisation_id=organisation_id)
+            lambda: workspace_changed.send(sender=Membership, organisation_id=organisation_id), robust=True
         )
         yield
 

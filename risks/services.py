@@ -49,7 +49,7 @@ REVIEW_DAYS = {
 def _change(membership: Membership) -> Iterator[None]:
     organisation_id = membership.organisation_id
     with transaction.atomic(), pghistory.context(user=membership.user_id, organisation=organisation_id):
-        transaction.on_commit(lambda: _inputs_changed(organisation_id))
+        transaction.on_commit(lambda: _inputs_changed(organisation_id), robust=True)  # saved whatever happens
         yield
 
 

@@ -58,6 +58,7 @@ from projects.models import (
     DataClassification,
     DataFlow,
     Goal,
+    LikelihoodLevel,
     Membership,
     Project,
     ProjectStatus,
@@ -445,6 +446,27 @@ class FlowInput(serializers.Serializer):
     assets = PartsField(related="assets", what="asset", default=list)
 
 
+# Labelled as the risk calculator labels likelihoods, so the schema names this choice set once.
+LIKELIHOODS = [(level.value, f"{level.label} likelihood") for level in LikelihoodLevel]
+
+
+@extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": 1}})
+class RiskNumbersField(serializers.Field):
+    """The numbers of a threat's business risks, read from its (prefetched) risks."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> list[int]:
+        return sorted(risk.number for risk in value.all())
+
+
+def frequency(help_text: str) -> serializers.FloatField:
+    return serializers.FloatField(
+        min_value=0, max_value=1_000_000, allow_null=True, default=None, help_text=help_text
+    )
+
+
 @extend_schema_serializer(component_name="Threat")
 class ThreatOutput(VersionedOutput):
     number = serializers.IntegerField()
@@ -464,6 +486,15 @@ class ThreatOutput(VersionedOutput):
     owner = PersonSerializer(allow_null=True)
     control_count = serializers.IntegerField()
     library_key = serializers.CharField(help_text="The threat-library entry it came from, if any.")
+    likelihood = serializers.ChoiceField(
+        choices=LIKELIHOODS,
+        allow_blank=True,
+        help_text="A level; blank when not given (or given as a range).",
+    )
+    frequency_min = serializers.FloatField(allow_null=True, help_text="Fewest events a year.")
+    frequency_mode = serializers.FloatField(allow_null=True, help_text="Most likely events a year.")
+    frequency_max = serializers.FloatField(allow_null=True, help_text="Most events a year.")
+    business_risks = RiskNumbersField(help_text="The business risks it can cause, by number (12 for R-12).")
 
 
 THREAT_LINK_FIELDS = ("impacted_assets", "impacted_asset_names", "target_components", "target_flows")
@@ -494,6 +525,15 @@ class ThreatInput(serializers.Serializer):
     )
     status_reason = text(Threat, "status_reason")
     owner = MemberField(allow_null=True, default=None)
+    likelihood = serializers.ChoiceField(
+        choices=LIKELIHOODS,
+        allow_blank=True,
+        default="",
+        help_text="How often it happens, as a level; or give the frequency range (it wins when both are given).",
+    )
+    frequency_min = frequency("Fewest events a year: give all three of the range, or none.")
+    frequency_mode = frequency("Most likely events a year, from frequency_min to frequency_max.")
+    frequency_max = frequency("Most events a year, up to a million.")
 
     def validate_impacted_goals(self, value: Sequence[str]) -> list[str]:
         return distinct(value)
@@ -1327,8 +1367,13 @@ class FlowDetailApi(WorkspaceApiView):
 # Threats --------------------------------------------------------------------------------------------------
 
 
+def _threats(project: Project, filters: ThreatFilters | None = None) -> QuerySet[Threat]:
+    """The project's threats as the API shows them, with the numbers of their business risks."""
+    return workspace_selectors.threats_of(project, filters).prefetch_related("business_risks")
+
+
 def _threat(project: Project, number: int) -> Threat:
-    return one(workspace_selectors.threats_of(project), "threat", number=number)
+    return one(_threats(project), "threat", number=number)
 
 
 def _threat_fields(fields: dict[str, Any]) -> tuple[dict[str, Any], ThreatLinks]:
@@ -1345,7 +1390,7 @@ class ThreatListApi(WorkspaceApiView):
     def get(self, request: Request, org_slug: str, project_id: int) -> Response:
         _, project = member_project(request, org_slug, project_id)
         filters = ThreatFilters.from_query(request.query_params)
-        return self.paginated(request, workspace_selectors.threats_of(project, filters), ThreatOutput)
+        return self.paginated(request, _threats(project, filters), ThreatOutput)
 
     @creates("threat_create", "Log a threat", ThreatInput, ThreatOutput)
     def post(self, request: Request, org_slug: str, project_id: int) -> Response:
@@ -1379,7 +1424,7 @@ class ThreatBulkStatusApi(WorkspaceApiView):
             )
         except StaleObjects as error:
             raise BulkPreconditionFailed(error, "number") from None
-        rows = workspace_selectors.threats_of(project).filter(pk__in=[threat.pk for threat in threats])
+        rows = _threats(project).filter(pk__in=[threat.pk for threat in threats])
         return Response(ThreatOutput(rows, many=True).data)
 
 
@@ -1433,7 +1478,7 @@ class ThreatDetailApi(WorkspaceApiView):
 
 
 def _created(project: Project, threats: Iterable[Threat]) -> list[Threat]:
-    return list(workspace_selectors.threats_of(project).filter(pk__in=[threat.pk for threat in threats]))
+    return list(_threats(project).filter(pk__in=[threat.pk for threat in threats]))
 
 
 @extend_schema(tags=["threat library"], parameters=[ORG_SLUG, PROJECT_ID, COMPONENT_ID])

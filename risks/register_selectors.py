@@ -8,10 +8,10 @@ Stored figures are read through risks.selectors; what a scenario scores now come
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
 
-from projects.models import Organisation, Threat
+from projects.models import Asset, Organisation, Threat
 from risks.models import BusinessRisk, Category, RiskAcceptance, RiskStatus, Scenario, Treatment
 from risks.scoring.levels import Level
 
@@ -105,7 +105,8 @@ def scenarios_of(risk: BusinessRisk) -> QuerySet[Scenario]:
     """The risk's scenarios, by project then threat number."""
     return (
         Scenario.objects.filter(risk=risk)
-        .select_related("threat", "threat__project")
+        .select_related("risk__organisation", "threat__project")
+        .prefetch_related(Prefetch("threat__impacted_assets", queryset=Asset.objects.order_by("name")))
         .order_by("threat__project__name", "threat__project_id", "threat__number")
     )
 

@@ -24,6 +24,7 @@ from projects.models import (
     ControlStatus,
     DataFlow,
     Goal,
+    LikelihoodLevel,
     Project,
     Stride,
     Threat,
@@ -32,11 +33,23 @@ from projects.models import (
 )
 from projects.threat_library import LibraryEntry
 from projects.workspace_services import MAX_ASSET_NAMES, ThreatLinks
+from risks.models import BusinessRisk, ScoringSettings
+from risks.threat_scenarios import Likelihood, likelihood_typed
 
 STATEMENT_FIELDS = ("threat_source", "prerequisites", "threat_action", "threat_impact")
 STRIDE_CHOICES = [(letter.value, f"{letter.value} · {letter.label}") for letter in Stride]
 ASSET_NAME_LENGTH = Asset._meta.get_field("name").max_length or 200
 REASON_LENGTH = Threat._meta.get_field("status_reason").max_length or 2_000
+FREQUENCY_FIELDS = ("frequency_min", "frequency_mode", "frequency_max")
+MAX_EVENTS_A_YEAR = 1_000_000
+
+
+class LikelihoodBy(models.TextChoices):
+    """How a threat's likelihood is given: not yet, as a level, or as a range of events a year."""
+
+    NONE = "", "Not estimated yet"
+    LEVEL = "level", "As a level"
+    RANGE = "range", "As events a year"
 
 
 def _text(model: type[models.Model], name: str, label: str, **kwargs: Any) -> forms.CharField:
@@ -77,8 +90,30 @@ class OwnerField(forms.ModelChoiceField):
         return str(obj.display_name)
 
 
+def _events(label: str, help_text: str = "") -> forms.FloatField:
+    return forms.FloatField(
+        label=label,
+        required=False,
+        min_value=0,
+        max_value=MAX_EVENTS_A_YEAR,
+        help_text=help_text,
+        widget=forms.NumberInput(
+            attrs={"step": "any", "inputmode": "decimal", "placeholder": "events a year"}
+        ),
+    )
+
+
+class RisksField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.reference} {obj.title}"
+
+
 class ThreatForm(VersionedForm):
-    """The one short form that logs a threat, and edits it on its page."""
+    """The one short form that logs a threat, and edits it on its page.
+
+    Its likelihood is either a level of the organisation's scale or a range of events a year (`likelihood_by`
+    says which; without it, whichever was given): the other is cleared, so the threat never holds both.
+    """
 
     threat_source = _text(
         Threat,
@@ -132,6 +167,27 @@ class ThreatForm(VersionedForm):
     target_flows = forms.ModelMultipleChoiceField(
         label="Target data flows", queryset=DataFlow.objects.none(), required=False, widget=_checkboxes()
     )
+    likelihood_by = forms.ChoiceField(
+        label="Likelihood",
+        choices=LikelihoodBy.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="How often it happens: a level of your organisation's scale, or a range of events a year. "
+        "Start with a level; give numbers when you have them.",
+    )
+    likelihood = forms.ChoiceField(label="Level", choices=LikelihoodLevel.choices, required=False)
+    frequency_min = _events("Fewest a year", "Blank, with most blank too: an exact rate.")
+    frequency_mode = _events("Most likely a year")
+    frequency_max = _events("Most a year")
+    # Not named business_risks like the threat's relation: the form's links to risks are not the threat's own
+    # fields, which a conflict notice compares and merges (projects.conflicts).
+    risks = RisksField(
+        label="Business risks it can cause",
+        queryset=BusinessRisk.objects.none(),
+        required=False,
+        widget=_checkboxes(),
+        help_text="Each link is a scenario: the threat's likelihood meets the risk's impact.",
+    )
     owner = OwnerField(label="Owner")
     status = forms.ChoiceField(label="Status", choices=ThreatStatus.choices, initial=ThreatStatus.IDENTIFIED)
     status_reason = _text(
@@ -149,6 +205,8 @@ class ThreatForm(VersionedForm):
         project: Project,
         people: QuerySet[User],
         may_decide: bool,
+        risks: QuerySet[BusinessRisk],
+        scoring: ScoringSettings,
         current_status: str | None = None,
         suggest_url: str = "",
         **kwargs: Any,
@@ -158,10 +216,16 @@ class ThreatForm(VersionedForm):
             "project": project,
             "people": people,
             "may_decide": may_decide,
+            "risks": risks,
+            "scoring": scoring,
             "current_status": current_status,
             "suggest_url": suggest_url,
         }
         self.project = project
+        self.scoring = scoring
+        self.fields["risks"].queryset = risks  # type: ignore[attr-defined]
+        levels = [("", "Choose a level…"), *_level_choices(scoring.likelihood_scale)]
+        self.fields["likelihood"].choices = levels  # type: ignore[attr-defined]
         self.fields["impacted_assets"].queryset = project.assets.order_by("name")  # type: ignore[attr-defined]
         self.fields["target_components"].queryset = project.components.order_by("name")  # type: ignore[attr-defined]
         self.fields["target_flows"].queryset = project.flows.order_by("name")  # type: ignore[attr-defined]
@@ -176,6 +240,35 @@ class ThreatForm(VersionedForm):
     def clean_stride(self) -> list[str]:
         chosen = set(self.cleaned_data["stride"])
         return [letter for letter in Stride.values if letter in chosen]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if any(name in self.errors for name in ("likelihood_by", "likelihood", *FREQUENCY_FIELDS)):
+            return cleaned
+        by = cleaned.get("likelihood_by") if "likelihood_by" in self.data else self._likelihood_given(cleaned)
+        if by == LikelihoodBy.LEVEL and not cleaned.get("likelihood"):
+            self.add_error("likelihood", "Choose a level, or say it is not estimated yet.")
+        if by == LikelihoodBy.RANGE:
+            mode = cleaned.get("frequency_mode")
+            if mode is None:
+                self.add_error("frequency_mode", "Give the most likely number of events a year.")
+                return cleaned
+            for name in ("frequency_min", "frequency_max"):
+                if cleaned.get(name) is None:
+                    cleaned[name] = mode
+        if by != LikelihoodBy.RANGE:
+            cleaned |= dict.fromkeys(FREQUENCY_FIELDS, None)
+        if by != LikelihoodBy.LEVEL:
+            cleaned["likelihood"] = ""
+        cleaned["likelihood_by"] = by
+        return cleaned
+
+    @staticmethod
+    def _likelihood_given(cleaned: dict[str, Any]) -> str:
+        """Without the either/or choice (an older client), the range when one was given, else the level."""
+        if any(cleaned.get(name) is not None for name in FREQUENCY_FIELDS):
+            return LikelihoodBy.RANGE
+        return LikelihoodBy.LEVEL if cleaned.get("likelihood") else LikelihoodBy.NONE
 
     def clean_impacted_goals(self) -> list[str]:
         chosen = set(self.cleaned_data["impacted_goals"])
@@ -194,8 +287,29 @@ class ThreatForm(VersionedForm):
 
     def service_fields(self) -> dict[str, Any]:
         """The threat's own fields, as workspace_services.threat_create and threat_update take them."""
-        names = (*STATEMENT_FIELDS, "impacted_goals", "stride", "owner", "status", "status_reason")
+        names = (
+            *STATEMENT_FIELDS,
+            "impacted_goals",
+            "stride",
+            "owner",
+            "status",
+            "status_reason",
+            "likelihood",
+            *FREQUENCY_FIELDS,
+        )
         return {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
+
+    @property
+    def likelihood_now(self) -> Likelihood:
+        """The likelihood as the form holds it (typed, or as loaded), to say which level a range stands for."""
+        if self.is_bound:
+            return likelihood_typed(self.scoring, self.data)
+        initial = {key: "" if value is None else str(value) for key, value in self.initial.items()}
+        return likelihood_typed(self.scoring, initial)
+
+    def risks_chosen(self) -> list[BusinessRisk]:
+        """The business risks chosen, for risks.services.threat_risks_set."""
+        return list(self.cleaned_data["risks"])
 
     def links(self) -> ThreatLinks:
         return ThreatLinks(
@@ -207,15 +321,39 @@ class ThreatForm(VersionedForm):
 
     @staticmethod
     def initial_of(threat: Threat) -> dict[str, Any]:
-        fields = (*STATEMENT_FIELDS, "impacted_goals", "stride", "status", "status_reason")
+        fields = (*STATEMENT_FIELDS, "impacted_goals", "stride", "status", "status_reason", "likelihood")
+        by = (
+            LikelihoodBy.RANGE
+            if threat.frequency_mode is not None
+            else LikelihoodBy.LEVEL
+            if threat.likelihood
+            else LikelihoodBy.NONE
+        )
         return {
             "version": threat.version,
             "owner": threat.owner_id,
             "impacted_assets": [asset.pk for asset in threat.impacted_assets.all()],
             "target_components": [component.pk for component in threat.target_components.all()],
             "target_flows": [flow.pk for flow in threat.target_flows.all()],
+            "risks": [risk.pk for risk in threat.business_risks.all()],
+            "likelihood_by": by,
             **{name: getattr(threat, name) for name in fields},
+            **{name: _events_shown(getattr(threat, name)) for name in FREQUENCY_FIELDS},
         }
+
+
+def _events_shown(value: float | None) -> float | int | None:
+    """A number of events as typed: 3, not 3.0."""
+    return int(value) if value is not None and value.is_integer() else value
+
+
+def _level_choices(scale: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The five levels, named and described as the organisation's scale has them."""
+    choices = []
+    for (value, label), entry in zip(LikelihoodLevel.choices, scale, strict=True):
+        name, description = str(entry.get("name") or label), str(entry.get("description") or "")
+        choices.append((value, f"{name}: {description}" if description else name))
+    return choices
 
 
 def _suggestion_attrs(name: str, url: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -59,6 +60,10 @@ from projects.threat_forms import (
     offered_statuses,
 )
 from projects.threat_library import LibraryEntry
+from risks import inputs as risk_inputs
+from risks import services as risk_services
+from risks import threat_scenarios
+from risks.models import BusinessRisk, ScoringSettings
 
 THREATS_PER_PAGE = 25
 CONTROLS_PER_PAGE = 25
@@ -307,12 +312,16 @@ def _threat_form(
     *,
     threat: Threat | None = None,
     initial: dict[str, Any] | None = None,
+    scoring: ScoringSettings | None = None,
 ) -> ThreatForm:
+    scoring = scoring or risk_inputs.settings_of(project.organisation)
     return ThreatForm(
         data,
         project=project,
         people=selectors.people_of(membership),
         may_decide=_may_decide(membership),
+        risks=BusinessRisk.objects.filter(organisation=project.organisation).order_by("number"),
+        scoring=scoring,
         current_status=threat.status if threat else None,
         suggest_url=_url("threat_suggestions", project),
         editing=threat is not None,
@@ -343,15 +352,36 @@ def threat_create(
     form = _threat_form(request, membership, project, _posted(request), initial=_create_initial(request))
     if request.method == "POST" and form.is_valid():
         try:
-            threat = services.threat_create(
-                membership=membership, project=project, links=form.links(), **form.service_fields()
-            )
+            with transaction.atomic():
+                threat = services.threat_create(
+                    membership=membership, project=project, links=form.links(), **form.service_fields()
+                )
+                _link_risks(membership, threat, form, linked=set())
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
             return _threat_created(request, project, threat, form)
     context = _context(membership, project, "threats", form=form, preview=_preview_of(project, form.data))
     return render(request, "threats/create.html", context, status=400 if form.errors else 200)
+
+
+def _link_risks(membership: Membership, threat: Threat, form: ThreatForm, *, linked: set[int]) -> None:
+    """Link the threat to the business risks chosen on its form, when they differ from those `linked` now. Call
+    in the transaction that saves the threat, so a refused link leaves nothing of the save behind."""
+    chosen = form.risks_chosen()
+    if {risk.pk for risk in chosen} == linked:
+        return
+    try:
+        risk_services.threat_risks_set(membership=membership, threat=threat, risks=chosen)
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            raise
+        raise ValidationError(
+            {
+                "risks" if name == "business_risks" else name: errors
+                for name, errors in error.error_dict.items()
+            }
+        ) from error
 
 
 def _threat_created(
@@ -391,7 +421,12 @@ def _preview_of(project: Project, data: Any) -> str:
 def threat_preview(
     request: AuthenticatedHttpRequest, membership: Membership, project: Project
 ) -> HttpResponse:
-    """The live preview of the threat statement: the form posts here as the person types. Writes nothing."""
+    """The live preview of the threat statement as the person types (the form posts here); with ?part=likelihood,
+    which level the likelihood typed stands for. Writes nothing."""
+    if request.GET.get("part") == "likelihood":
+        scoring = risk_inputs.settings_of(project.organisation)
+        likelihood = threat_scenarios.likelihood_typed(scoring, request.POST)
+        return render(request, "threats/likelihood_now.html", {"likelihood": likelihood})
     return render(request, "threats/preview.html", {"preview": _preview_of(project, request.POST)})
 
 
@@ -423,9 +458,12 @@ def _threat_page(
     status: int = 200,
 ) -> HttpResponse:
     context = _context(membership, project, "threats", threat=threat, conflict=conflict)
+    scoring = risk_inputs.settings_of(project.organisation)
     if context["can_edit"]:
         initial = ThreatForm.initial_of(threat)
-        form = form or _threat_form(request, membership, project, threat=threat, initial=initial)
+        form = form or _threat_form(
+            request, membership, project, threat=threat, initial=initial, scoring=scoring
+        )
         link_form = link_form or LinkControlForm(controls=_unlinked_controls(threat), auto_id="link-%s")
         new_control_form = new_control_form or NewControlLinkForm(auto_id="new-control-%s")
     links = threat.control_links.select_related("control__owner").order_by("control__title", "pk")
@@ -434,6 +472,11 @@ def _threat_page(
         _preview_of(project, form.data) if form is not None and form.is_bound else threat.statement
     )
     context["changes"] = selectors.history_of(threat, limit=HISTORY_LIMIT)
+    context |= {
+        "likelihood": threat_scenarios.likelihood_of_threat(threat, scoring),
+        "scenarios": threat_scenarios.scenarios_of_threat(project.organisation, threat),
+        "currency": scoring.currency,
+    }
     return render(request, "threats/detail.html", context, status=status)
 
 
@@ -452,13 +495,16 @@ def threat_detail(
     form, conflict = _threat_form(request, membership, project, request.POST, threat=threat), None
     if form.is_valid():
         try:
-            services.threat_update(
-                membership=membership,
-                threat=copy.copy(threat),
-                version=form.cleaned_data["version"],
-                links=form.links(),
-                **form.service_fields(),
-            )
+            with transaction.atomic():
+                services.threat_update(
+                    membership=membership,
+                    threat=copy.copy(threat),
+                    version=form.cleaned_data["version"],
+                    links=form.links(),
+                    **form.service_fields(),
+                )
+                linked = set(threat.scenarios.values_list("risk_id", flat=True))
+                _link_risks(membership, threat, form, linked=linked)
         except services.EditConflict as error:
             form, conflict = rebase_form(form, error)
         except ValidationError as error:

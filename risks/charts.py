@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString
 from risks.money import format_chance, format_compact, format_money
 
 WIDTH, HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 44
+LEFT, RIGHT, TOP, BOTTOM = 56, 32, 16, 44
 
 
 @dataclass(frozen=True)

@@ -81,9 +81,9 @@ def frequency_text(frequency: Any) -> str:
     if frequency is None:
         return "No likelihood yet"
     if isinstance(frequency, inputs.FixedRate):
-        return f"{frequency.rate:g} a year"
-    high = "no upper end" if math.isinf(frequency.high) else f"{frequency.high:g}"
-    return f"{frequency.low:g} to {high} a year (most likely {frequency.mode:g})"
+        return f"{frequency.rate:.3g} a year"
+    high = "no upper end" if math.isinf(frequency.high) else f"{frequency.high:.3g}"
+    return f"{frequency.low:.3g} to {high} a year (most likely {frequency.mode:.3g})"
 
 
 def _level(value: Level | str | None) -> str | None:

@@ -54,4 +54,3 @@ def control_status(value: str) -> str:
 def percent(fraction: float | None) -> str:
     """A ratio as a whole per cent, sign kept: a return on investment of 1.5 is "150 %"."""
     return "—" if fraction is None else f"{fraction * 100:,.0f} %"
-

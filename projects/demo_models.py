@@ -6,6 +6,7 @@ Written through the services, as a security lead of the organisation, so the his
 import datetime
 from dataclasses import dataclass, field
 from itertools import cycle
+from typing import Any
 
 from projects import workspace_services as services
 from projects.models import (
@@ -38,6 +39,8 @@ class DemoThreat:
     targets: tuple[str, ...]  # component names, or flow names
     status: str = ThreatStatus.IDENTIFIED
     reason: str = ""
+    # How often: a level of the organisation's scale, or events a year as (fewest, most likely, most).
+    likelihood: str | tuple[float, float, float] = ""
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,7 @@ PROJECTS = (
                 ("S", "T"),
                 ("Payment webhook",),
                 ThreatStatus.CONFIRMED,
+                likelihood="moderate",
             ),
             DemoThreat(
                 "external attacker",
@@ -164,6 +168,7 @@ PROJECTS = (
                 ("Card data",),
                 ("S",),
                 ("API gateway", "Checkout service"),
+                likelihood=(4, 12, 40),
             ),
             DemoThreat(
                 "malicious insider",
@@ -175,6 +180,7 @@ PROJECTS = (
                 ("I",),
                 ("Payments database",),
                 ThreatStatus.IN_REVIEW,
+                likelihood="low",
             ),
             DemoThreat(
                 "external attacker",
@@ -185,6 +191,7 @@ PROJECTS = (
                 ("Processor API key",),
                 ("I", "E"),
                 ("Checkout service",),
+                likelihood=(0.2, 0.6, 2),
             ),
             DemoThreat(
                 "botnet",
@@ -196,6 +203,7 @@ PROJECTS = (
                 ("D",),
                 ("API gateway",),
                 ThreatStatus.MITIGATED,
+                likelihood=(2, 6, 15),
             ),
             DemoThreat(
                 "customer",
@@ -207,6 +215,7 @@ PROJECTS = (
                 ("R",),
                 ("Checkout service",),
                 ThreatStatus.ACCEPTED,
+                likelihood="very_high",
             ),
             DemoThreat(
                 "network attacker",
@@ -217,6 +226,7 @@ PROJECTS = (
                 ("Customer PII",),
                 ("I",),
                 ("Store order",),
+                likelihood="low",
             ),
             DemoThreat(
                 "external attacker",
@@ -341,6 +351,7 @@ PROJECTS = (
                 ("S",),
                 ("Sign in",),
                 ThreatStatus.CONFIRMED,
+                likelihood=(2, 5, 20),
             ),
             DemoThreat(
                 "external attacker",
@@ -351,6 +362,7 @@ PROJECTS = (
                 ("Sessions",),
                 ("S",),
                 ("SMS gateway",),
+                likelihood="low",
             ),
             DemoThreat(
                 "malicious insider",
@@ -361,6 +373,7 @@ PROJECTS = (
                 ("Signing keys",),
                 ("T", "E"),
                 ("OIDC provider",),
+                likelihood="very_low",
             ),
         ),
         controls=(
@@ -387,6 +400,22 @@ PROJECTS = (
                 30000,
                 15,
                 ((2, 90),),
+            ),
+            DemoControl(
+                "Alert on login failures by source and account",
+                ControlKind.DETECTIVE,
+                ControlStatus.IN_PROGRESS,
+                8000,
+                8,
+                ((0, 40),),
+            ),
+            DemoControl(
+                "Rotate token signing keys every 90 days",
+                ControlKind.CORRECTIVE,
+                ControlStatus.VERIFIED,
+                2000,
+                4,
+                ((2, 60),),
             ),
         ),
         library_targets=("OIDC provider",),
@@ -437,6 +466,7 @@ PROJECTS = (
                 ("I", "E"),
                 ("Portal web app",),
                 ThreatStatus.CONFIRMED,
+                likelihood="low",
             ),
         ),
         controls=(
@@ -525,6 +555,7 @@ def seed_project(demo: DemoProject, lead: Membership) -> bool:
             status=t.status,
             status_reason=t.reason,
             owner=next(owners),
+            **_likelihood_fields(t),
             links=services.ThreatLinks(
                 impacted_assets=[assets[name] for name in t.assets],
                 target_components=[components[name] for name in t.targets if name in components],
@@ -560,6 +591,29 @@ def seed_project(demo: DemoProject, lead: Membership) -> bool:
         ][:2]
         services.library_threats_create(membership=lead, project=project, keys=keys, component=component)
     return True
+
+
+def seed_likelihoods(demo: DemoProject, lead: Membership) -> int:
+    """Give the demo threats that have none their likelihood (projects seeded before threats had one).
+    Returns how many it gave."""
+    project = lead.organisation.projects.get(name=demo.name)
+    given = 0
+    for t in demo.threats:
+        fields = _likelihood_fields(t)
+        threat = project.threats.filter(
+            threat_action=t.action, likelihood="", frequency_mode__isnull=True
+        ).first()
+        if threat is not None and fields:
+            services.threat_update(membership=lead, threat=threat, version=threat.version, **fields)
+            given += 1
+    return given
+
+
+def _likelihood_fields(t: DemoThreat) -> dict[str, Any]:
+    if isinstance(t.likelihood, tuple):
+        low, mode, high = t.likelihood
+        return {"frequency_min": low, "frequency_mode": mode, "frequency_max": high}
+    return {"likelihood": t.likelihood} if t.likelihood else {}
 
 
 def _people(team: Team, lead: Membership) -> list[User]:

@@ -1,9 +1,10 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from projects.demo_models import PROJECTS, seed_project
+from projects.demo_models import PROJECTS, seed_likelihoods, seed_project
 from projects.models import Membership, Organisation, Team, User
 from projects.roles import Role
+from risks.demo import seed_register
 
 DEMO_PASSWORD = "demo-threats-2026"
 
@@ -25,7 +26,10 @@ PEOPLE = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo organisations, teams and people (one of every role). Safe to run again."
+    help = (
+        "Create the demo organisations, teams and people (one of every role), their threat models and business-"
+        "risk registers, with results computed. Safe to run again."
+    )
 
     @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
@@ -58,10 +62,19 @@ class Command(BaseCommand):
                 .order_by("-role")
                 .first()
             )
-            if author is not None and seed_project(demo, author):
+            if author is None:
+                continue
+            if seed_project(demo, author):
                 created += 1
+            else:
+                seed_likelihoods(demo, author)  # seeded before threats had a likelihood
         if created:
             self.stdout.write(f"Created {created} demo projects with their models, threats and controls.")
+        registers = [organisation for organisation in organisations.values() if seed_register(organisation)]
+        if registers:
+            self.stdout.write(
+                f"Business-risk registers ready, with results computed: {', '.join(o.name for o in registers)}."
+            )
         self.stdout.write(
             f"Demo ready. Sign in as owner@demo.test (or lead@, engineer@, platform@, viewer@) "
             f"with the password {DEMO_PASSWORD}"

@@ -13,6 +13,7 @@ they were computed and whether the inputs changed since (`stale`).
 """
 
 import dataclasses
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -57,6 +58,7 @@ from projects.roles import Permission
 from projects.workspace_selectors import people_of
 from risks import inputs, register_selectors, selectors, services
 from risks.api import PercentilesSerializer, _levels
+from risks.appetite import AcceptanceState, Standing, position_of
 from risks.inputs import Counted, Stage
 from risks.models import (
     AcceptanceStatus,
@@ -187,11 +189,48 @@ def figures_of(stored: StoredFigures | None, currency: str) -> dict[str, Any] | 
 
 
 def with_figures(organisation: Organisation, risks: Sequence[BusinessRisk]) -> None:
-    """Give each risk its stored figures (`figures`, None until first computed), in a fixed number of queries."""
-    stored = selectors.stored_figures(organisation, [risk.pk for risk in risks])
-    currency = inputs.settings_of(organisation).currency
+    """Give each risk its stored figures (`figures`, None until first computed) and its position against
+    appetite (`position`, from the stored residual figures and its acceptances), in a fixed number of queries."""
+    ids = [risk.pk for risk in risks]
+    stored = selectors.stored_figures(organisation, ids)
+    scales = inputs.Scales.of(inputs.settings_of(organisation))
+    acceptances: dict[int, list[RiskAcceptance]] = defaultdict(list)
+    for acceptance in RiskAcceptance.objects.filter(risk_id__in=ids):
+        acceptances[acceptance.risk_id].append(acceptance)
+    today = timezone.localdate()
     for risk in risks:
-        setattr(risk, "figures", figures_of(stored.get(risk.pk), currency))  # noqa: B010
+        figures = stored.get(risk.pk)
+        residual = figures.residual if figures is not None else None
+        position = position_of(
+            residual.level if residual else None,
+            residual.p_exceeding_tolerance if residual else None,
+            scales,
+            AcceptanceState.of(acceptances[risk.pk], today),
+        )
+        setattr(risk, "figures", figures_of(figures, scales.currency))  # noqa: B010
+        setattr(risk, "position", position)  # noqa: B010
+
+
+@extend_schema_serializer(component_name="AppetitePosition")
+class PositionOutput(serializers.Serializer):
+    standing = serializers.ChoiceField(
+        choices=[(standing.value, standing.value.capitalize()) for standing in Standing],
+        help_text="accepted while an approved acceptance is in force, whatever the figures.",
+    )
+    # Named as Position names it. DRF's metaclass takes declared fields off the class; mypy only sees the clash.
+    label = serializers.CharField(help_text="As the pages say it.")  # type: ignore[assignment]
+    above = serializers.BooleanField(
+        help_text="The stored residual figures are above appetite, accepted or not: the level is above the "
+        "highest acceptable one, or the chance of exceeding the tolerance amount is above the tolerance."
+    )
+    level_above = serializers.BooleanField()
+    tolerance_above = serializers.BooleanField(
+        allow_null=True, help_text="null: no tolerance, or no figures."
+    )
+    accepted_until = serializers.DateField(allow_null=True)
+    expired_on = serializers.DateField(
+        allow_null=True, help_text="The last acceptance ran out on this day, and none is in force."
+    )
 
 
 class RiskListOutput(serializers.ListSerializer):
@@ -228,6 +267,9 @@ class BusinessRiskOutput(serializers.Serializer):
         allow_null=True,
         read_only=True,
         help_text="What the engines last computed (stored); null until first computed.",
+    )
+    position = PositionOutput(
+        read_only=True, help_text="Where it stands against the organisation's appetite."
     )
     version = serializers.IntegerField(help_text="Send it back in If-Match (as the ETag) to change this.")
     created_at = serializers.DateTimeField()

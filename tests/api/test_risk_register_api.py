@@ -2,6 +2,7 @@
 scoring settings and the portfolio, and who may do what (the role matrix, risk ownership, outsiders)."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from projects.models import Threat
+from projects.models import Threat, User
 from risks.models import AcceptanceStatus, BusinessRisk, RiskAcceptance, RiskStatus, Scenario, ScoringSettings
 from risks.services import acceptance_request
-from tests.api.conftest import session_client
+from tests.api.conftest import session_client, token_client
 from tests.api.errors import error_of, field_errors
 from tests.api.workspace import Workspace, build_workspace, if_match
 from tests.conftest import Cast
@@ -133,6 +134,33 @@ def test_the_register_filters_searches_and_sorts(cast: Cast, w: Workspace, viewe
     assert numbers(order="-number") == [3, 2, 1]
     assert numbers(order="title") == [2, 3, 1]
     assert numbers(category="nonsense", order="nonsense", owner="x") == [1, 2, 3]
+
+
+def test_each_risk_says_where_it_stands_against_appetite(
+    cast: Cast, risk: BusinessRisk, viewer_api: APIClient
+) -> None:
+    def position() -> dict[str, Any]:
+        found: dict[str, Any] = viewer_api.get(url("api_risk_detail", 1)).json()["position"]
+        return found
+
+    assert (position()["standing"], position()["label"]) == ("unscored", "Not scored yet")
+    store_result(risk, "low")
+    assert (position()["standing"], position()["above"]) == ("within", False)
+    store_result(risk, "high")  # above the default appetite (moderate)
+    assert (position()["standing"], position()["above"], position()["level_above"]) == ("above", True, True)
+    acceptance = request_acceptance(cast, risk)
+    RiskAcceptance.objects.filter(pk=acceptance.pk).update(status=AcceptanceStatus.APPROVED)
+    accepted = position()
+    assert (accepted["standing"], accepted["above"]) == ("accepted", True)
+    assert accepted["accepted_until"] == acceptance.expires_on.isoformat()
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    RiskAcceptance.objects.filter(pk=acceptance.pk).update(expires_on=yesterday)
+    lapsed = viewer_api.get(url("api_risk_list")).json()["results"][0]["position"]
+    assert (lapsed["standing"], lapsed["accepted_until"], lapsed["expired_on"]) == (
+        "above",
+        None,
+        yesterday.isoformat(),
+    )
 
 
 # Business risks: writing ----------------------------------------------------------------------------------
@@ -349,6 +377,16 @@ def test_a_security_lead_links_any_teams_threat(cast: Cast, lead_api: APIClient)
         "Through the shared gateway",
         platform.pk,
     )
+
+
+def test_an_engineer_links_with_a_personal_access_token(
+    cast: Cast, w: Workspace, token_for: Callable[[User], str]
+) -> None:
+    add_risk(cast)
+    api = token_client(token_for(cast.engineer))
+    response = api.post(url("api_scenario_list", 1), {"threat": {"project": w.project.pk, "number": 1}})
+    assert response.status_code == 201
+    assert api.post(url("api_risk_list"), {"title": "Mine", "impact": "low"}).status_code == 403
 
 
 def test_an_engineer_links_their_teams_threats_only(
@@ -620,22 +658,25 @@ def test_a_security_lead_saves_the_settings_and_the_old_tag_goes_stale(
     first = lead_api.put(url("api_scoring"), scoring_body(), headers={"If-Match": '"scoring-default-v1"'})
     assert first.status_code == 200, first.content
     saved = ScoringSettings.objects.get(organisation=cast.organisation)
-    assert first["ETag"] == f'"scoring-{saved.pk}-v1"'
+    assert first["ETag"] == f'"scoring-{saved.pk}-v{saved.version}"'
     assert (first.json()["saved"], first.json()["currency"], first.json()["tolerance_probability"]) == (
         True,
         "GBP",
         "5.00",
     )
     assert (saved.appetite_level, saved.tolerance_amount) == ("low", 1_000_000)
-    stale = lead_api.put(
-        url("api_scoring"), scoring_body(currency="USD"), headers={"If-Match": '"scoring-default-v1"'}
-    )
-    assert stale.status_code == 412
-    assert stale.json()["current"]["currency"] == "GBP"
+    for stale_tag in ('"scoring-default-v1"', f'"scoring-{saved.pk}-v{saved.version - 1}"'):
+        stale = lead_api.put(
+            url("api_scoring"), scoring_body(currency="USD"), headers={"If-Match": stale_tag}
+        )
+        assert stale.status_code == 412
+        assert stale.json()["current"]["currency"] == "GBP"
+        assert stale["ETag"] == first["ETag"]
     second = lead_api.put(
         url("api_scoring"), scoring_body(currency="USD"), headers={"If-Match": first["ETag"]}
     )
-    assert (second.status_code, second.json()["version"], second.json()["currency"]) == (200, 2, "USD")
+    assert (second.status_code, second.json()["currency"]) == (200, "USD")
+    assert second.json()["version"] == saved.version + 1
 
 
 def test_scales_that_do_not_join_up_and_a_bad_matrix_are_refused(cast: Cast, owner_api: APIClient) -> None:

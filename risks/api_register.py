@@ -318,7 +318,7 @@ class RiskInput(serializers.Serializer):
         return list(dict.fromkeys(value))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # The model's check passes a half range (NULL compares as unknown), so both ends are checked here.
+        # Both ends or neither (risks/migrations/0002 makes the model refuse a half range too; then this can go).
         ends = [attrs[end] for end in ("loss_low", "loss_high") if end in attrs]
         if len(ends) == 2 and (ends[0] is None) != (ends[1] is None):
             raise serializers.ValidationError(

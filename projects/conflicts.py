@@ -133,8 +133,10 @@ def _keep_their_changes(
             model_field = current._meta.get_field(name)
         except FieldDoesNotExist:  # a form-only field, not a field of the model
             continue
-        if model_field.many_to_many:
+        if isinstance(model_field, models.ManyToManyField):  # a reverse relation is left as the user sent it
             _merge_links(form, data, current, base, name)
+            continue
+        if model_field.many_to_many:
             continue
         before, now = _column_value(base, name), _column_value(current, name)
         if before is None and now is None:

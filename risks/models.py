@@ -155,7 +155,12 @@ class BusinessRisk(Versioned):
             models.CheckConstraint(condition=Q(status__in=RiskStatus.values), name="risk_status_known"),
             models.CheckConstraint(
                 condition=Q(loss_low__isnull=True, loss_high__isnull=True)
-                | Q(loss_low__gt=0, loss_high__gt=models.F("loss_low")),
+                | Q(
+                    loss_low__isnull=False,
+                    loss_high__isnull=False,
+                    loss_low__gt=0,
+                    loss_high__gt=models.F("loss_low"),
+                ),
                 name="risk_loss_range_ordered",
                 violation_error_code="loss_high",
                 violation_error_message="Give both ends of the loss per event, the high one above the low one "

@@ -159,6 +159,7 @@ def settings_update(*, membership: Membership, version: int, **fields: Any) -> S
             Organisation.objects.select_for_update().get(pk=organisation.pk)
             if ScoringSettings.objects.filter(organisation=organisation).exists():
                 raise EditConflict(ScoringSettings.objects.get(organisation=organisation))
+            current.version = 2  # the defaults read as version 1: a second save from them is then stale
             current.save()
         else:
             _save_version(current, version, list(fields))
@@ -189,10 +190,23 @@ def _default_review(risk: BusinessRisk) -> datetime.date:
     return review_due(level)
 
 
+def _refuse_acceptance_by_edit(fields: dict[str, Any], before: BusinessRisk | None = None) -> None:
+    """Accepting a risk is a request its owner decides (acceptance_request), never a field someone sets."""
+    if fields.get("treatment") == Treatment.ACCEPT and (
+        before is None or before.treatment != Treatment.ACCEPT
+    ):
+        raise ValidationError({"treatment": "Request an acceptance instead: the risk's owner decides it."})
+    if fields.get("status") == RiskStatus.ACCEPTED and (
+        before is None or before.status != RiskStatus.ACCEPTED
+    ):
+        raise ValidationError({"status": "A risk is accepted when its owner approves an acceptance request."})
+
+
 def risk_create(*, membership: Membership, **fields: Any) -> BusinessRisk:
     _require(membership, Permission.EDIT_RISK_REGISTER, "add business risks")
     organisation = membership.organisation
     _check_owner(organisation, fields.get("owner"))
+    _refuse_acceptance_by_edit(fields)
     risk = BusinessRisk(organisation=organisation, number=0, **fields)
     _validate(risk, exclude=["number"])
     with _change(membership):
@@ -208,10 +222,7 @@ def risk_update(*, membership: Membership, risk: BusinessRisk, version: int, **f
     _require(membership, Permission.EDIT_RISK_REGISTER, "change business risks")
     if "owner" in fields:
         _check_owner(risk.organisation, fields["owner"])
-    if fields.get("treatment") == Treatment.ACCEPT and risk.treatment != Treatment.ACCEPT:
-        raise ValidationError({"treatment": "Request an acceptance instead: the risk's owner decides it."})
-    if fields.get("status") == RiskStatus.ACCEPTED and risk.status != RiskStatus.ACCEPTED:
-        raise ValidationError({"status": "A risk is accepted when its owner approves an acceptance request."})
+    _refuse_acceptance_by_edit(fields, risk)
     for name, value in fields.items():
         setattr(risk, name, value)
     _validate(risk)

@@ -68,6 +68,7 @@ WRITES_WITH_REFERENCES |= {
         "threat_action": "steal data",
         "status": "identified",
         "target_components": [b.component.pk],
+        "risks": [b.risk.pk],
     },
     # Rows are posted as "<key>:<version>": B's threat number and control id name nothing in A's project.
     "threat_bulk": lambda a, b: {
@@ -81,6 +82,7 @@ WRITES_WITH_REFERENCES |= {
         "status": a.threat.status,
         "impacted_assets": [b.asset.pk],
         "target_flows": [b.flow.pk],
+        "risks": [b.risk.pk],
     },
     "threat_inline": lambda a, b: {
         f"threat-{a.threat.number}-version": a.threat.version,

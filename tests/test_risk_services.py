@@ -60,24 +60,26 @@ def default_scale(name: str = "likelihood") -> list[dict[str, Any]]:
     return [dict(level) for level in source]
 
 
-def test_the_first_save_stores_the_settings_at_version_1(cast: Cast) -> None:
+def test_the_first_save_stores_the_settings_one_version_past_the_defaults(cast: Cast) -> None:
     saved = services.settings_update(
         membership=lead(cast), version=1, currency="GBP", appetite_level="low", tolerance_amount=500_000
     )
     stored = ScoringSettings.objects.get(organisation=cast.organisation)
-    assert (saved.pk, stored.version, stored.currency, stored.appetite_level) == (stored.pk, 1, "GBP", "low")
+    assert (saved.pk, stored.version, stored.currency, stored.appetite_level) == (stored.pk, 2, "GBP", "low")
     assert stored.matrix == inputs.DEFAULT_MATRIX
-    again = services.settings_update(membership=lead(cast), version=1, currency="USD")
-    assert (again.version, ScoringSettings.objects.get().currency) == (2, "USD")
+    with pytest.raises(services.EditConflict):  # someone else still holding the defaults (version 1)
+        services.settings_update(membership=cast.membership(cast.owner), version=1, currency="CHF")
+    again = services.settings_update(membership=lead(cast), version=2, currency="USD")
+    assert (again.version, ScoringSettings.objects.get().currency) == (3, "USD")
 
 
 def test_settings_saved_from_a_stale_version_are_a_conflict(cast: Cast) -> None:
     services.settings_update(membership=lead(cast), version=1, currency="GBP")
-    services.settings_update(membership=lead(cast), version=1, currency="USD")
+    services.settings_update(membership=lead(cast), version=2, currency="USD")
     with pytest.raises(services.EditConflict):
-        services.settings_update(membership=lead(cast), version=1, currency="CHF")
-    with pytest.raises(services.EditConflict):  # the defaults were read at version 1, the row is at 2
-        services.settings_update(membership=lead(cast), version=2 + 5, currency="CHF")
+        services.settings_update(membership=lead(cast), version=2, currency="CHF")
+    with pytest.raises(services.EditConflict):  # a version from the future is no better
+        services.settings_update(membership=lead(cast), version=3 + 5, currency="CHF")
     assert ScoringSettings.objects.get().currency == "USD"
 
 
@@ -224,11 +226,6 @@ def test_a_risk_that_does_not_hold_together_is_refused_by_field(
     assert not BusinessRisk.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="risk_loss_range_ordered passes when one end is NULL (a NULL comparison is not false): fix the "
-    "constraint with loss_low__isnull=False, loss_high__isnull=False in its second branch",
-)
 @pytest.mark.parametrize("end", ["loss_low", "loss_high"])
 def test_a_loss_range_has_both_ends(end: str, cast: Cast) -> None:
     assert "loss_high" in errors_of(lambda: add_risk(cast, "Half", impact="low", **{end: 500}))
@@ -253,10 +250,6 @@ def test_a_risk_is_accepted_only_through_an_acceptance(cast: Cast) -> None:
     assert (changed.treatment, changed.version) == ("transfer", 2)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="risk_create takes treatment=accept and status=accepted; it should refuse them as risk_update does",
-)
 @pytest.mark.parametrize("fields", [{"treatment": "accept"}, {"status": "accepted"}])
 def test_a_new_risk_is_not_accepted_from_the_start(fields: dict[str, str], cast: Cast) -> None:
     assert set(fields) <= set(errors_of(lambda: add_risk(cast, "Pre-accepted", **fields)))

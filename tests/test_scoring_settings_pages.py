@@ -108,7 +108,7 @@ def test_security_leads_and_owners_save_the_settings(cast: Cast, role: str) -> N
     assert response.status_code == 302
     assert response["Location"] == URL
     saved = stored(cast)
-    assert (saved.currency, saved.appetite_level, saved.version) == ("GBP", "low", 1)
+    assert (saved.currency, saved.appetite_level, saved.version) == ("GBP", "low", 2)  # the defaults are 1
     assert (saved.tolerance_probability, saved.tolerance_amount) == (Decimal("5"), Decimal("2000000"))
     assert saved.likelihood_scale[1] == {
         "name": "Low",
@@ -123,7 +123,7 @@ def test_security_leads_and_owners_save_the_settings(cast: Cast, role: str) -> N
     assert "Scoring settings saved." in text_of(client.get(URL))
     again = client.post(URL, body_of(saved, currency="EUR"))
     assert again.status_code == 302
-    assert (stored(cast).currency, stored(cast).version) == ("EUR", 2)
+    assert (stored(cast).currency, stored(cast).version) == ("EUR", 3)
 
 
 def test_saved_scales_change_the_level_a_threats_range_stands_for(cast: Cast) -> None:
@@ -191,10 +191,10 @@ def test_a_stale_save_keeps_the_users_values_and_overwrites_nothing(cast: Cast) 
     assert response.status_code == 409
     assert "Someone else saved the scoring settings since you opened this page." in text_of(response)
     form = response.context["form"]
-    assert (form["currency"].value(), form["version"].value()) == ("USD", "2")
+    assert (form["currency"].value(), form["version"].value()) == ("USD", "3")
     assert (stored(cast).currency, stored(cast).appetite_level) == ("EUR", "high")
     assert lead.post(URL, form.data).status_code == 302
-    assert (stored(cast).currency, stored(cast).version) == ("USD", 3)
+    assert (stored(cast).currency, stored(cast).version) == ("USD", 4)
 
 
 def test_the_reset_puts_back_the_default_scales_and_matrix_and_keeps_the_appetite(cast: Cast) -> None:
@@ -203,15 +203,15 @@ def test_the_reset_puts_back_the_default_scales_and_matrix_and_keeps_the_appetit
         defaults(cast), currency="CHF", appetite_level="low", likelihood_0_name="Never", matrix_4_0="low"
     )
     assert client.post(URL, body).status_code == 302
-    response = client.post(URL, {"reset": "1", "version": "1"})
+    response = client.post(URL, {"reset": "1", "version": "2"})
     assert response.status_code == 302
     saved = stored(cast)
     assert (saved.likelihood_scale, saved.matrix) == (inputs.DEFAULT_LIKELIHOOD_SCALE, inputs.DEFAULT_MATRIX)
-    assert (saved.currency, saved.appetite_level, saved.version) == ("CHF", "low", 2)
+    assert (saved.currency, saved.appetite_level, saved.version) == ("CHF", "low", 3)
     assert "Scales and matrix reset to the defaults (NIST SP 800-30)." in text_of(client.get(URL))
-    stale = client.post(URL, {"reset": "1", "version": "1"})
+    stale = client.post(URL, {"reset": "1", "version": "2"})
     assert stale.status_code == 302
-    assert stored(cast).version == 2
+    assert stored(cast).version == 3
     assert "Someone else saved the scoring settings" in text_of(client.get(URL))
 
 

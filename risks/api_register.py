@@ -317,15 +317,6 @@ class RiskInput(serializers.Serializer):
     def validate_categories(self, value: Sequence[str]) -> list[str]:
         return list(dict.fromkeys(value))
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # Both ends or neither (risks/migrations/0002 makes the model refuse a half range too; then this can go).
-        ends = [attrs[end] for end in ("loss_low", "loss_high") if end in attrs]
-        if len(ends) == 2 and (ends[0] is None) != (ends[1] is None):
-            raise serializers.ValidationError(
-                {"loss_high": "Give both ends of the loss per event, or neither."}
-            )
-        return attrs
-
 
 def _risk(membership: Membership, number: int) -> BusinessRisk:
     risk = register_selectors.risk_of(membership.organisation, number)

@@ -6,6 +6,7 @@ read at (EditConflict otherwise); bad input is a ValidationError by field. After
 stored results are recomputed (risks.tasks.schedule_recompute, debounced).
 """
 
+import copy
 import datetime
 import itertools
 from collections.abc import Iterator
@@ -211,7 +212,9 @@ def risk_create(*, membership: Membership, **fields: Any) -> BusinessRisk:
     _validate(risk, exclude=["number"])
     with _change(membership):
         Organisation.objects.select_for_update().get(pk=organisation.pk)
-        risk.number = (organisation.business_risks.aggregate(top=models.Max("number"))["top"] or 0) + 1
+        # Never a number a deleted risk had: its history keeps the highest one given.
+        given = BusinessRisk.pgh_event_model.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
+        risk.number = (given.aggregate(top=models.Max("number"))["top"] or 0) + 1
         if risk.review_on is None:
             risk.review_on = _default_review(risk)
         risk.save()
@@ -327,23 +330,21 @@ def acceptance_decide(
         raise PermissionDenied("Only the risk's owner decides its acceptance.")
     if acceptance.status != AcceptanceStatus.REQUESTED:
         raise ValidationError({"status": "This request was already decided or withdrawn."})
-    acceptance.status = AcceptanceStatus.APPROVED if approve else AcceptanceStatus.DECLINED
-    acceptance.decided_by, acceptance.decided_at, acceptance.decision_note = (
-        membership.user,
-        timezone.now(),
-        note,
-    )
-    _validate(acceptance)
+    decided = copy.copy(acceptance)  # the caller's object stays as it was if the save is refused
+    decided.status = AcceptanceStatus.APPROVED if approve else AcceptanceStatus.DECLINED
+    decided.decided_by, decided.decided_at, decided.decision_note = membership.user, timezone.now(), note
+    _validate(decided)
     with _change(membership):
-        _save_version(acceptance, version, ["status", "decided_by", "decided_at", "decision_note"])
+        _save_version(decided, version, ["status", "decided_by", "decided_at", "decision_note"])
         if approve:
             BusinessRisk.objects.filter(pk=risk.pk).update(
                 status=RiskStatus.ACCEPTED,
                 treatment=Treatment.ACCEPT,
-                review_on=acceptance.expires_on,
+                review_on=decided.expires_on,
                 version=models.F("version") + 1,
                 updated_at=timezone.now(),
             )
+    acceptance.refresh_from_db()  # saved: the caller's object now reads as decided
     return acceptance
 
 

@@ -495,10 +495,7 @@ def test_a_request_is_decided_once_and_from_its_current_version(cast: Cast) -> N
     owner = cast.membership(cast.viewer)
     with pytest.raises(services.EditConflict):
         services.acceptance_decide(membership=owner, acceptance=acceptance, version=5, approve=True)
-    acceptance = RiskAcceptance.objects.get(
-        pk=acceptance.pk
-    )  # the failed decision changed the object it was given
-    assert acceptance.status == AcceptanceStatus.REQUESTED
+    assert acceptance.status == AcceptanceStatus.REQUESTED  # a refused decision leaves the object as it was
     services.acceptance_decide(membership=owner, acceptance=acceptance, version=1, approve=False)
     assert "status" in errors_of(
         lambda: services.acceptance_decide(membership=owner, acceptance=acceptance, version=2, approve=True)
@@ -742,3 +739,10 @@ def test_the_fingerprint_moves_with_the_inputs_only(cast: Cast, threat: Threat) 
     assert fingerprint() == before
     Threat.objects.filter(pk=threat.pk).update(likelihood="low")
     assert fingerprint() != before
+
+
+def test_a_deleted_risks_number_is_never_given_again(cast: Cast) -> None:
+    first, second = add_risk(cast, "First"), add_risk(cast, "Second")
+    services.risk_delete(membership=lead(cast), risk=second, version=second.version)
+    assert add_risk(cast, "Third").number == 3  # R-2 stays the deleted risk's name in old reports and links
+    assert first.number == 1

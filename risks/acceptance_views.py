@@ -13,7 +13,7 @@ from projects.access import member_required
 from projects.http import AuthenticatedHttpRequest
 from projects.model_forms import DeleteForm, apply_service_errors
 from projects.models import Membership
-from risks import register, services
+from risks import register_selectors, services
 from risks.forms import AcceptanceDecisionForm, AcceptanceRequestForm
 from risks.models import RiskAcceptance
 from risks.risk_views import CONFLICT, risk_page, risk_url
@@ -29,7 +29,7 @@ def _owner_name(acceptance: RiskAcceptance) -> str:
 def acceptance_request(
     request: AuthenticatedHttpRequest, membership: Membership, risk_number: int
 ) -> HttpResponse:
-    risk = register.risk_of(membership, risk_number)
+    risk = register_selectors.risk_of(membership.organisation, risk_number)
     form = AcceptanceRequestForm(request.POST, auto_id="acceptance-%s")
     if form.is_valid():
         try:
@@ -51,8 +51,8 @@ def acceptance_request(
 def acceptance_decide(
     request: AuthenticatedHttpRequest, membership: Membership, risk_number: int, acceptance_id: int
 ) -> HttpResponse:
-    risk = register.risk_of(membership, risk_number)
-    acceptance = register.acceptance_of(risk, acceptance_id)
+    risk = register_selectors.risk_of(membership.organisation, risk_number)
+    acceptance = register_selectors.acceptance_of(risk, acceptance_id)
     form = AcceptanceDecisionForm(request.POST, auto_id="decision-%s")
     if form.is_valid():
         approve = form.cleaned_data["decision"] == "approve"
@@ -85,8 +85,8 @@ def acceptance_decide(
 def acceptance_withdraw(
     request: AuthenticatedHttpRequest, membership: Membership, risk_number: int, acceptance_id: int
 ) -> HttpResponse:
-    risk = register.risk_of(membership, risk_number)
-    acceptance = register.acceptance_of(risk, acceptance_id)
+    risk = register_selectors.risk_of(membership.organisation, risk_number)
+    acceptance = register_selectors.acceptance_of(risk, acceptance_id)
     form = DeleteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Reload the page and try again.")

@@ -1,6 +1,7 @@
-"""Reads of the business-risk register for the API: the organisation's risks (filtered, searched, sorted), one
-risk by number, its scenarios and acceptances, and a threat named by project and number. Every read starts from
-the member's organisation, so nothing of another organisation can be named.
+"""Reads of the business-risk register, for the pages and the API alike: the organisation's risks (filtered,
+searched, sorted, with their stored residual level and expected loss), one risk by number, its scenarios and
+acceptances, and a threat named by project and number. Every read starts from the member's organisation, so
+nothing of another organisation can be named.
 
 Stored figures are read through risks.selectors; what a scenario scores now comes from risks.inputs.
 """
@@ -8,12 +9,14 @@ Stored figures are read through risks.selectors; what a scenario scores now come
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, FloatField, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models.functions import Cast
 from django.http import Http404
 
 from projects.models import Asset, Organisation, Threat
 from risks.models import BusinessRisk, Category, RiskAcceptance, RiskStatus, Scenario, Treatment
-from risks.scoring.levels import Level
+from risks.scoring.levels import LEVELS, Level
 
 UNSCORED = "none"  # the level filter's value for risks with no stored residual level
 
@@ -22,6 +25,12 @@ RISK_ORDERINGS: dict[str, tuple[Any, ...]] = {
     "-number": ("-number",),
     "title": ("title", "number"),
     "-title": ("-title", "number"),
+    "level": (F("residual_rank").asc(nulls_first=True), "number"),
+    "-level": (F("residual_rank").desc(nulls_last=True), "number"),
+    "ale": (F("residual_ale").asc(nulls_first=True), "number"),
+    "-ale": (F("residual_ale").desc(nulls_last=True), "number"),
+    "owner": (F("owner__name").asc(nulls_last=True), "number"),
+    "-owner": (F("owner__name").desc(nulls_last=True), "number"),
     "review_on": (F("review_on").asc(nulls_last=True), "number"),
     "-review_on": (F("review_on").desc(nulls_last=True), "number"),
     "updated": ("-updated_at", "number"),
@@ -40,6 +49,7 @@ class RiskFilters:
     owner: int | None = None  # a user id
     unowned: bool = False
     level: tuple[str, ...] = ()  # stored residual levels, or UNSCORED
+    above_appetite: bool = False  # stored residual level above the organisation's appetite level
     q: str = ""
     order: str = "number"
 
@@ -54,18 +64,41 @@ class RiskFilters:
             owner=int(owner) if _digits(owner) and len(owner) < 19 else None,
             unowned=owner == "none",
             level=tuple(lvl for lvl in query.getlist("level") if lvl in {*Level, UNSCORED}),
-            q=query.get("q", "").replace("\x00", "")[:200],
+            above_appetite=query.get("appetite") == "above",
+            q=query.get("q", "").replace("\x00", "").strip()[:200],
             order=query.get("order") if query.get("order") in RISK_ORDERINGS else "number",
         )
 
+    @property
+    def active(self) -> bool:
+        chosen = (self.category, self.status, self.treatment, self.owner, self.unowned, self.level)
+        return any(chosen) or self.above_appetite or bool(self.q)
 
-def risks_of(organisation: Organisation, filters: RiskFilters | None = None) -> QuerySet[BusinessRisk]:
-    """The organisation's business risks with their owner and scenario count, filtered and sorted."""
+
+def _residual(key: str) -> KeyTextTransform:
+    return KeyTextTransform(key, KeyTransform("residual", "result__figures"))
+
+
+def _level_rank() -> Case:
+    return Case(
+        *(When(residual_level=level.value, then=Value(level.rank)) for level in LEVELS),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+def risks_of(
+    organisation: Organisation | int, filters: RiskFilters | None = None, appetite: str | None = None
+) -> QuerySet[BusinessRisk]:
+    """The organisation's business risks with their owner, scenario count and stored residual level and
+    expected loss (`residual_level`, `residual_rank`, `residual_ale`), filtered and sorted. `appetite` is the
+    organisation's appetite level, for the above-appetite filter."""
     filters = filters or RiskFilters()
     risks = (
         BusinessRisk.objects.filter(organisation=organisation)
         .select_related("owner", "organisation")
-        .annotate(scenario_count=Count("scenarios"))
+        .annotate(scenario_count=Count("scenarios"), residual_level=_residual("level"))
+        .annotate(residual_rank=_level_rank(), residual_ale=Cast(_residual("ale_mean"), FloatField()))
     )
     if filters.category:
         risks = risks.filter(categories__overlap=list(filters.category))
@@ -83,6 +116,8 @@ def risks_of(organisation: Organisation, filters: RiskFilters | None = None) -> 
         if UNSCORED in filters.level:
             match |= Q(result__isnull=True) | Q(result__figures__residual__level=None)
         risks = risks.filter(match)
+    if filters.above_appetite and appetite:
+        risks = risks.filter(residual_rank__gt=Level(appetite).rank)
     if filters.q.strip():
         text = filters.q.strip()
         reference = text.upper().removeprefix("R-")

@@ -28,7 +28,7 @@ from projects.models import Membership, Threat
 from projects.roles import Permission
 from projects.threat_views import sort_headers
 from projects.workspace_selectors import history_of, people_of
-from risks import inputs, pages, register, selectors, services
+from risks import inputs, pages, register, register_selectors, selectors, services
 from risks.appetite import AcceptanceState
 from risks.forms import (
     AcceptanceDecisionForm,
@@ -48,7 +48,7 @@ COLUMNS = {
     "level": "Residual level",
     "ale": "Expected annual loss",
     "owner": "Owner",
-    "review": "Next review",
+    "review_on": "Next review",
 }
 
 
@@ -69,8 +69,8 @@ def risk_url(risk: BusinessRisk, name: str = "risk_detail", *args: object) -> st
 def risk_list(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     organisation = membership.organisation
     scales = inputs.Scales.of(inputs.settings_of(organisation))
-    filters = register.RiskFilters.from_query(request.GET)
-    listed = register.risks_of(membership, filters, scales.appetite_level)
+    filters = register_selectors.RiskFilters.from_query(request.GET)
+    listed = register_selectors.risks_of(membership.organisation, filters, scales.appetite_level)
     page = Paginator(listed, RISKS_PER_PAGE).get_page(request.GET.get("page"))
     risks = list(page.object_list)
     ids = [risk.pk for risk in risks]
@@ -129,7 +129,7 @@ def risk_create(request: AuthenticatedHttpRequest, membership: Membership) -> Ht
 @require_http_methods(["GET", "POST"])
 @member_required(Permission.EDIT_RISK_REGISTER)
 def risk_edit(request: AuthenticatedHttpRequest, membership: Membership, risk_number: int) -> HttpResponse:
-    risk = register.risk_of(membership, risk_number)
+    risk = register_selectors.risk_of(membership.organisation, risk_number)
     conflict: ConflictNotice | None = None
     if request.method == "GET":
         form = _risk_form(membership, current=risk, initial=RiskForm.initial_of(risk))
@@ -159,7 +159,7 @@ def risk_edit(request: AuthenticatedHttpRequest, membership: Membership, risk_nu
 @require_http_methods(["GET", "POST"])
 @member_required(Permission.EDIT_RISK_REGISTER)
 def risk_delete(request: AuthenticatedHttpRequest, membership: Membership, risk_number: int) -> HttpResponse:
-    risk = register.risk_of(membership, risk_number)
+    risk = register_selectors.risk_of(membership.organisation, risk_number)
     form = DeleteForm(_posted(request), initial={"version": risk.version})
     if request.method == "POST" and form.is_valid():
         try:
@@ -204,7 +204,7 @@ def _page_context(
     organisation = membership.organisation
     risk_inputs = inputs.risk_inputs(organisation, [risk.pk])[0]
     stored = selectors.stored_figures(organisation, [risk.pk]).get(risk.pk)
-    acceptances = register.acceptances_of(risk)
+    acceptances = register_selectors.acceptances_of(risk)
     state = AcceptanceState.of(acceptances, timezone.localdate())
     scales = risk_inputs.scales
     threats = {
@@ -274,7 +274,7 @@ def _what_if_context(
 @require_GET
 @member_required()
 def risk_detail(request: AuthenticatedHttpRequest, membership: Membership, risk_number: int) -> HttpResponse:
-    return risk_page(request, membership, register.risk_of(membership, risk_number))
+    return risk_page(request, membership, register_selectors.risk_of(membership.organisation, risk_number))
 
 
 @require_GET
@@ -282,12 +282,12 @@ def risk_detail(request: AuthenticatedHttpRequest, membership: Membership, risk_
 @member_required()
 def risk_what_if(request: AuthenticatedHttpRequest, membership: Membership, risk_number: int) -> HttpResponse:
     """The what-if figures and curve for the ticked controls (htmx); without htmx, the page showing them."""
-    risk = register.risk_of(membership, risk_number)
+    risk = register_selectors.risk_of(membership.organisation, risk_number)
     if not request.htmx:
         query = request.GET.urlencode()
         return redirect(risk_url(risk) + (f"?{query}" if query else "") + "#what-if")
     risk_inputs = inputs.risk_inputs(membership.organisation, [risk.pk])[0]
-    state = AcceptanceState.of(register.acceptances_of(risk), timezone.localdate())
+    state = AcceptanceState.of(register_selectors.acceptances_of(risk), timezone.localdate())
     context = {"risk": risk, "currency": risk_inputs.scales.currency, "scales": risk_inputs.scales}
     context |= _what_if_context(request, risk, risk_inputs, state)
     return render(request, "risks/detail.html#what-if-results", context)
@@ -301,7 +301,7 @@ def risk_what_if(request: AuthenticatedHttpRequest, membership: Membership, risk
 def scenario_create(
     request: AuthenticatedHttpRequest, membership: Membership, risk_number: int
 ) -> HttpResponse:
-    risk = register.risk_of(membership, risk_number)
+    risk = register_selectors.risk_of(membership.organisation, risk_number)
     form = ScenarioForm(
         request.POST, threats=register.linkable_threats(membership, risk), auto_id="scenario-%s"
     )
@@ -326,8 +326,8 @@ def scenario_create(
 def scenario_delete(
     request: AuthenticatedHttpRequest, membership: Membership, risk_number: int, scenario_id: int
 ) -> HttpResponse:
-    risk = register.risk_of(membership, risk_number)
-    scenario = register.scenario_of(risk, scenario_id)
+    risk = register_selectors.risk_of(membership.organisation, risk_number)
+    scenario = register_selectors.scenario_of(risk, scenario_id)
     services.scenario_delete(membership=membership, scenario=scenario)
     threat = scenario.threat
     messages.success(

@@ -3,13 +3,17 @@
 Debounce: every change bumps the organisation's change counter in the cache and queues a recomputation
 RECOMPUTE_DELAY seconds later carrying the counter's value. When it runs, a task whose value is no longer the
 latest steps aside, since a later task is queued; so a burst of edits gives one recomputation, run shortly
-after the last edit. If the counter is gone (the cache was cleared or evicted it), the task runs: an extra
+after the last edit. Edits that never pause would put it off for ever, so once the oldest change waiting has
+waited MAX_DELAY seconds, the next task to run recomputes even if superseded. If the counter is gone (the cache was cleared or evicted it), the task runs: an extra
 recomputation is harmless, a missing one would leave figures stale.
 
 The counter's key names the database as well as the organisation: two databases sharing one cache (test
 processes running side by side, two deployments on one Redis) have organisations with the same ids, and
 neither may step on the other's counter.
 """
+
+import logging
+import time
 
 from celery import shared_task
 from django.core.cache import cache
@@ -18,12 +22,20 @@ from django.db import connection
 from risks.results import recompute
 from risks.services import acceptances_expire
 
+logger = logging.getLogger(__name__)
+
 RECOMPUTE_DELAY = 2.0  # seconds after the last change
+MAX_DELAY = 60.0  # seconds a change waits at most, however busy the organisation
 _COUNTER_TIMEOUT = 24 * 3600  # seconds: a counter outlives any queued task, and idle ones go away
 
 
 def _counter_key(organisation_id: int) -> str:
     return f"risks:changes:{connection.settings_dict['NAME']}:{organisation_id}"
+
+
+def _waiting_key(organisation_id: int) -> str:
+    """When the oldest change not yet recomputed was made."""
+    return f"risks:waiting-since:{connection.settings_dict['NAME']}:{organisation_id}"
 
 
 def _next_change(organisation_id: int) -> int:
@@ -38,6 +50,7 @@ def _next_change(organisation_id: int) -> int:
 
 def schedule_recompute(organisation_id: int) -> None:
     """Queue a recomputation of the organisation's results; a burst of calls gives one (see the module)."""
+    cache.add(_waiting_key(organisation_id), time.time(), timeout=_COUNTER_TIMEOUT)
     change = _next_change(organisation_id)
     recompute_organisation.apply_async((organisation_id, change), countdown=RECOMPUTE_DELAY)
 
@@ -47,12 +60,30 @@ def is_latest(organisation_id: int, change: int) -> bool:
     return latest is None or int(latest) == change
 
 
+def waited_too_long(organisation_id: int) -> bool:
+    since = cache.get(_waiting_key(organisation_id))
+    return since is not None and time.time() - float(since) >= MAX_DELAY
+
+
 @shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
 def recompute_organisation(organisation_id: int, change: int | None = None) -> bool:
     """Recompute and store the organisation's risk results. False when a later change superseded this one."""
-    if change is not None and not is_latest(organisation_id, change):
+    if change is not None and not is_latest(organisation_id, change) and not waited_too_long(organisation_id):
         return False
-    recompute(organisation_id)
+    cache.delete(_waiting_key(organisation_id))  # changes from now on wait for the next run
+    done = recompute(organisation_id)
+    if done is not None:
+        logger.info(
+            "risk results of organisation %s recomputed: %s risks (%s simulated) in %.1f s "
+            "(reading %.1f, simulating %.1f, storing %.1f)",
+            organisation_id,
+            done.risks,
+            done.simulated,
+            done.seconds,
+            done.reading_s,
+            done.simulating_s,
+            done.storing_s,
+        )
     return True
 
 

@@ -4,18 +4,21 @@ The simulated means are checked against the exact closed-form means (within 3 %)
 staleness against the inputs' fingerprint.
 """
 
+import time
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from projects.models import ControlStatus, Project, Threat
-from risks import inputs, services
+from risks import inputs, services, tasks
 from risks.inputs import Counted, Stage
 from risks.models import BusinessRisk, PortfolioResult, RiskResult, ScoringSettings
 from risks.results import recompute
 from risks.selectors import PERCENTILES, StoredFigures, portfolio_figures, stored_figures
+from risks.tasks import recompute_organisation, schedule_recompute
 from tests.conftest import Cast
 from tests.factories import ControlFactory, ProjectFactory, ThreatControlFactory, ThreatFactory
 
@@ -332,3 +335,22 @@ def test_recomputing_costs_the_same_queries_for_two_risks_and_twenty(cast: Cast,
     assert RiskResult.objects.filter(risk__organisation=cast.organisation).count() == 20
     assert PortfolioResult.objects.filter(organisation=cast.organisation).count() == 1
     assert len(twenty) == len(two)
+
+
+def test_a_superseded_recomputation_steps_aside_unless_changes_have_waited_too_long(
+    cast: Cast, card_data: BusinessRisk
+) -> None:
+    organisation_id = cast.organisation.pk
+    schedule_recompute(organisation_id)
+    schedule_recompute(organisation_id)  # eager here: each ran as it was queued
+    latest = cache.get(tasks._counter_key(organisation_id))
+
+    assert recompute_organisation(organisation_id, latest - 1) is False
+    assert recompute_organisation(organisation_id, latest) is True
+    cache.set(tasks._waiting_key(organisation_id), time.time() - tasks.MAX_DELAY - 1)
+    assert recompute_organisation(organisation_id, latest - 1) is True
+    assert cache.get(tasks._waiting_key(organisation_id)) is None
+    cache.delete(tasks._counter_key(organisation_id))
+    assert (
+        recompute_organisation(organisation_id, latest - 1) is True
+    )  # the cache lost count: run, to be safe

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from projects.models import Organisation
-from risks import inputs
+from risks import changes, inputs
 from risks.inputs import Counted, RiskInputs, Scales, Stage
 from risks.models import BusinessRisk, PortfolioResult, RiskResult
 from risks.scoring import fair
@@ -111,6 +111,9 @@ def _one_at_a_time(organisation_id: int) -> Iterator[None]:
 
 def _recompute(organisation: Organisation) -> Recomputed:
     started = time.perf_counter()
+    # Read before the inputs: a change counted after this is in the inputs or not, but marks these results
+    # stale either way (risks.selectors), so none is missed.
+    change = changes.current_change(organisation.pk)
     all_inputs = inputs.risk_inputs(organisation)
     read = time.perf_counter()
     scales = all_inputs[0].scales if all_inputs else Scales.of(inputs.settings_of(organisation))
@@ -162,7 +165,7 @@ def _recompute(organisation: Organisation) -> Recomputed:
             computed_at=computed_at,
             iterations=inputs.ITERATIONS,
             seed=seed,
-            figures=figures.get(each.risk_id, unscored),
+            figures={**figures.get(each.risk_id, unscored), "change": change},
         )
         for each in all_inputs
     ]
@@ -189,7 +192,7 @@ def _recompute(organisation: Organisation) -> Recomputed:
                 "computed_at": computed_at,
                 "iterations": inputs.ITERATIONS,
                 "seed": seed,
-                "figures": portfolio,
+                "figures": {**portfolio, "change": change},
             },
         )
     stored = time.perf_counter()

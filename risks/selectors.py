@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from projects.models import Organisation
-from risks import inputs
-from risks.models import PortfolioResult, RiskResult
+from risks import changes, inputs
+from risks.models import BusinessRisk, PortfolioResult, RiskResult
 
 PERCENTILES = ("p10", "p50", "p90", "p95", "p99")
 
@@ -61,11 +61,11 @@ class StoredFigures:
     projected: StageFigures
 
     @classmethod
-    def of(cls, result: RiskResult | PortfolioResult, current_fingerprint: str | None) -> "StoredFigures":
+    def of(cls, result: RiskResult | PortfolioResult, stale: bool) -> "StoredFigures":
         figures = result.figures
         return cls(
             computed_at=result.computed_at,
-            stale=result.fingerprint != current_fingerprint,
+            stale=stale,
             inherent=StageFigures.from_json(figures["inherent"]),
             residual=StageFigures.from_json(figures["residual"]),
             projected=StageFigures.from_json(figures["projected"]),
@@ -78,13 +78,18 @@ def stored_figures(organisation: Organisation, risk_ids: Iterable[int]) -> dict[
     wanted = list(dict.fromkeys(risk_ids))
     if not wanted:
         return {}
-    current = {each.risk_id: each.fingerprint() for each in inputs.risk_inputs(organisation, wanted)}
     results = {
         result.risk_id: result
-        for result in RiskResult.objects.filter(risk_id__in=list(current), risk__organisation=organisation)
+        for result in RiskResult.objects.filter(risk_id__in=wanted, risk__organisation=organisation)
     }
+    if _unchanged_since(organisation, results.values()):
+        ids = BusinessRisk.objects.filter(pk__in=wanted, organisation=organisation).values_list("pk", flat=True)
+        return {pk: StoredFigures.of(results[pk], stale=False) if pk in results else None for pk in ids}
+    current = {each.risk_id: each.fingerprint() for each in inputs.risk_inputs(organisation, wanted)}
     return {
-        risk_id: StoredFigures.of(results[risk_id], fingerprint) if risk_id in results else None
+        risk_id: StoredFigures.of(results[risk_id], stale=results[risk_id].fingerprint != fingerprint)
+        if risk_id in results
+        else None
         for risk_id, fingerprint in current.items()
     }
 
@@ -94,4 +99,15 @@ def portfolio_figures(organisation: Organisation) -> StoredFigures | None:
     result = PortfolioResult.objects.filter(organisation=organisation).first()
     if result is None:
         return None
-    return StoredFigures.of(result, inputs.portfolio_fingerprint(inputs.risk_inputs(organisation)))
+    if _unchanged_since(organisation, [result]):
+        return StoredFigures.of(result, stale=False)
+    current = inputs.portfolio_fingerprint(inputs.risk_inputs(organisation))
+    return StoredFigures.of(result, stale=result.fingerprint != current)
+
+
+def _unchanged_since(organisation: Organisation, results: Iterable[RiskResult | PortfolioResult]) -> bool:
+    """True when the organisation's change counter still reads what every result recorded: nothing changed
+    since, so the fingerprints need not be read (the slow way, for when the counter cannot tell)."""
+    now = changes.current_change(organisation.pk)
+    recorded = {result.figures.get("change") for result in results}
+    return now is not None and recorded == {now}

@@ -19,6 +19,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.db import connection
 
+from risks import changes
 from risks.results import recompute
 from risks.services import acceptances_expire
 
@@ -26,11 +27,6 @@ logger = logging.getLogger(__name__)
 
 RECOMPUTE_DELAY = 2.0  # seconds after the last change
 MAX_DELAY = 60.0  # seconds a change waits at most, however busy the organisation
-_COUNTER_TIMEOUT = 24 * 3600  # seconds: a counter outlives any queued task, and idle ones go away
-
-
-def _counter_key(organisation_id: int) -> str:
-    return f"risks:changes:{connection.settings_dict['NAME']}:{organisation_id}"
 
 
 def _waiting_key(organisation_id: int) -> str:
@@ -38,26 +34,16 @@ def _waiting_key(organisation_id: int) -> str:
     return f"risks:waiting-since:{connection.settings_dict['NAME']}:{organisation_id}"
 
 
-def _next_change(organisation_id: int) -> int:
-    key = _counter_key(organisation_id)
-    cache.add(key, 0, timeout=_COUNTER_TIMEOUT)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # it expired between add and incr
-        cache.add(key, 0, timeout=_COUNTER_TIMEOUT)
-        return int(cache.incr(key))
-
-
 def schedule_recompute(organisation_id: int) -> None:
     """Queue a recomputation of the organisation's results; a burst of calls gives one (see the module)."""
-    cache.add(_waiting_key(organisation_id), time.time(), timeout=_COUNTER_TIMEOUT)
-    change = _next_change(organisation_id)
+    cache.add(_waiting_key(organisation_id), time.time(), timeout=changes.COUNTER_TIMEOUT)
+    change = changes.next_change(organisation_id)
     recompute_organisation.apply_async((organisation_id, change), countdown=RECOMPUTE_DELAY)
 
 
 def is_latest(organisation_id: int, change: int) -> bool:
-    latest = cache.get(_counter_key(organisation_id))
-    return latest is None or int(latest) == change
+    latest = changes.current_change(organisation_id)
+    return latest is None or latest == change
 
 
 def waited_too_long(organisation_id: int) -> bool:

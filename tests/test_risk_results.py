@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from projects.models import ControlStatus, Project, Threat
-from risks import inputs, services, tasks
+from risks import changes, inputs, services, tasks
 from risks.inputs import Counted, Stage
 from risks.models import BusinessRisk, PortfolioResult, RiskResult, ScoringSettings
 from risks.results import recompute
@@ -343,14 +343,37 @@ def test_a_superseded_recomputation_steps_aside_unless_changes_have_waited_too_l
     organisation_id = cast.organisation.pk
     schedule_recompute(organisation_id)
     schedule_recompute(organisation_id)  # eager here: each ran as it was queued
-    latest = cache.get(tasks._counter_key(organisation_id))
+    latest = changes.current_change(organisation_id)
+    assert latest is not None
 
     assert recompute_organisation(organisation_id, latest - 1) is False
     assert recompute_organisation(organisation_id, latest) is True
     cache.set(tasks._waiting_key(organisation_id), time.time() - tasks.MAX_DELAY - 1)
     assert recompute_organisation(organisation_id, latest - 1) is True
     assert cache.get(tasks._waiting_key(organisation_id)) is None
-    cache.delete(tasks._counter_key(organisation_id))
+    cache.delete(changes._key(organisation_id))
     assert (
         recompute_organisation(organisation_id, latest - 1) is True
     )  # the cache lost count: run, to be safe
+
+
+def test_while_nothing_changed_the_counter_answers_without_reading_the_inputs(
+    cast: Cast, project: Project
+) -> None:
+    ids = _risks(cast, project, 3)
+    changes.next_change(cast.organisation.pk)  # what a change through the services does after it commits
+    recompute(cast.organisation.pk)
+    with CaptureQueriesContext(connection) as fast:
+        found = stored_figures(cast.organisation, ids)
+        portfolio = portfolio_figures(cast.organisation)
+    assert not any(figures is None or figures.stale for figures in found.values())
+    assert portfolio is not None
+    assert not portfolio.stale
+    assert len(fast) == 3  # the results, the risks' ids, the portfolio: no inputs, no fingerprints
+    changes.next_change(cast.organisation.pk)  # a change since: the slow, exact check decides
+    assert not stored_figures(cast.organisation, ids)[ids[0]].stale  # type: ignore[union-attr]
+    Threat.objects.filter(project=project).update(likelihood="very_high")
+    assert stored_figures(cast.organisation, ids)[ids[0]].stale  # type: ignore[union-attr]
+    portfolio = portfolio_figures(cast.organisation)
+    assert portfolio is not None
+    assert portfolio.stale

@@ -129,6 +129,12 @@ def test_the_register_shows_each_risk_with_its_stored_figures_and_position(reg: 
     assert "Out of date" not in page
 
 
+def test_every_sortable_column_of_the_register_is_named(reg: Register) -> None:
+    page = html(signed_in(reg.cast.viewer).get(reg.url("risk_list")))
+    labels = re.findall(r'<a class="sort-link[^"]*" href="[^"]*"\s+hx-get="[^"]*"[^>]*>([^<]*)<', page)
+    assert labels == ["ID", "Business risk", "Residual level", "Expected annual loss", "Owner", "Next review"]
+
+
 def test_the_register_says_when_figures_are_missing_or_out_of_date(reg: Register) -> None:
     client = signed_in(reg.cast.viewer)
     assert "Not computed yet" in text(client.get(reg.url("risk_list")))

@@ -83,7 +83,9 @@ def stored_figures(organisation: Organisation, risk_ids: Iterable[int]) -> dict[
         for result in RiskResult.objects.filter(risk_id__in=wanted, risk__organisation=organisation)
     }
     if _unchanged_since(organisation, results.values()):
-        ids = BusinessRisk.objects.filter(pk__in=wanted, organisation=organisation).values_list("pk", flat=True)
+        ids = BusinessRisk.objects.filter(pk__in=wanted, organisation=organisation).values_list(
+            "pk", flat=True
+        )
         return {pk: StoredFigures.of(results[pk], stale=False) if pk in results else None for pk in ids}
     current = {each.risk_id: each.fingerprint() for each in inputs.risk_inputs(organisation, wanted)}
     return {

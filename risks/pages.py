@@ -231,8 +231,9 @@ def register_rows(
     return rows
 
 
-def recommendation(risk_inputs: RiskInputs) -> Recommendation:
-    return recommend(risk_inputs, Money(risk_inputs.scales.currency))
+def recommendation(risk_inputs: RiskInputs, stored: StoredFigures | None = None) -> Recommendation:
+    curve = stored.projected.lec if stored is not None else None
+    return recommend(risk_inputs, Money(risk_inputs.scales.currency), curve)
 
 
 def page_position(risk_inputs: RiskInputs, stored: StoredFigures | None, state: AcceptanceState) -> Position:

@@ -10,9 +10,12 @@ Controls without a cost cannot be ranked (the return on a cost nobody gave is un
 nothing are worth doing whatever they remove, so they are named apart and not ranked either.
 """
 
+import itertools
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from risks.inputs import COMMITTED, ControlOnThreat, Counted, RiskInputs
+from risks.inputs import COMMITTED, ControlOnThreat, Counted, RiskInputs, Scales
 from risks.money import Money
 from risks.scoring.planner import CandidateControl, Plan, PlannedControl, StopReason, plan_controls
 from risks.scoring.planner import gordon_loeb_cap as _gordon_loeb_cap
@@ -34,7 +37,7 @@ class Recommendation:
     projected_ale: (
         float | None
     )  # None when the risk is not scored (no impact, or no scenario with a likelihood)
-    appetite_amount: float | None  # the organisation's annual-loss tolerance amount, when set
+    appetite_amount: float | None  # the expected annual loss at which the risk meets the tolerance, when set
     ranked: tuple[RankedControl, ...]  # chosen first, in the order to do them, then the others
     free: tuple[ControlOnThreat, ...]  # proposed controls that cost nothing
     unpriced: tuple[ControlOnThreat, ...]  # proposed controls without a cost: give one to rank them
@@ -64,11 +67,41 @@ def projected_controls(risk: RiskInputs) -> frozenset[int]:
     return frozenset(c.control_id for c in risk.controls().values() if c.status in COMMITTED)
 
 
-def recommend(risk: RiskInputs, money: Money) -> Recommendation:
-    """The planner's recommendation for the risk's proposed controls; `money` writes amounts in the reason."""
+def tolerated_expected_loss(
+    scales: Scales, curve: Sequence[tuple[float, float]], expected: float
+) -> float | None:
+    """The expected annual loss at which the risk would meet the tolerance (at most P % chance of losing more
+    than X in a year), read off its loss exceedance curve: find the amount A the curve exceeds with chance P;
+    with the shape of its losses kept, scaling the expected loss by X / A brings that amount to X. None without
+    a tolerance; infinite when the chance of any loss is already within P.
+
+    Controls thin events out rather than scale each loss, so this is a close, explainable stand-in for
+    "within tolerance", not a new simulation; the figures above it on the page are the simulated ones."""
+    amount, chance = scales.tolerance_amount, scales.tolerance_probability
+    if amount is None or chance is None or expected <= 0:
+        return None
+    points = sorted((a, p) for a, p in curve if a > 0)
+    if not points or points[0][1] <= chance:
+        return math.inf
+    for (a0, p0), (a1, p1) in itertools.pairwise(points):
+        if p1 <= chance < p0:  # interpolate on a log scale of amounts, as the curve is drawn
+            share = (p0 - chance) / (p0 - p1)
+            crossing = math.exp(math.log(a0) + share * (math.log(a1) - math.log(a0)))
+            return expected * amount / crossing
+    return expected * amount / points[-1][0]  # beyond the curve's last point: as strict as it can tell
+
+
+def recommend(
+    risk: RiskInputs, money: Money, curve: Sequence[tuple[float, float]] | None = None
+) -> Recommendation:
+    """The planner's recommendation for the risk's proposed controls; `money` writes amounts in the reason.
+    `curve` is the risk's stored loss exceedance curve at the projected stage, so the plan stops where the page
+    says the risk meets its tolerance; without one, the tolerance amount stands in for the expected loss."""
     base = projected_controls(risk)
     projected = risk.expected_annual_loss(Counted(only=base))
     appetite = risk.scales.tolerance_amount
+    if curve and projected:
+        appetite = tolerated_expected_loss(risk.scales, curve, projected)
     proposed = [c for c in risk.controls().values() if c.control_id not in base]
     unpriced = tuple(c for c in proposed if c.cost_per_year is None)
     priced = [c for c in proposed if c.cost_per_year is not None]
@@ -114,7 +147,12 @@ def _reason(
     last = f"“{chosen[-1].control.title}”" if chosen else ""
     free = " Do the controls that cost nothing as well." if has_free else ""
     unpriced = " Give the other proposed controls a cost to rank them." if has_unpriced else ""
-    within = f"within the tolerance of {money(appetite)}" if appetite is not None else ""
+    within = (
+        f"within the tolerance (an expected loss of at most {money(appetite)} a year keeps the chance of a "
+        "year above the tolerance amount within bounds)"
+        if appetite is not None and math.isfinite(appetite)
+        else "within the tolerance"
+    )
     if plan.stop_reason == StopReason.WITHIN_APPETITE:
         if not chosen:
             text = (
@@ -139,9 +177,9 @@ def _reason(
             )
         if appetite is not None and plan.residual_ale > appetite:
             text += (
-                f" The expected annual loss stays at {money(plan.residual_ale)}, above the tolerance of "
-                f"{money(appetite)}: find cheaper or more effective controls, transfer the risk, or request "
-                "its acceptance."
+                f" The expected annual loss stays at {money(plan.residual_ale)}, above the {money(appetite)} "
+                "at which the risk would meet its tolerance: find cheaper or more effective controls, transfer "
+                "the risk, or request its acceptance."
             )
     else:  # exhausted (no budget is given, so the planner never stops for one)
         if not chosen:
@@ -151,7 +189,7 @@ def _reason(
             if appetite is not None and plan.residual_ale > appetite:
                 text += (
                     f" Even then the expected annual loss ({money(plan.residual_ale)}) stays above the "
-                    f"tolerance of {money(appetite)}: propose more controls, transfer the risk, or request "
-                    "its acceptance."
+                    f"{money(appetite)} at which the risk would meet its tolerance: propose more controls, "
+                    "transfer the risk, or request its acceptance."
                 )
     return text + free + unpriced

@@ -226,7 +226,7 @@ def _page_context(
         "position": pages.page_position(risk_inputs, stored, state),
         "scenarios": pages.scenario_rows(membership, risk_inputs, threats, notes),
         "controls": pages.control_rows(risk_inputs),
-        "recommendation": pages.recommendation(risk_inputs),
+        "recommendation": pages.recommendation(risk_inputs, stored),
         "acceptances": acceptances,
         "acceptance": state,
         "can_edit": membership.can(Permission.EDIT_RISK_REGISTER),

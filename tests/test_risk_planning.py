@@ -12,7 +12,7 @@ from risks.charts import Curve, Marker, loss_exceedance_chart
 from risks.inputs import ControlOnThreat, Counted, RiskInputs, Scales, ScenarioInput
 from risks.models import AcceptanceStatus, RiskAcceptance
 from risks.money import Money, format_chance, format_compact, format_money
-from risks.planning import effectiveness_for_risk, recommend
+from risks.planning import effectiveness_for_risk, recommend, tolerated_expected_loss
 from risks.scoring.distributions import FixedRate
 from risks.scoring.levels import DEFAULT_FREQUENCY_SCALE, DEFAULT_MAGNITUDE_SCALE, Level
 from risks.scoring.matrix import NIST_SP_800_30
@@ -134,7 +134,7 @@ def test_doing_everything_is_said_and_so_is_staying_above_the_tolerance() -> Non
     assert advice.plan is not None
     assert advice.plan.stop_reason == StopReason.EXHAUSTED
     assert advice.reason.startswith("Do all of them")
-    assert "stays above the tolerance of €10,000" in advice.reason
+    assert "stays above the €10,000 at which the risk would meet its tolerance" in advice.reason
 
 
 def test_controls_without_a_cost_are_named_to_be_priced_and_free_ones_to_be_done() -> None:
@@ -259,3 +259,23 @@ def test_compact_amounts_and_chances() -> None:
     assert format_chance(0.0512) == "5.1 %"
     assert format_chance(0.0004) == "< 0.1 %"
     assert format_chance(0) == "0 %"
+
+
+def test_the_tolerated_expected_loss_is_read_off_the_curve() -> None:
+    """10 % chance of losing more than 2,000,000: the curve is exceeded with 10 % at 4,000,000 (log-midway
+    between its points), so halving the expected loss would bring that amount to 2,000,000."""
+    curve = [(1_000_000.0, 0.4), (4_000_000.0, 0.1), (16_000_000.0, 0.01)]
+    assert tolerated_expected_loss(scales(2_000_000, 0.1), curve, 3_000_000) == pytest.approx(1_500_000)
+    between = [(1_000_000.0, 0.3), (9_000_000.0, 0.0)]  # 10 % two thirds of the way: at 1,000,000 x 9^(2/3)
+    assert tolerated_expected_loss(scales(2_000_000, 0.1), between, 1_000) == pytest.approx(
+        1_000 * 2_000_000 / (1_000_000 * 9 ** (2 / 3))
+    )
+
+
+def test_a_risk_whose_any_loss_is_rarer_than_the_tolerance_is_within_it() -> None:
+    assert tolerated_expected_loss(scales(2_000_000, 0.1), [(10.0, 0.05)], 500) == math.inf
+
+
+def test_without_a_tolerance_there_is_no_tolerated_loss() -> None:
+    assert tolerated_expected_loss(scales(None), [(10.0, 0.5)], 500) is None
+    assert tolerated_expected_loss(scales(2_000_000, None), [(10.0, 0.5)], 500) is None

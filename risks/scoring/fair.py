@@ -107,7 +107,22 @@ def simulate_portfolio(
     risks: Sequence[Risk], *, iterations: int, seed: int, model: LossModel = LossModel.POISSON
 ) -> PortfolioLosses:
     inherent, residual = simulate_annual_losses(risks, iterations=iterations, seed=seed, model=model)
-    each = tuple(_both(inherent[r], residual[r]) for r in range(len(risks)))
+    return _portfolio(inherent, residual)
+
+
+def simulate_stages(
+    stages: Sequence[Sequence[Risk]], *, iterations: int, seed: int, model: LossModel = LossModel.POISSON
+) -> tuple[PortfolioLosses, ...]:
+    """The same portfolio under several sets of controls at once. `stages[k][r]` is risk r with stage k's
+    controls: the same magnitude and scenarios (frequencies, threats) in every stage, only the effectiveness
+    differs. Rates, events and their losses are drawn once and each stage thins the same events with the same
+    draws, so each result equals `simulate_portfolio(stages[k], seed=seed)`, at about the cost of one run."""
+    inherent, residuals = _simulate(stages, iterations=iterations, seed=seed, model=model)
+    return tuple(_portfolio(inherent, residual) for residual in residuals)
+
+
+def _portfolio(inherent: Samples, residual: Samples) -> PortfolioLosses:
+    each = tuple(_both(inherent[r], residual[r]) for r in range(inherent.shape[0]))
     total = each[0] if len(each) == 1 else _both(inherent.sum(axis=0), residual.sum(axis=0))
     return PortfolioLosses(risks=each, total=total)
 
@@ -124,33 +139,59 @@ def simulate_annual_losses(
     risks: Sequence[Risk], *, iterations: int, seed: int, model: LossModel = LossModel.POISSON
 ) -> tuple[Samples, Samples]:
     """Inherent and residual annual losses, each shaped (risks, iterations): row r is risk r's years."""
+    inherent, (residual,) = _simulate([risks], iterations=iterations, seed=seed, model=model)
+    return inherent, residual
+
+
+def _simulate(
+    stages: Sequence[Sequence[Risk]], *, iterations: int, seed: int, model: LossModel
+) -> tuple[Samples, list[Samples]]:
+    """Inherent annual losses, and the residual ones of each stage (see simulate_stages)."""
     if iterations < 1:
         raise ValueError("Simulate at least one year.")
+    risks = stages[0]
+    for stage in stages[1:]:
+        if len(stage) != len(risks) or any(
+            a.magnitude != b.magnitude
+            or [(x.frequency, x.threat) for x in a.scenarios]
+            != [(y.frequency, y.threat) for y in b.scenarios]
+            for a, b in zip(risks, stage, strict=True)
+        ):
+            raise ValueError("Stages differ only in their controls: the same risks and scenarios in each.")
     # Separate streams: the threats' rate draws, then for each risk its events and its thinning. Controls
     # then never change which events and losses are drawn, in this risk or any other.
     rates_seed, *risk_seeds = np.random.SeedSequence(seed).spawn(1 + len(risks))
-    rates = _YearlyRates(risks, iterations, np.random.default_rng(rates_seed))
+    rates = _YearlyRates(stages, iterations, np.random.default_rng(rates_seed))
     inherent = np.zeros((len(risks), iterations))
-    residual = np.zeros((len(risks), iterations))
+    residuals = [np.zeros((len(risks), iterations)) for _ in stages]
     for r, risk in enumerate(risks):
         events_seed, thinning_seed = risk_seeds[r].spawn(2)
         rng = np.random.default_rng(events_seed)
-        inherent_rate, residual_rate = rates.inherent(r), rates.residual(r)
+        inherent_rate = rates.inherent(r)
         if model == LossModel.EXPECTED:
             magnitude = risk.magnitude.sample(rng, iterations)
             np.multiply(inherent_rate, magnitude, out=inherent[r])
-            np.multiply(residual_rate, magnitude, out=residual[r])
+            for k, residual in enumerate(residuals):
+                np.multiply(rates.residual(k, r), magnitude, out=residual[r])
             continue
         counts = rng.poisson(inherent_rate, iterations)
-        if rates.has_controls(r):
-            thinning = _Thinning(
-                np.random.default_rng(thinning_seed), _survival(inherent_rate, residual_rate)
+        thinned = [
+            (
+                residual[r],
+                # Each stage starts the same thinning stream: an event its controls stop would also be
+                # stopped by stronger ones, as in separate runs with the same seed.
+                _Thinning(
+                    np.random.default_rng(thinning_seed), _survival(inherent_rate, rates.residual(k, r))
+                ),
             )
-            _add_event_losses(counts, risk.magnitude, rng, inherent[r], residual[r], thinning)
-        else:
-            _add_event_losses(counts, risk.magnitude, rng, inherent[r], None, None)
-            residual[r] = inherent[r]
-    return inherent, residual
+            for k, residual in enumerate(residuals)
+            if rates.has_controls(k, r)
+        ]
+        _add_event_losses(counts, risk.magnitude, rng, inherent[r], thinned)
+        for k, residual in enumerate(residuals):
+            if not rates.has_controls(k, r):
+                residual[r] = inherent[r]
+    return inherent, residuals
 
 
 @dataclass(frozen=True)
@@ -170,61 +211,64 @@ def _survival(inherent_rate: float | Samples, residual_rate: float | Samples) ->
 
 
 class _YearlyRates:
-    """Each risk's total inherent and residual rate per simulated year.
+    """Each risk's total inherent rate per simulated year, and its residual rate under each stage's controls.
 
-    Fixed rates add up to one number per risk. Uncertain ones are drawn once per threat and year, and added to
-    the rows of the risks the threat is linked to.
+    Fixed rates add up to one number per risk. Uncertain ones are drawn once per threat and year (whatever the
+    number of stages), and added to the rows of the risks the threat is linked to.
     """
 
-    def __init__(self, risks: Sequence[Risk], iterations: int, rng: np.random.Generator) -> None:
+    def __init__(self, stages: Sequence[Sequence[Risk]], iterations: int, rng: np.random.Generator) -> None:
+        risks = stages[0]
         count = len(risks)
         self.fixed_inherent = np.zeros(count)
-        self.fixed_residual = np.zeros(count)
-        self._controlled = np.zeros(count, dtype=bool)
+        self.fixed_residual = np.zeros((len(stages), count))
+        self._controlled = np.zeros((len(stages), count), dtype=bool)
         frequency_of: dict[object, Frequency] = {}
         group_of: dict[object, int] = {}
         ranges: list[Pert] = []
-        links: list[tuple[int, int, float]] = []  # (group, risk, residual factor)
+        links: list[tuple[int, int, tuple[float, ...]]] = []  # (group, risk, residual factor of each stage)
         for r, risk in enumerate(risks):
             for s, scenario in enumerate(risk.scenarios):
                 key: object = ("threat", scenario.threat) if scenario.threat is not None else (r, s)
                 known = frequency_of.setdefault(key, scenario.frequency)
                 if known != scenario.frequency:
                     raise ValueError(f"Threat {scenario.threat!r} is given two different frequencies.")
-                factor = scenario.residual_factor
-                self._controlled[r] |= factor < 1
+                factors = tuple(stage[r].scenarios[s].residual_factor for stage in stages)
+                self._controlled[:, r] |= np.array(factors) < 1
                 frequency = scenario.frequency
                 if frequency.is_fixed or not isinstance(frequency, Pert):
                     self.fixed_inherent[r] += frequency.mean
-                    self.fixed_residual[r] += frequency.mean * factor
+                    self.fixed_residual[:, r] += frequency.mean * np.array(factors)
                     continue
                 if key not in group_of:
                     group_of[key] = len(ranges)
                     ranges.append(frequency)
-                links.append((group_of[key], r, factor))
+                links.append((group_of[key], r, factors))
         self.uncertain_inherent: Samples | None = None
         self.uncertain_residual: Samples | None = None
         self._uncertain = np.zeros(count, dtype=bool)
         if ranges:
-            self._draw(ranges, sorted(links), iterations, rng)
+            self._draw(ranges, sorted(links), len(stages), iterations, rng)
 
     def _draw(
         self,
         ranges: list[Pert],
-        links: list[tuple[int, int, float]],
+        links: list[tuple[int, int, tuple[float, ...]]],
+        stages: int,
         iterations: int,
         rng: np.random.Generator,
     ) -> None:
         """One vector of yearly rates per threat (scalar parameters sample faster than broadcast ones)."""
         inherent = self.uncertain_inherent = np.zeros((self.fixed_inherent.size, iterations))
-        residual = self.uncertain_residual = np.zeros((self.fixed_inherent.size, iterations))
+        residual = self.uncertain_residual = np.zeros((stages, self.fixed_inherent.size, iterations))
         link = 0
         for group, pert in enumerate(ranges):
             draws = pert.sample(rng, iterations)
             while link < len(links) and links[link][0] == group:
-                _, r, factor = links[link]
+                _, r, factors = links[link]
                 inherent[r] += draws
-                residual[r] += draws if factor == 1 else factor * draws
+                for k, factor in enumerate(factors):
+                    residual[k, r] += draws if factor == 1 else factor * draws
                 self._uncertain[r] = True
                 link += 1
 
@@ -233,13 +277,14 @@ class _YearlyRates:
             return float(self.fixed_inherent[r])
         return self.fixed_inherent[r] + self.uncertain_inherent[r]
 
-    def residual(self, r: int) -> float | Samples:
+    def residual(self, k: int, r: int) -> float | Samples:
+        """Risk r's residual rate under stage k's controls."""
         if self.uncertain_residual is None or not self._uncertain[r]:
-            return float(self.fixed_residual[r])
-        return self.fixed_residual[r] + self.uncertain_residual[r]
+            return float(self.fixed_residual[k, r])
+        return self.fixed_residual[k, r] + self.uncertain_residual[k, r]
 
-    def has_controls(self, r: int) -> bool:
-        return bool(self._controlled[r])
+    def has_controls(self, k: int, r: int) -> bool:
+        return bool(self._controlled[k, r])
 
 
 def _add_event_losses(
@@ -247,10 +292,9 @@ def _add_event_losses(
     magnitude: Magnitude,
     rng: np.random.Generator,
     inherent: Samples,
-    residual: Samples | None,
-    thinning: _Thinning | None,
+    thinned: Sequence[tuple[Samples, _Thinning]],
 ) -> None:
-    """Write each year's summed event losses into `inherent` and, thinned, into `residual`.
+    """Write each year's summed event losses into `inherent` and, thinned, into each residual row given.
 
     Events are drawn in chunks of whole years; within a chunk, np.add.reduceat sums each year's run of events.
     """
@@ -270,9 +314,11 @@ def _add_event_losses(
         some = years > 0
         offsets = (np.cumsum(years) - years)[some]
         inherent[chunk][some] = np.add.reduceat(losses, offsets)
-        if residual is None or thinning is None:
-            continue
-        survival = thinning.survival
-        threshold = survival[chunk].repeat(years) if isinstance(survival, np.ndarray) else survival
-        losses[thinning.rng.random(events) >= threshold] = 0.0
-        residual[chunk][some] = np.add.reduceat(losses, offsets)
+        last = len(thinned) - 1
+        for k, (residual, thinning) in enumerate(thinned):
+            survival = thinning.survival
+            threshold = survival[chunk].repeat(years) if isinstance(survival, np.ndarray) else survival
+            stopped = thinning.rng.random(events) >= threshold
+            kept = losses if k == last else losses.copy()  # the last stage may zero the draws in place
+            kept[stopped] = 0.0
+            residual[chunk][some] = np.add.reduceat(kept, offsets)

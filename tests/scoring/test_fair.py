@@ -13,6 +13,7 @@ from risks.scoring.fair import (
     simulate_annual_losses,
     simulate_portfolio,
     simulate_risk,
+    simulate_stages,
 )
 
 ITERATIONS = 100_000
@@ -183,3 +184,33 @@ def test_the_loss_exceedance_curve_reads_the_distribution() -> None:
 def test_control_effectiveness_outside_0_to_1_is_refused() -> None:
     with pytest.raises(ValueError, match="effectiveness"):
         Scenario(FixedRate(1), (1.5,))
+
+
+@pytest.mark.parametrize("model", list(LossModel))
+def test_stages_drawn_together_equal_separate_runs_with_the_same_seed(model: LossModel) -> None:
+    """One draw of rates and events thinned for several sets of controls gives each set's own run, exactly."""
+    ranged = Pert(0.5, 2.0, 6.0)
+    magnitude = Lognormal90(10_000, 400_000)
+
+    def portfolio(effectiveness: tuple[float, float]) -> list[Risk]:
+        return [
+            Risk(magnitude, (Scenario(ranged, (effectiveness[0],), threat="T-1"), Scenario(FixedRate(1.5)))),
+            Risk(magnitude, (Scenario(ranged, (effectiveness[1],), threat="T-1"),)),
+        ]
+
+    stages = [portfolio((0.5, 0.0)), portfolio((0.8, 0.3))]
+    together = simulate_stages(stages, iterations=5_000, seed=3, model=model)
+    for stage, result in zip(stages, together, strict=True):
+        alone = simulate_portfolio(stage, iterations=5_000, seed=3, model=model)
+        for mine, theirs in zip([*result.risks, result.total], [*alone.risks, alone.total], strict=True):
+            assert np.array_equal(mine.inherent.sorted_losses, theirs.inherent.sorted_losses)
+            assert np.array_equal(mine.residual.sorted_losses, theirs.residual.sorted_losses)
+    residual, projected = together
+    assert projected.total.residual.ale_mean <= residual.total.residual.ale_mean
+
+
+def test_stages_must_share_their_risks() -> None:
+    one = [Risk(Lognormal90(10, 100), (Scenario(FixedRate(1.0)),))]
+    other = [Risk(Lognormal90(10, 1_000), (Scenario(FixedRate(1.0)),))]
+    with pytest.raises(ValueError, match="only in their controls"):
+        simulate_stages([one, other], iterations=10, seed=1)

@@ -167,6 +167,13 @@ class BusinessRisk(Versioned):
                 "(the low one above 0), or neither.",
             ),
             models.CheckConstraint(
+                condition=~Q(treatment__in=[Treatment.TRANSFER, Treatment.AVOID]) | ~Q(treatment_detail=""),
+                name="risk_transfer_or_avoidance_says_how",
+                violation_error_code="treatment_detail",
+                violation_error_message="Say how: the insurer or contract it is transferred to, or what is "
+                "retired or stopped to avoid it.",
+            ),
+            models.CheckConstraint(
                 condition=~Q(impact="") | Q(loss_low__isnull=False),
                 name="risk_has_an_impact",
                 violation_error_code="impact",

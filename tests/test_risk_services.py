@@ -746,3 +746,12 @@ def test_a_deleted_risks_number_is_never_given_again(cast: Cast) -> None:
     services.risk_delete(membership=lead(cast), risk=second, version=second.version)
     assert add_risk(cast, "Third").number == 3  # R-2 stays the deleted risk's name in old reports and links
     assert first.number == 1
+
+
+@pytest.mark.parametrize("treatment", ["transfer", "avoid"])
+def test_a_transfer_or_avoidance_says_how(treatment: str, cast: Cast) -> None:
+    risk = add_risk(cast)
+    assert "treatment_detail" in errors_of(
+        lambda: services.risk_update(membership=lead(cast), risk=risk, version=1, treatment=treatment)
+    )
+    assert BusinessRisk.objects.get(pk=risk.pk).treatment == "mitigate"

@@ -112,7 +112,9 @@ def test_the_register_filters_searches_and_sorts(cast: Cast, w: Workspace, viewe
     add_risk(cast, "Fraud losses", impact="", loss_low=10_000, loss_high=500_000, categories=["financial"])
     store_result(fines, "very_high")
     store_result(outage, "low")
-    BusinessRisk.objects.filter(pk=outage.pk).update(status=RiskStatus.IN_TREATMENT, treatment="transfer")
+    BusinessRisk.objects.filter(pk=outage.pk).update(
+        status=RiskStatus.IN_TREATMENT, treatment="transfer", treatment_detail="Business interruption cover"
+    )
 
     def numbers(**query: Any) -> list[int]:
         response = viewer_api.get(url("api_risk_list"), query)
@@ -235,7 +237,12 @@ def test_a_change_needs_the_version_read_before_its_body_is_looked_at(
 def test_a_stale_change_is_412_with_the_risk_as_it_is_now(risk: BusinessRisk, lead_api: APIClient) -> None:
     stale = if_match(risk)
     assert (
-        lead_api.patch(url("api_risk_detail", 1), {"treatment": "transfer"}, headers=stale).status_code == 200
+        lead_api.patch(
+            url("api_risk_detail", 1),
+            {"treatment": "transfer", "treatment_detail": "Cyber policy"},
+            headers=stale,
+        ).status_code
+        == 200
     )
     response = lead_api.patch(url("api_risk_detail", 1), {"title": "Renamed"}, headers=stale)
     assert response.status_code == 412

@@ -188,6 +188,9 @@ class ThreatForm(VersionedForm):
         widget=_checkboxes(),
         help_text="Each link is a scenario: the threat's likelihood meets the risk's impact.",
     )
+    # Sent with the risk checkboxes: a post without it (an older form, a script) leaves the links as they are,
+    # since unticked checkboxes send nothing and would otherwise read as "no risks".
+    risks_shown = forms.BooleanField(required=False, widget=forms.HiddenInput)
     owner = OwnerField(label="Owner")
     status = forms.ChoiceField(label="Status", choices=ThreatStatus.choices, initial=ThreatStatus.IDENTIFIED)
     status_reason = _text(
@@ -307,8 +310,11 @@ class ThreatForm(VersionedForm):
         initial = {key: "" if value is None else str(value) for key, value in self.initial.items()}
         return likelihood_typed(self.scoring, initial)
 
-    def risks_chosen(self) -> list[BusinessRisk]:
-        """The business risks chosen, for risks.services.threat_risks_set."""
+    def risks_chosen(self) -> list[BusinessRisk] | None:
+        """The business risks chosen, for risks.services.threat_risks_set; None when the form that was posted did
+        not show them (nothing to change)."""
+        if not self.cleaned_data.get("risks_shown"):
+            return None
         return list(self.cleaned_data["risks"])
 
     def links(self) -> ThreatLinks:

@@ -369,7 +369,7 @@ def _link_risks(membership: Membership, threat: Threat, form: ThreatForm, *, lin
     """Link the threat to the business risks chosen on its form, when they differ from those `linked` now. Call
     in the transaction that saves the threat, so a refused link leaves nothing of the save behind."""
     chosen = form.risks_chosen()
-    if {risk.pk for risk in chosen} == linked:
+    if chosen is None or {risk.pk for risk in chosen} == linked:
         return
     try:
         risk_services.threat_risks_set(membership=membership, threat=threat, risks=chosen)

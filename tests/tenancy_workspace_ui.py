@@ -69,6 +69,7 @@ WRITES_WITH_REFERENCES |= {
         "status": "identified",
         "target_components": [b.component.pk],
         "risks": [b.risk.pk],
+        "risks_shown": "on",
     },
     # Rows are posted as "<key>:<version>": B's threat number and control id name nothing in A's project.
     "threat_bulk": lambda a, b: {
@@ -83,6 +84,7 @@ WRITES_WITH_REFERENCES |= {
         "impacted_assets": [b.asset.pk],
         "target_flows": [b.flow.pk],
         "risks": [b.risk.pk],
+        "risks_shown": "on",
     },
     "threat_inline": lambda a, b: {
         f"threat-{a.threat.number}-version": a.threat.version,

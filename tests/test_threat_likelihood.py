@@ -62,6 +62,7 @@ def create_body(**changes: object) -> dict[str, object]:
         "threat_action": "replay a payment request",
         "status": "identified",
         "owner": "",
+        "risks_shown": "on",
     }
     return body | changes
 
@@ -73,6 +74,7 @@ def edit_body(threat: Threat, **changes: object) -> dict[str, object]:
         "version": threat.version,
         "owner": threat.owner_id or "",
         "risks": [risk.pk for risk in threat.business_risks.all()],
+        "risks_shown": "on",
     }
     return body | changes
 
@@ -207,6 +209,23 @@ def test_an_edit_adds_and_removes_links_and_keeps_those_left_alone(
     assert engineer_client.post(url("threat_detail", project, threat.number), body).status_code == 302
     assert sorted(threat.business_risks.values_list("title", flat=True)) == ["Added", "Kept"]
     assert Scenario.objects.filter(pk=scenario.pk).exists()  # kept as it was, with its note
+
+
+def test_a_post_without_the_risk_choices_leaves_the_links_alone(
+    cast: Cast, engineer_client: Client, project: Project
+) -> None:
+    """Unticked checkboxes send nothing, so only a form that showed the risks may unlink them."""
+    threat = ThreatFactory.create(project=project, threat_action="replay a payment request")
+    risk = BusinessRisk.objects.create(organisation=cast.organisation, number=1, title="Kept", impact="high")
+    Scenario.objects.create(risk=risk, threat=threat)
+    body = edit_body(threat, threat_action="replay a refund request")
+    del body["risks"], body["risks_shown"]
+    assert engineer_client.post(url("threat_detail", project, threat.number), body).status_code == 302
+    threat.refresh_from_db()
+    assert (threat.threat_action, list(threat.business_risks.all())) == ("replay a refund request", [risk])
+    shown = edit_body(threat) | {"risks": []}
+    assert engineer_client.post(url("threat_detail", project, threat.number), shown).status_code == 302
+    assert not threat.business_risks.exists()
 
 
 def test_a_stale_save_links_nothing_and_keeps_the_risks_chosen_in_the_form(

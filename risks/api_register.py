@@ -587,9 +587,7 @@ class ScenarioDetailApi(RegisterApiView):
             )
 
         def unlink(version: int) -> None:
-            if version != scenario.version:
-                raise EditConflict(scenario)
-            services.scenario_delete(membership=membership, scenario=scenario)
+            services.scenario_delete(membership=membership, scenario=scenario, version=version)
 
         self.guarded(request, scenario, lambda: _scenario(risk, scenario_id), unlink)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -268,13 +268,18 @@ def scenario_create(
     return scenario
 
 
-def scenario_delete(*, membership: Membership, scenario: Scenario) -> None:
+def scenario_delete(*, membership: Membership, scenario: Scenario, version: int | None = None) -> None:
+    """Unlink the threat from the risk; with `version`, only if the link is still at it (EditConflict)."""
     if not can_link(membership, scenario.threat):
         raise PermissionDenied(
             f"Only the {scenario.threat.project.team} team and security leads can unlink it."
         )
     with _change(membership):
-        scenario.delete()
+        found = Scenario.objects.filter(pk=scenario.pk)
+        if version is not None:
+            found = found.filter(version=version)
+        if not found.delete()[0] and version is not None:
+            raise EditConflict(Scenario.objects.filter(pk=scenario.pk).first())
 
 
 def threat_risks_set(*, membership: Membership, threat: Threat, risks: list[BusinessRisk]) -> None:

@@ -755,3 +755,13 @@ def test_a_transfer_or_avoidance_says_how(treatment: str, cast: Cast) -> None:
         lambda: services.risk_update(membership=lead(cast), risk=risk, version=1, treatment=treatment)
     )
     assert BusinessRisk.objects.get(pk=risk.pk).treatment == "mitigate"
+
+
+def test_an_unlink_from_a_version_since_changed_is_a_conflict(cast: Cast, threat: Threat) -> None:
+    scenario = link(cast, add_risk(cast), threat)
+    Scenario.objects.filter(pk=scenario.pk).update(note="Changed since", version=2)
+    with pytest.raises(services.EditConflict):
+        services.scenario_delete(membership=lead(cast), scenario=scenario, version=1)
+    assert Scenario.objects.filter(pk=scenario.pk).exists()
+    services.scenario_delete(membership=lead(cast), scenario=scenario, version=2)
+    assert not Scenario.objects.filter(pk=scenario.pk).exists()

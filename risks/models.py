@@ -295,3 +295,26 @@ class PortfolioResult(models.Model):
 
     def __str__(self) -> str:
         return f"Portfolio of {self.organisation}"
+
+
+class RiskSnapshot(models.Model):
+    """The organisation's figures on one day, for the dashboards' trend lines: taken daily from the stored results
+    (risks.snapshots) and kept for two years. Derived data, so it carries no history of its own."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="risk_snapshots")
+    taken_on = models.DateField()
+    # {"portfolio": {stage: {ale_mean, p90, p_exceeding_tolerance}}, "risks", "above_appetite": {count,
+    # ale_mean}, "accepted": {count, ale_mean}, "residual_levels": {level or "unscored": count}}
+    figures = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "taken_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "taken_on"], name="one_risk_snapshot_per_organisation_and_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Risk snapshot of {self.organisation} on {self.taken_on}"

@@ -38,7 +38,15 @@ from projects.models import (
 from projects.roles import Role
 from projects.services import api_token_create
 from risks import inputs
-from risks.models import BusinessRisk, PortfolioResult, RiskAcceptance, RiskResult, Scenario, ScoringSettings
+from risks.models import (
+    BusinessRisk,
+    PortfolioResult,
+    RiskAcceptance,
+    RiskResult,
+    RiskSnapshot,
+    Scenario,
+    ScoringSettings,
+)
 from tests.factories import (
     AssetFactory,
     ComponentFactory,
@@ -401,6 +409,7 @@ OWNERSHIP: dict[type[Model], str] = {
     RiskAcceptance: "risk__organisation",
     RiskResult: "risk__organisation",
     PortfolioResult: "organisation",
+    RiskSnapshot: "organisation",
 }
 # The history tables the triggers write: each event row keeps the columns of the row it records.
 OWNERSHIP |= {

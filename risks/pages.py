@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from projects.models import Membership, Threat
 from projects.roles import Permission
+from reports.charts import Chart, Curve, Marker, loss_exceedance_chart
 from risks import inputs
 from risks.appetite import AcceptanceState, Position, position_of
-from risks.charts import Chart, Curve, Marker, loss_exceedance_chart
 from risks.inputs import Counted, RiskInputs, Scales, Stage
 from risks.models import BusinessRisk, Level
 from risks.money import Money

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "pghistory",
     "projects",
     "risks",
+    "reports",
 ]
 
 MIDDLEWARE = [

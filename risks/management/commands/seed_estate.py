@@ -114,9 +114,11 @@ FREQUENCIES = {
     LikelihoodLevel.HIGH: (10.0, 25.0, 100.0),
     LikelihoodLevel.VERY_HIGH: (100.0, 200.0, 500.0),
 }
+# Most modelled threats are rare in any one year; the few frequent ones dominate the simulated events (and the
+# cost of simulating them: every event is drawn, 20,000 years over).
 LIKELIHOODS = (
-    (LikelihoodLevel.VERY_LOW, 25), (LikelihoodLevel.LOW, 35), (LikelihoodLevel.MODERATE, 28),
-    (LikelihoodLevel.HIGH, 10), (LikelihoodLevel.VERY_HIGH, 2),
+    (LikelihoodLevel.VERY_LOW, 750), (LikelihoodLevel.LOW, 229), (LikelihoodLevel.MODERATE, 20),
+    (LikelihoodLevel.HIGH, 1),
 )  # fmt: skip
 
 

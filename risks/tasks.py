@@ -76,3 +76,4 @@ def recompute_organisation(organisation_id: int, change: int | None = None) -> b
 @shared_task
 def expire_acceptances() -> int:
     return acceptances_expire()
+from risks import snapshot_tasks  # noqa: E402, F401 (autodiscovery finds `tasks` modules only; beat needs these)

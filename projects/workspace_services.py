@@ -8,14 +8,12 @@ The HTML views and the API call these and nothing else. Each write:
 """
 
 import copy
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pghistory
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, models
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -37,23 +35,14 @@ from projects.models import (
     User,
 )
 from projects.roles import Permission
-from projects.signals import workspace_changed
 from projects.threat_library import LibraryEntry, applicable, entry
 from projects.workspace_selectors import Seen, library_keys_present, library_target
+from projects.writes import EditConflict as EditConflict
+from projects.writes import change, delete_version, save_version, validate
 
 MAX_ASSET_NAMES = 20
 # A bulk change names at most this many objects: a page of the API's largest lists.
 MAX_BULK_ITEMS = 200
-
-
-class EditConflict(Exception):
-    """Someone saved the object after the version this write was based on. `current` is their version."""
-
-    def __init__(self, current: models.Model | None) -> None:
-        self.current = current
-        super().__init__(
-            "This was changed by someone else since you opened it." if current else "It was deleted."
-        )
 
 
 class StaleObjects(Exception):
@@ -129,88 +118,9 @@ def _require_decision(membership: Membership, status: str) -> None:
 # Plumbing -------------------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _change(membership: Membership) -> Iterator[None]:
-    """One transaction, with the history context naming who made the change; once it commits, the layers
-    above hear that the organisation's workspace changed (projects.signals.workspace_changed)."""
-    organisation_id = membership.organisation_id
-    with (
-        transaction.atomic(),
-        pghistory.context(user=membership.user_id, organisation=organisation_id),
-    ):
-        # robust: the change is saved whatever a listener does; a listener's failure is logged, not raised.
-        transaction.on_commit(
-            lambda: workspace_changed.send(sender=Membership, organisation_id=organisation_id), robust=True
-        )
-        yield
-
-
-def _nul_byte_errors(instance: models.Model) -> dict[str, str]:
-    errors = {
-        field.name: "Remove the NUL character from this text."
-        for field in instance._meta.concrete_fields
-        if isinstance(getattr(instance, field.attname), str) and "\x00" in getattr(instance, field.attname)
-    }
-    for field in instance._meta.concrete_fields:
-        value = getattr(instance, field.attname)
-        if isinstance(value, list) and any(isinstance(item, str) and "\x00" in item for item in value):
-            errors[field.name] = "Remove the NUL character from this text."
-    return errors
-
-
-def _long_text_errors(instance: models.Model) -> dict[str, str]:
-    """Django checks max_length of text fields only in forms; a write through a service is held to it too."""
-    return {
-        field.name: f"Keep this to {field.max_length:,} characters or fewer (it has {len(value):,})."
-        for field in instance._meta.concrete_fields
-        if isinstance(field, models.TextField)
-        and field.max_length
-        and isinstance(value := getattr(instance, field.attname), str)
-        and len(value) > field.max_length
-    }
-
-
-def _validate(instance: models.Model, exclude: Iterable[str] = ()) -> None:
-    """Every field and constraint of the row, as field-level errors; database constraints stay the backstop.
-
-    A model constraint names the field its error belongs to in `violation_error_code` (see models.py).
-    """
-    errors: dict[str, list[ValidationError]] = {
-        name: [ValidationError(message)]
-        for name, message in (_long_text_errors(instance) | _nul_byte_errors(instance)).items()
-    }
-    try:
-        instance.full_clean(exclude=[*exclude, *errors])
-    except ValidationError as error:
-        field_names = {field.name for field in instance._meta.fields}
-        for name, messages in error.error_dict.items():
-            for message in messages:
-                target = message.code if name == NON_FIELD_ERRORS and message.code in field_names else name
-                errors.setdefault(str(target), []).append(message)
-    if errors:
-        raise ValidationError(errors)
-
-
 def _assign(instance: models.Model, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
         setattr(instance, name, value)
-
-
-def _save_version(instance: Any, version: int, fields: Sequence[str]) -> None:
-    """Write the named fields only if the row is still at `version`; bump it. Raises EditConflict otherwise.
-
-    Fields are named as the model names them; a foreign key is written through its column (`zone_id`)."""
-    model = type(instance)
-    columns = [model._meta.get_field(name).attname for name in fields]
-    values = {column: getattr(instance, column) for column in columns}
-    if any(f.name == "updated_at" for f in model._meta.concrete_fields):
-        values["updated_at"] = timezone.now()
-    written = model._default_manager.filter(pk=instance.pk, version=version).update(
-        **values, version=F("version") + 1
-    )
-    if not written:
-        raise EditConflict(model._default_manager.filter(pk=instance.pk).first())
-    instance.version = version + 1
 
 
 def _save_seen(model: type[models.Model], seen: Sequence[Seen[Any]], values: dict[str, Any]) -> None:
@@ -252,13 +162,6 @@ def _other_fields(model: type[models.Model], values: dict[str, Any]) -> list[str
     return [field.name for field in model._meta.concrete_fields if field.name not in values]
 
 
-def _delete_version(instance: Any, version: int) -> None:
-    model = type(instance)
-    deleted, _ = model._default_manager.filter(pk=instance.pk, version=version).delete()
-    if not deleted:
-        raise EditConflict(model._default_manager.filter(pk=instance.pk).first())
-
-
 def _same_project(project: Project, field: str, objects: Iterable[Any]) -> list[Any]:
     objects = list(objects)
     if any(obj.project_id != project.pk for obj in objects):
@@ -290,8 +193,8 @@ def project_create(*, membership: Membership, team: Team, name: str, **fields: A
         raise PermissionDenied("Your role cannot create projects.")
     _check_team(membership, team)
     project = Project(organisation=membership.organisation, team=team, name=name.strip(), **fields)
-    _validate(project)
-    with _change(membership):
+    validate(project)
+    with change(membership):
         try:
             project.save()
         except IntegrityError as error:
@@ -306,10 +209,10 @@ def project_update(*, membership: Membership, project: Project, version: int, **
     if "team" in fields and fields["team"].pk != project.team_id:
         _check_team(membership, fields["team"])
     _assign(project, fields)
-    _validate(project)
-    with _change(membership):
+    validate(project)
+    with change(membership):
         try:
-            _save_version(project, version, list(fields))
+            save_version(project, version, list(fields))
         except IntegrityError as error:
             raise _integrity_as_field_error(
                 error, "name", "A project with this name already exists."
@@ -319,8 +222,8 @@ def project_update(*, membership: Membership, project: Project, version: int, **
 
 def project_delete(*, membership: Membership, project: Project, version: int) -> None:
     require_edit(membership, project)
-    with _change(membership):
-        _delete_version(project, version)
+    with change(membership):
+        delete_version(project, version)
 
 
 # Trust zones, assets, components, flows: parts of a project ------------------------------------------------
@@ -342,8 +245,8 @@ def zone_create(*, membership: Membership, project: Project, **fields: Any) -> T
     require_edit(membership, project)
     zone = TrustZone(project=project, **fields)
     _check_zone_parent(zone)
-    _validate(zone)
-    with _change(membership):
+    validate(zone)
+    with change(membership):
         zone.save()
     return zone
 
@@ -352,23 +255,23 @@ def zone_update(*, membership: Membership, zone: TrustZone, version: int, **fiel
     require_edit(membership, zone.project)
     _assign(zone, fields)
     _check_zone_parent(zone)
-    _validate(zone)
-    with _change(membership):
-        _save_version(zone, version, list(fields))
+    validate(zone)
+    with change(membership):
+        save_version(zone, version, list(fields))
     return zone
 
 
 def zone_delete(*, membership: Membership, zone: TrustZone, version: int) -> None:
     require_edit(membership, zone.project)
-    with _change(membership):
-        _delete_version(zone, version)
+    with change(membership):
+        delete_version(zone, version)
 
 
 def asset_create(*, membership: Membership, project: Project, **fields: Any) -> Asset:
     require_edit(membership, project)
     asset = Asset(project=project, **fields)
-    _validate(asset)
-    with _change(membership):
+    validate(asset)
+    with change(membership):
         asset.save()
     return asset
 
@@ -376,16 +279,16 @@ def asset_create(*, membership: Membership, project: Project, **fields: Any) -> 
 def asset_update(*, membership: Membership, asset: Asset, version: int, **fields: Any) -> Asset:
     require_edit(membership, asset.project)
     _assign(asset, fields)
-    _validate(asset)
-    with _change(membership):
-        _save_version(asset, version, list(fields))
+    validate(asset)
+    with change(membership):
+        save_version(asset, version, list(fields))
     return asset
 
 
 def asset_delete(*, membership: Membership, asset: Asset, version: int) -> None:
     require_edit(membership, asset.project)
-    with _change(membership):
-        _delete_version(asset, version)
+    with change(membership):
+        delete_version(asset, version)
 
 
 def assets_named(
@@ -426,9 +329,9 @@ def component_create(
     require_edit(membership, project)
     component = Component(project=project, **fields)
     _check_component_refs(component)
-    _validate(component)
+    validate(component)
     assets = _same_project(project, "assets", assets)
-    with _change(membership):
+    with change(membership):
         component.save()
         component.assets.set(assets)
     return component
@@ -445,9 +348,9 @@ def component_update(
     require_edit(membership, component.project)
     _assign(component, fields)
     _check_component_refs(component)
-    _validate(component)
-    with _change(membership):
-        _save_version(component, version, list(fields))
+    validate(component)
+    with change(membership):
+        save_version(component, version, list(fields))
         if assets is not None:
             component.assets.set(_same_project(component.project, "assets", assets))
     return component
@@ -455,8 +358,8 @@ def component_update(
 
 def component_delete(*, membership: Membership, component: Component, version: int) -> None:
     require_edit(membership, component.project)
-    with _change(membership):
-        _delete_version(component, version)
+    with change(membership):
+        delete_version(component, version)
 
 
 def _check_flow_refs(flow: DataFlow) -> None:
@@ -477,9 +380,9 @@ def flow_create(
     require_edit(membership, project)
     flow = DataFlow(project=project, **fields)
     _check_flow_refs(flow)
-    _validate(flow)
+    validate(flow)
     assets = _same_project(project, "assets", assets)
-    with _change(membership):
+    with change(membership):
         flow.save()
         flow.assets.set(assets)
     return flow
@@ -496,9 +399,9 @@ def flow_update(
     require_edit(membership, flow.project)
     _assign(flow, fields)
     _check_flow_refs(flow)
-    _validate(flow)
-    with _change(membership):
-        _save_version(flow, version, list(fields))
+    validate(flow)
+    with change(membership):
+        save_version(flow, version, list(fields))
         if assets is not None:
             flow.assets.set(_same_project(flow.project, "assets", assets))
     return flow
@@ -506,8 +409,8 @@ def flow_update(
 
 def flow_delete(*, membership: Membership, flow: DataFlow, version: int) -> None:
     require_edit(membership, flow.project)
-    with _change(membership):
-        _delete_version(flow, version)
+    with change(membership):
+        delete_version(flow, version)
 
 
 # Threats --------------------------------------------------------------------------------------------------
@@ -607,8 +510,8 @@ def threat_create(
     _check_owner(project, fields.get("owner"))
     fields["status_reason"] = status_reason_after(status, fields.get("status_reason"))
     threat = Threat(project=project, number=0, created_by=membership.user, **fields)
-    _validate(threat, exclude=["number"])
-    with _change(membership):
+    validate(threat, exclude=["number"])
+    with change(membership):
         threat.number = _next_threat_number(project)
         threat.save()
         _apply_links(threat, links)
@@ -637,9 +540,9 @@ def threat_update(
     if "owner" in fields:
         _check_owner(threat.project, fields["owner"])
     _assign(threat, fields)
-    _validate(threat)
-    with _change(membership):
-        _save_version(threat, version, list(fields))
+    validate(threat)
+    with change(membership):
+        save_version(threat, version, list(fields))
         _apply_links(threat, links)
     return threat
 
@@ -676,8 +579,8 @@ def threats_set_status(
     values = {"status": status, "status_reason": changes[0][1]}
     sample = copy.copy(changes[0][0].obj)
     _assign(sample, values)
-    _validate(sample, exclude=_other_fields(Threat, values))
-    with _change(membership):
+    validate(sample, exclude=_other_fields(Threat, values))
+    with change(membership):
         _save_seen(Threat, [item for item, _ in changes], values)
     return [item.obj for item in seen]
 
@@ -685,8 +588,8 @@ def threats_set_status(
 def threat_delete(*, membership: Membership, threat: Threat, version: int) -> None:
     require_edit(membership, threat.project)
     _require_decision(membership, threat.status)
-    with _change(membership):
-        _delete_version(threat, version)
+    with change(membership):
+        delete_version(threat, version)
 
 
 def library_threats_create(
@@ -711,7 +614,7 @@ def library_threats_create(
     if unfit:
         raise ValidationError({"keys": f"{', '.join(unfit)} does not apply to {target}."})
     created = []
-    with _change(membership):
+    with change(membership):
         present = library_keys_present(project, component=component, flow=flow)
         for item in entries:
             if item.key in present:
@@ -756,8 +659,8 @@ def control_create(*, membership: Membership, project: Project, **fields: Any) -
     require_edit(membership, project)
     _check_owner(project, fields.get("owner"))
     control = Control(project=project, **fields)
-    _validate(control)
-    with _change(membership):
+    validate(control)
+    with change(membership):
         control.save()
     return control
 
@@ -767,9 +670,9 @@ def control_update(*, membership: Membership, control: Control, version: int, **
     if "owner" in fields:
         _check_owner(control.project, fields["owner"])
     _assign(control, fields)
-    _validate(control)
-    with _change(membership):
-        _save_version(control, version, list(fields))
+    validate(control)
+    with change(membership):
+        save_version(control, version, list(fields))
     return control
 
 
@@ -788,18 +691,16 @@ def controls_set_status(
     values = {"status": status}
     sample = copy.copy(changing[0].obj)
     _assign(sample, values)
-    _validate(
-        sample, exclude=_other_fields(Control, values)
-    )  # the same value for all: see threats_set_status
-    with _change(membership):
+    validate(sample, exclude=_other_fields(Control, values))  # the same value for all: see threats_set_status
+    with change(membership):
         _save_seen(Control, changing, values)
     return [item.obj for item in seen]
 
 
 def control_delete(*, membership: Membership, control: Control, version: int) -> None:
     require_edit(membership, control.project)
-    with _change(membership):
-        _delete_version(control, version)
+    with change(membership):
+        delete_version(control, version)
 
 
 def control_link(
@@ -809,8 +710,8 @@ def control_link(
     if threat.project_id != control.project_id:
         raise ValidationError({"threat": "Choose a threat of the control's project."})
     link = ThreatControl(control=control, threat=threat, effectiveness=effectiveness)
-    _validate(link)
-    with _change(membership):
+    validate(link)
+    with change(membership):
         try:
             link.save()
         except IntegrityError as error:
@@ -825,16 +726,16 @@ def control_link_update(
 ) -> ThreatControl:
     require_edit(membership, link.control.project)
     link.effectiveness = effectiveness
-    _validate(link)
-    with _change(membership):
-        _save_version(link, version, ["effectiveness"])
+    validate(link)
+    with change(membership):
+        save_version(link, version, ["effectiveness"])
     return link
 
 
 def control_unlink(*, membership: Membership, link: ThreatControl, version: int) -> None:
     require_edit(membership, link.control.project)
-    with _change(membership):
-        _delete_version(link, version)
+    with change(membership):
+        delete_version(link, version)
 
 
 def control_create_and_link(
@@ -845,10 +746,10 @@ def control_create_and_link(
     require_edit(membership, project)
     _check_owner(project, fields.get("owner"))
     control = Control(project=project, **fields)
-    _validate(control)
+    validate(control)
     link = ThreatControl(control=control, threat=threat, effectiveness=effectiveness)
-    _validate(link, exclude=["control"])
-    with _change(membership):
+    validate(link, exclude=["control"])
+    with change(membership):
         control.save()
         link.control = control
         link.save()
@@ -899,7 +800,7 @@ def library_suggestions_apply(
     reason = reason.strip() or NOT_APPLICABLE_REASON
     if "\x00" in reason or len(reason) > 2_000:
         raise ValidationError({"reason": "Give a plain-text reason of at most 2000 characters."})
-    with _change(membership):
+    with change(membership):
         created = library_threats_create(
             membership=membership, project=project, keys=keys, component=component, flow=flow
         )
@@ -908,7 +809,7 @@ def library_suggestions_apply(
         )
         for threat in dismissed:
             threat.status, threat.status_reason = ThreatStatus.REJECTED, reason
-            _save_version(threat, threat.version, ["status", "status_reason"])
+            save_version(threat, threat.version, ["status", "status_reason"])
         controls = _link_suggested_controls(project, created) if with_controls else []
     return LibraryReview(created=created, not_applicable=dismissed, controls=controls)
 
@@ -928,11 +829,11 @@ def _link_suggested_controls(project: Project, threats: list[Threat]) -> list[Co
                 kind=suggested.kind,
                 status=ControlStatus.PROPOSED,
             )
-            _validate(control)
+            validate(control)
             control.save()
             existing[suggested.title.casefold()] = control
         link = ThreatControl(threat=threat, control=control, effectiveness=SUGGESTED_EFFECTIVENESS)
-        _validate(link)
+        validate(link)
         link.save()
         linked[control.pk] = control
     return list(linked.values())

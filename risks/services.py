@@ -2,15 +2,14 @@
 
 Same rules as projects.workspace_services: the acting membership decides what is allowed (projects.roles);
 each write is one transaction with the history context naming who made it; a save names the version it was
-read at (EditConflict otherwise); bad input is a ValidationError by field. After any commit the organisation's
-stored results are recomputed (risks.tasks.schedule_recompute, debounced).
+read at (EditConflict otherwise); bad input is a ValidationError by field. The plumbing is projects.writes, the
+workspace's own: after any commit the organisation's stored results are recomputed (risks.apps listens to
+projects.signals.workspace_changed and calls risks.tasks.schedule_recompute, debounced).
 """
 
 import copy
 import datetime
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pghistory
@@ -20,7 +19,8 @@ from django.utils import timezone
 
 from projects.models import Membership, Organisation, Threat, User
 from projects.roles import Permission
-from projects.workspace_services import EditConflict, can_edit_project
+from projects.workspace_services import can_edit_project
+from projects.writes import EditConflict, change, delete_version, save_version, validate
 from risks import inputs
 from risks.models import (
     AcceptanceStatus,
@@ -46,63 +46,9 @@ REVIEW_DAYS = {
 }
 
 
-@contextmanager
-def _change(membership: Membership) -> Iterator[None]:
-    organisation_id = membership.organisation_id
-    with transaction.atomic(), pghistory.context(user=membership.user_id, organisation=organisation_id):
-        transaction.on_commit(lambda: _inputs_changed(organisation_id), robust=True)  # saved whatever happens
-        yield
-
-
-def _inputs_changed(organisation_id: int) -> None:
-    from risks.tasks import schedule_recompute
-
-    schedule_recompute(organisation_id)
-
-
 def _require(membership: Membership, permission: Permission, what: str) -> None:
     if not membership.can(permission):
         raise PermissionDenied(f"Your role ({membership.get_role_display()}) cannot {what}.")
-
-
-def _validate(instance: models.Model, exclude: list[str] | None = None) -> None:
-    errors: dict[str, list[str]] = {}
-    for field in instance._meta.concrete_fields:
-        value = getattr(instance, field.attname)
-        texts = value if isinstance(value, list) else [value]
-        if any(isinstance(text, str) and "\x00" in text for text in texts):
-            errors[field.name] = ["Remove the NUL character from this text."]
-        elif (
-            isinstance(field, models.TextField)
-            and field.max_length
-            and isinstance(value, str)
-            and len(value) > field.max_length
-        ):
-            errors[field.name] = [f"Keep this to {field.max_length:,} characters or fewer."]
-    try:
-        instance.full_clean(exclude=[*(exclude or []), *errors])
-    except ValidationError as error:
-        names = {f.name for f in instance._meta.fields}
-        for name, messages in error.message_dict.items():
-            codes = [getattr(e, "code", None) for e in error.error_dict.get(name, [])]
-            target = next((code for code in codes if code in names), name) if name == "__all__" else name
-            errors.setdefault(str(target), []).extend(messages)
-    if errors:
-        raise ValidationError(errors)
-
-
-def _save_version(instance: Any, version: int, fields: list[str]) -> None:
-    model = type(instance)
-    columns = {
-        model._meta.get_field(name).attname: getattr(instance, model._meta.get_field(name).attname)
-        for name in fields
-    }
-    updated = model._default_manager.filter(pk=instance.pk, version=version).update(
-        **columns, version=models.F("version") + 1, updated_at=timezone.now()
-    )
-    if not updated:
-        raise EditConflict(model._default_manager.filter(pk=instance.pk).first())
-    instance.refresh_from_db()
 
 
 # Scoring settings ------------------------------------------------------------------------------------------
@@ -152,8 +98,8 @@ def settings_update(*, membership: Membership, version: int, **fields: Any) -> S
     _check_scale(current.likelihood_scale, "likelihood_scale")
     _check_scale(current.impact_scale, "impact_scale")
     _check_matrix(current.matrix)
-    _validate(current, exclude=["organisation"])
-    with _change(membership):
+    validate(current, exclude=["organisation"])
+    with change(membership):
         if current.pk is None:
             if version != 1:
                 raise EditConflict(ScoringSettings.objects.filter(organisation=organisation).first())
@@ -163,7 +109,7 @@ def settings_update(*, membership: Membership, version: int, **fields: Any) -> S
             current.version = 2  # the defaults read as version 1: a second save from them is then stale
             current.save()
         else:
-            _save_version(current, version, list(fields))
+            save_version(current, version, list(fields))
     return current
 
 
@@ -209,8 +155,8 @@ def risk_create(*, membership: Membership, **fields: Any) -> BusinessRisk:
     _check_owner(organisation, fields.get("owner"))
     _refuse_acceptance_by_edit(fields)
     risk = BusinessRisk(organisation=organisation, number=0, **fields)
-    _validate(risk, exclude=["number"])
-    with _change(membership):
+    validate(risk, exclude=["number"])
+    with change(membership):
         Organisation.objects.select_for_update().get(pk=organisation.pk)
         # Never a number a deleted risk had: its history keeps the highest one given.
         given = BusinessRisk.pgh_event_model.objects.filter(organisation=organisation)  # type: ignore[attr-defined]
@@ -228,17 +174,16 @@ def risk_update(*, membership: Membership, risk: BusinessRisk, version: int, **f
     _refuse_acceptance_by_edit(fields, risk)
     for name, value in fields.items():
         setattr(risk, name, value)
-    _validate(risk)
-    with _change(membership):
-        _save_version(risk, version, list(fields))
+    validate(risk)
+    with change(membership):
+        save_version(risk, version, list(fields))
     return risk
 
 
 def risk_delete(*, membership: Membership, risk: BusinessRisk, version: int) -> None:
     _require(membership, Permission.EDIT_RISK_REGISTER, "delete business risks")
-    with _change(membership):
-        if not BusinessRisk.objects.filter(pk=risk.pk, version=version).delete()[0]:
-            raise EditConflict(BusinessRisk.objects.filter(pk=risk.pk).first())
+    with change(membership):
+        delete_version(risk, version)
 
 
 # Scenarios (threat-risk links) -----------------------------------------------------------------------------
@@ -262,8 +207,8 @@ def scenario_create(
     ):
         raise ValidationError({"threat": "Choose a threat of this organisation."})
     scenario = Scenario(risk=risk, threat=threat, note=note)
-    _validate(scenario)
-    with _change(membership):
+    validate(scenario)
+    with change(membership):
         scenario.save()
     return scenario
 
@@ -274,7 +219,7 @@ def scenario_delete(*, membership: Membership, scenario: Scenario, version: int 
         raise PermissionDenied(
             f"Only the {scenario.threat.project.team} team and security leads can unlink it."
         )
-    with _change(membership):
+    with change(membership):
         found = Scenario.objects.filter(pk=scenario.pk)
         if version is not None:
             found = found.filter(version=version)
@@ -291,7 +236,7 @@ def threat_risks_set(*, membership: Membership, threat: Threat, risks: list[Busi
     if any(risk.organisation_id != threat.project.organisation_id for risk in risks):
         raise ValidationError({"business_risks": "Choose business risks of this organisation."})
     wanted = {risk.pk for risk in risks}
-    with _change(membership):
+    with change(membership):
         Scenario.objects.filter(threat=threat).exclude(risk_id__in=wanted).delete()
         present = set(Scenario.objects.filter(threat=threat).values_list("risk_id", flat=True))
         Scenario.objects.bulk_create([Scenario(risk_id=pk, threat=threat) for pk in wanted - present])
@@ -320,8 +265,8 @@ def acceptance_request(
     acceptance = RiskAcceptance(
         risk=risk, requested_by=membership.user, rationale=rationale.strip(), expires_on=expires_on
     )
-    _validate(acceptance)
-    with _change(membership):
+    validate(acceptance)
+    with change(membership):
         acceptance.save()
     return acceptance
 
@@ -338,9 +283,9 @@ def acceptance_decide(
     decided = copy.copy(acceptance)  # the caller's object stays as it was if the save is refused
     decided.status = AcceptanceStatus.APPROVED if approve else AcceptanceStatus.DECLINED
     decided.decided_by, decided.decided_at, decided.decision_note = membership.user, timezone.now(), note
-    _validate(decided)
-    with _change(membership):
-        _save_version(decided, version, ["status", "decided_by", "decided_at", "decision_note"])
+    validate(decided)
+    with change(membership):
+        save_version(decided, version, ["status", "decided_by", "decided_at", "decision_note"])
         if approve:
             BusinessRisk.objects.filter(pk=risk.pk).update(
                 status=RiskStatus.ACCEPTED,
@@ -361,8 +306,8 @@ def acceptance_withdraw(
     if acceptance.status != AcceptanceStatus.REQUESTED:
         raise ValidationError({"status": "Only a request still waiting for the owner can be withdrawn."})
     acceptance.status = AcceptanceStatus.WITHDRAWN
-    with _change(membership):
-        _save_version(acceptance, version, ["status"])
+    with change(membership):
+        save_version(acceptance, version, ["status"])
     return acceptance
 
 

@@ -64,11 +64,14 @@ class Problem:
             text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
         return text
 
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.path else self.message
+
 
 class ScenarioError(ValueError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = tuple(problems)
-        super().__init__("; ".join(f"{p.field}: {p.message}" if p.path else p.message for p in problems))
+        super().__init__("; ".join(map(str, problems)))
 
 
 @dataclass(frozen=True)

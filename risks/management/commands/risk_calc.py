@@ -42,6 +42,6 @@ class Command(BaseCommand):
         try:
             result = calculate(data)
         except ScenarioError as error:
-            lines = [f"  {p.field}: {p.message}" if p.path else f"  {p.message}" for p in error.problems]
+            lines = [f"  {problem}" for problem in error.problems]
             raise CommandError("\n".join(["The scenario is not valid:", *lines])) from None
         self.stdout.write(json.dumps(result, indent=2, allow_nan=False))

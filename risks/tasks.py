@@ -19,9 +19,11 @@ from celery import shared_task
 from django.core.cache import cache
 from django.db import connection
 
+from projects.models import Organisation
 from risks import changes
 from risks.results import recompute
 from risks.services import acceptances_expire
+from risks.snapshots import snapshots_prune, take_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -76,4 +78,27 @@ def recompute_organisation(organisation_id: int, change: int | None = None) -> b
 @shared_task
 def expire_acceptances() -> int:
     return acceptances_expire()
-from risks import snapshot_tasks  # noqa: E402, F401 (autodiscovery finds `tasks` modules only; beat needs these)
+
+
+# The daily snapshot of every organisation's risk figures (risks.snapshots): one task per organisation, so one
+# failure does not stop the others, and the same task takes one on demand.
+
+
+@shared_task
+def take_daily_snapshots() -> int:
+    """Queue today's snapshot of every organisation and delete the ones past retention; how many queued."""
+    organisation_ids = list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
+    for organisation_id in organisation_ids:
+        take_organisation_snapshot.delay(organisation_id)
+    snapshots_prune()
+    return len(organisation_ids)
+
+
+@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
+def take_organisation_snapshot(organisation_id: int) -> bool:
+    """Take (or retake) today's snapshot of the organisation; False when it no longer exists."""
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is None:
+        return False
+    take_snapshot(organisation)
+    return True

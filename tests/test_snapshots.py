@@ -20,8 +20,8 @@ from risks.models import (
     RiskSnapshot,
     ScoringSettings,
 )
-from risks.snapshot_tasks import take_daily_snapshots, take_organisation_snapshot
 from risks.snapshots import RETENTION, snapshots_prune, take_snapshot
+from risks.tasks import take_daily_snapshots, take_organisation_snapshot
 from tests.conftest import Cast
 from tests.factories import OrganisationFactory
 from tests.queries import count_queries
@@ -215,3 +215,14 @@ def test_beat_takes_the_snapshots_daily() -> None:
 
     assert entry["task"] == take_daily_snapshots.name
     assert entry["schedule"] == 24 * 60 * 60
+
+
+def test_every_beat_task_is_known_to_the_worker() -> None:
+    """Autodiscovery reads each app's `tasks` module only: a beat entry naming a task elsewhere never runs."""
+    from django.conf import settings
+
+    from threatmodel.celery import app
+
+    app.loader.import_default_modules()
+    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+        assert entry["task"] in app.tasks

@@ -286,7 +286,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".data" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-invitations": {"task": "projects.tasks.expire_invitations", "schedule": 3600.0},
     "expire-acceptances": {"task": "risks.tasks.expire_acceptances", "schedule": 3600.0},
-    "take-risk-snapshots": {"task": "risks.snapshot_tasks.take_daily_snapshots", "schedule": 86_400.0},
+    "take-risk-snapshots": {"task": "risks.tasks.take_daily_snapshots", "schedule": 86_400.0},
 }
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

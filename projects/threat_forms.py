@@ -34,14 +34,12 @@ from projects.models import (
 from projects.threat_library import LibraryEntry
 from projects.workspace_services import MAX_ASSET_NAMES, ThreatLinks
 from risks.models import BusinessRisk, ScoringSettings
-from risks.threat_scenarios import Likelihood, likelihood_typed
+from risks.threat_scenarios import FREQUENCY_FIELDS, MAX_EVENTS_A_YEAR, Likelihood, likelihood_typed
 
 STATEMENT_FIELDS = ("threat_source", "prerequisites", "threat_action", "threat_impact")
 STRIDE_CHOICES = [(letter.value, f"{letter.value} · {letter.label}") for letter in Stride]
 ASSET_NAME_LENGTH = Asset._meta.get_field("name").max_length or 200
 REASON_LENGTH = Threat._meta.get_field("status_reason").max_length or 2_000
-FREQUENCY_FIELDS = ("frequency_min", "frequency_mode", "frequency_max")
-MAX_EVENTS_A_YEAR = 1_000_000
 
 
 class LikelihoodBy(models.TextChoices):

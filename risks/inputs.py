@@ -263,8 +263,9 @@ def _digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, default=str, sort_keys=True).encode()).hexdigest()
 
 
-def portfolio_fingerprint(inputs: Iterable[RiskInputs]) -> str:
-    return _digest([each.fingerprint() for each in inputs])
+def portfolio_fingerprint(fingerprints: Iterable[str]) -> str:
+    """The portfolio's fingerprint, from its risks' fingerprints (each taken once, by the caller)."""
+    return _digest(list(fingerprints))
 
 
 def settings_of(organisation: Organisation) -> ScoringSettings:

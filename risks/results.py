@@ -157,10 +157,11 @@ def _recompute(organisation: Organisation) -> Recomputed:
     simulated_at = time.perf_counter()
 
     computed_at = timezone.now()
+    fingerprints = {each.risk_id: each.fingerprint() for each in all_inputs}
     rows = [
         RiskResult(
             risk_id=each.risk_id,
-            fingerprint=each.fingerprint(),
+            fingerprint=fingerprints[each.risk_id],
             computed_at=computed_at,
             iterations=inputs.ITERATIONS,
             seed=seed,
@@ -187,7 +188,7 @@ def _recompute(organisation: Organisation) -> Recomputed:
         PortfolioResult.objects.update_or_create(
             organisation=organisation,
             defaults={
-                "fingerprint": inputs.portfolio_fingerprint(all_inputs),
+                "fingerprint": inputs.portfolio_fingerprint(fingerprints.values()),
                 "computed_at": computed_at,
                 "iterations": inputs.ITERATIONS,
                 "seed": seed,

@@ -103,7 +103,7 @@ def portfolio_figures(organisation: Organisation) -> StoredFigures | None:
         return None
     if _unchanged_since(organisation, [result]):
         return StoredFigures.of(result, stale=False)
-    current = inputs.portfolio_fingerprint(inputs.risk_inputs(organisation))
+    current = inputs.portfolio_fingerprint(each.fingerprint() for each in inputs.risk_inputs(organisation))
     return StoredFigures.of(result, stale=result.fingerprint != current)
 
 

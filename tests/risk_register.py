@@ -61,7 +61,8 @@ def store_result(
 
 
 def store_portfolio(organisation: Organisation, *, current: bool = True) -> PortfolioResult:
-    fingerprint = inputs.portfolio_fingerprint(inputs.risk_inputs(organisation)) if current else "old"
+    fingerprints = (each.fingerprint() for each in inputs.risk_inputs(organisation))
+    fingerprint = inputs.portfolio_fingerprint(fingerprints) if current else "old"
     result, _ = PortfolioResult.objects.update_or_create(
         organisation=organisation,
         defaults={

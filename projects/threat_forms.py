@@ -266,7 +266,8 @@ class ThreatForm(VersionedForm):
 
     @staticmethod
     def _likelihood_given(cleaned: dict[str, Any]) -> str:
-        """Without the either/or choice (an older client), the range when one was given, else the level."""
+        """How these values give the likelihood: the range when one was given, else the level. For a post without
+        the either/or choice (an older client), and for a saved threat."""
         if any(cleaned.get(name) is not None for name in FREQUENCY_FIELDS):
             return LikelihoodBy.RANGE
         return LikelihoodBy.LEVEL if cleaned.get("likelihood") else LikelihoodBy.NONE
@@ -326,13 +327,6 @@ class ThreatForm(VersionedForm):
     @staticmethod
     def initial_of(threat: Threat) -> dict[str, Any]:
         fields = (*STATEMENT_FIELDS, "impacted_goals", "stride", "status", "status_reason", "likelihood")
-        by = (
-            LikelihoodBy.RANGE
-            if threat.frequency_mode is not None
-            else LikelihoodBy.LEVEL
-            if threat.likelihood
-            else LikelihoodBy.NONE
-        )
         return {
             "version": threat.version,
             "owner": threat.owner_id,
@@ -340,7 +334,9 @@ class ThreatForm(VersionedForm):
             "target_components": [component.pk for component in threat.target_components.all()],
             "target_flows": [flow.pk for flow in threat.target_flows.all()],
             "risks": [risk.pk for risk in threat.business_risks.all()],
-            "likelihood_by": by,
+            "likelihood_by": ThreatForm._likelihood_given(
+                {name: getattr(threat, name) for name in ("likelihood", *FREQUENCY_FIELDS)}
+            ),
             **{name: getattr(threat, name) for name in fields},
             **{name: _events_shown(getattr(threat, name)) for name in FREQUENCY_FIELDS},
         }

@@ -32,13 +32,12 @@ from projects.models import (
     ThreatControl,
     ThreatStatus,
     TrustZone,
-    User,
 )
 from projects.roles import Permission
 from projects.threat_library import LibraryEntry, applicable, entry
 from projects.workspace_selectors import Seen, library_keys_present, library_target
 from projects.writes import EditConflict as EditConflict
-from projects.writes import change, delete_version, save_version, validate
+from projects.writes import change, check_member, delete_version, save_version, validate
 
 MAX_ASSET_NAMES = 20
 # A bulk change names at most this many objects: a page of the API's largest lists.
@@ -428,14 +427,6 @@ THREAT_FIELDS = (
 )
 
 
-def _check_owner(project: Project, owner: User | None, field: str = "owner") -> None:
-    if (
-        owner is not None
-        and not Membership.objects.filter(user=owner, organisation=project.organisation_id).exists()
-    ):
-        raise ValidationError({field: "Choose a member of this organisation."})
-
-
 def _next_threat_number(project: Project) -> int:
     # Counting under a row lock hands out every number once, even to concurrent writers.
     Project.objects.filter(pk=project.pk).update(threat_counter=F("threat_counter") + 1)
@@ -507,7 +498,7 @@ def threat_create(
     _require_decision(membership, status)
     links = links or ThreatLinks()
     _check_links(project, links)
-    _check_owner(project, fields.get("owner"))
+    check_member(project.organisation_id, fields.get("owner"))
     fields["status_reason"] = status_reason_after(status, fields.get("status_reason"))
     threat = Threat(project=project, number=0, created_by=membership.user, **fields)
     validate(threat, exclude=["number"])
@@ -538,7 +529,7 @@ def threat_update(
     links = links or ThreatLinks()
     _check_links(threat.project, links)
     if "owner" in fields:
-        _check_owner(threat.project, fields["owner"])
+        check_member(threat.project.organisation_id, fields["owner"])
     _assign(threat, fields)
     validate(threat)
     with change(membership):
@@ -657,7 +648,7 @@ CONTROL_FIELDS = (
 
 def control_create(*, membership: Membership, project: Project, **fields: Any) -> Control:
     require_edit(membership, project)
-    _check_owner(project, fields.get("owner"))
+    check_member(project.organisation_id, fields.get("owner"))
     control = Control(project=project, **fields)
     validate(control)
     with change(membership):
@@ -668,7 +659,7 @@ def control_create(*, membership: Membership, project: Project, **fields: Any) -
 def control_update(*, membership: Membership, control: Control, version: int, **fields: Any) -> Control:
     require_edit(membership, control.project)
     if "owner" in fields:
-        _check_owner(control.project, fields["owner"])
+        check_member(control.project.organisation_id, fields["owner"])
     _assign(control, fields)
     validate(control)
     with change(membership):
@@ -744,7 +735,7 @@ def control_create_and_link(
     """Create a control and link it to the threat in one step: both are written, or neither."""
     project = threat.project
     require_edit(membership, project)
-    _check_owner(project, fields.get("owner"))
+    check_member(project.organisation_id, fields.get("owner"))
     control = Control(project=project, **fields)
     validate(control)
     link = ThreatControl(control=control, threat=threat, effectiveness=effectiveness)

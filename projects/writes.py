@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from projects.models import Membership
+from projects.models import Membership, User
 from projects.signals import workspace_changed
 
 
@@ -115,3 +115,9 @@ def delete_version(instance: Any, version: int) -> None:
     deleted, _ = model._default_manager.filter(pk=instance.pk, version=version).delete()
     if not deleted:
         raise EditConflict(model._default_manager.filter(pk=instance.pk).first())
+
+
+def check_member(organisation_id: int, user: User | None, field: str = "owner") -> None:
+    """An owner (of a threat, control or business risk) is a member of the organisation, or nobody."""
+    if user is not None and not Membership.objects.filter(user=user, organisation=organisation_id).exists():
+        raise ValidationError({field: "Choose a member of this organisation."})

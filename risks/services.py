@@ -17,10 +17,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from projects.models import Membership, Organisation, Threat, User
+from projects.models import Membership, Organisation, Threat
 from projects.roles import Permission
 from projects.workspace_services import can_edit_project
-from projects.writes import EditConflict, change, delete_version, save_version, validate
+from projects.writes import EditConflict, change, check_member, delete_version, save_version, validate
 from risks import inputs
 from risks.models import (
     AcceptanceStatus,
@@ -116,11 +116,6 @@ def settings_update(*, membership: Membership, version: int, **fields: Any) -> S
 # Business risks --------------------------------------------------------------------------------------------
 
 
-def _check_owner(organisation: Organisation, owner: User | None) -> None:
-    if owner is not None and not Membership.objects.filter(user=owner, organisation=organisation).exists():
-        raise ValidationError({"owner": "Choose a member of this organisation."})
-
-
 def review_due(level: Level | None, today: datetime.date | None = None) -> datetime.date:
     days = REVIEW_DAYS[level] if level is not None else REVIEW_DAYS[Level.MODERATE]
     return (today or timezone.localdate()) + datetime.timedelta(days=days)
@@ -152,7 +147,7 @@ def _refuse_acceptance_by_edit(fields: dict[str, Any], before: BusinessRisk | No
 def risk_create(*, membership: Membership, **fields: Any) -> BusinessRisk:
     _require(membership, Permission.EDIT_RISK_REGISTER, "add business risks")
     organisation = membership.organisation
-    _check_owner(organisation, fields.get("owner"))
+    check_member(organisation.pk, fields.get("owner"))
     _refuse_acceptance_by_edit(fields)
     risk = BusinessRisk(organisation=organisation, number=0, **fields)
     validate(risk, exclude=["number"])
@@ -170,7 +165,7 @@ def risk_create(*, membership: Membership, **fields: Any) -> BusinessRisk:
 def risk_update(*, membership: Membership, risk: BusinessRisk, version: int, **fields: Any) -> BusinessRisk:
     _require(membership, Permission.EDIT_RISK_REGISTER, "change business risks")
     if "owner" in fields:
-        _check_owner(risk.organisation, fields["owner"])
+        check_member(risk.organisation_id, fields["owner"])
     _refuse_acceptance_by_edit(fields, risk)
     for name, value in fields.items():
         setattr(risk, name, value)

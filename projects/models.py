@@ -239,7 +239,7 @@ class ApiToken(models.Model):
 
 
 # Trackers are bound to the model they track, so each model gets its own instances.
-def _history() -> tuple[pghistory.Tracker, ...]:
+def history_trackers() -> tuple[pghistory.Tracker, ...]:
     return (
         pghistory.InsertEvent("created"),
         pghistory.UpdateEvent("updated"),
@@ -288,7 +288,7 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         return self.filter(organisation__memberships__user=user)
 
 
-@pghistory.track(*_history())
+@pghistory.track(*history_trackers())
 class Project(Versioned):
     """One system being threat-modelled, owned by a team."""
 
@@ -345,7 +345,7 @@ class TrustLevel(models.IntegerChoices):
     FULL = 4, "Fully trusted"
 
 
-@pghistory.track(*_history())
+@pghistory.track(*history_trackers())
 class TrustZone(Versioned):
     """An area of equal trust. Flows between components of different zones cross a trust boundary."""
 
@@ -397,7 +397,7 @@ class Rating(models.IntegerChoices):
     CRITICAL = 4, "Critical"
 
 
-@pghistory.track(*_history())
+@pghistory.track(*history_trackers())
 class Asset(Versioned):
     """Something of value the system holds or provides, rated for confidentiality, integrity, availability."""
 
@@ -452,7 +452,7 @@ class ComponentKind(models.TextChoices):
         return f"{label}es" if label.endswith("s") else f"{label}s"
 
 
-@pghistory.track(*_history())
+@pghistory.track(*history_trackers())
 class Component(Versioned):
     """An element of the system: an actor, a process, a data store or an external service."""
 
@@ -503,7 +503,7 @@ class DataFlowQuerySet(ProjectPartQuerySet["DataFlow"]):
         )
 
 
-@pghistory.track(*_history())
+@pghistory.track(*history_trackers())
 class DataFlow(Versioned):
     """A directed flow of data between two components of the same project."""
 
@@ -582,7 +582,7 @@ class LikelihoodLevel(models.TextChoices):
     VERY_HIGH = "very_high", "Very high"
 
 
-@pghistory.track(*_history())
+@pghistory.track(*history_trackers())
 class Threat(Versioned):
     """Something that can go wrong, written as a structured threat statement."""
 
@@ -701,7 +701,7 @@ class ControlStatus(models.TextChoices):
 IN_FORCE_STATUSES = frozenset({ControlStatus.IMPLEMENTED, ControlStatus.VERIFIED})
 
 
-@pghistory.track(*_history())
+@pghistory.track(*history_trackers())
 class Control(Versioned):
     """A mitigation, linked to the threats it addresses, each link with its own effectiveness."""
 
@@ -751,7 +751,7 @@ class ThreatControlQuerySet(models.QuerySet["ThreatControl"]):
         return self.filter(control__project__organisation__memberships__user=user)
 
 
-@pghistory.track(*_history())
+@pghistory.track(*history_trackers())
 class ThreatControl(Versioned):
     """A control applied to a threat, and how much of the threat it stops (0-100 %)."""
 

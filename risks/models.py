@@ -13,17 +13,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
-from projects.models import LikelihoodLevel, Organisation, Threat, Versioned
+from projects.models import LikelihoodLevel, Organisation, Threat, Versioned, history_trackers
 
 Level = LikelihoodLevel  # one set of five level names for likelihood, impact and risk
-
-
-def _history() -> tuple[pghistory.Tracker, ...]:
-    return (
-        pghistory.InsertEvent("created"),
-        pghistory.UpdateEvent("updated"),
-        pghistory.DeleteEvent("deleted"),
-    )
 
 
 class Currency(models.TextChoices):
@@ -36,7 +28,7 @@ class Currency(models.TextChoices):
     CAD = "CAD", "Canadian dollar (C$)"
 
 
-@pghistory.track(*_history())
+@pghistory.track(*history_trackers())
 class ScoringSettings(Versioned):
     """How an organisation scores risk: its scales, matrix, currency and appetite. One per organisation; until
     someone saves them, risks.services.settings_of gives the defaults (NIST SP 800-30, decade scales)."""
@@ -100,7 +92,7 @@ class RiskStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-@pghistory.track(*_history())
+@pghistory.track(*history_trackers())
 class BusinessRisk(Versioned):
     """Something the business can lose: its impact (a level and/or a loss per event as a 90 % interval in the
     organisation's currency) and how it is treated. Threats reach it through scenarios."""
@@ -189,7 +181,7 @@ class BusinessRisk(Versioned):
         return f"R-{self.number}"
 
 
-@pghistory.track(*_history())
+@pghistory.track(*history_trackers())
 class Scenario(Versioned):
     """A threat linked to a business risk: how the threat causes the risk."""
 
@@ -219,7 +211,7 @@ class AcceptanceStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-@pghistory.track(*_history())
+@pghistory.track(*history_trackers())
 class RiskAcceptance(Versioned):
     """A request to accept a risk above appetite, decided by the risk's owner. Approved and not expired, the
     risk is accepted; expired, it is back to its residual position against appetite."""

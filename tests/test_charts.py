@@ -7,7 +7,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import risks.charts
 from reports import charts
 from reports.charts import (
     Bar,
@@ -247,11 +246,6 @@ def test_a_loss_exceedance_chart_without_losses_says_so() -> None:
 
     assert chart.empty
     assert texts(root) == ["No simulated year has any loss, so there is no curve to draw."]
-
-
-def test_the_risk_pages_old_import_is_the_same_chart() -> None:
-    assert risks.charts.loss_exceedance_chart is loss_exceedance_chart
-    assert risks.charts.Curve is Curve
 
 
 # Trend lines ---------------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Where to stop on a business risk (risks.planning), its position against appetite (risks.appetite), the loss
-exceedance chart (risks.charts) and how amounts and chances are written (risks.money): pure functions over
+exceedance chart (reports.charts) and how amounts and chances are written (risks.money): pure functions over
 RiskInputs built by hand, checked against exact figures."""
 
 import datetime
@@ -7,8 +7,8 @@ import math
 
 import pytest
 
+from reports.charts import Curve, Marker, loss_exceedance_chart
 from risks.appetite import AcceptanceState, Standing, position_of
-from risks.charts import Curve, Marker, loss_exceedance_chart
 from risks.inputs import ControlOnThreat, Counted, RiskInputs, Scales, ScenarioInput
 from risks.models import AcceptanceStatus, RiskAcceptance
 from risks.money import Money, format_chance, format_compact, format_money

@@ -458,12 +458,12 @@ def _threat_page(
     status: int = 200,
 ) -> HttpResponse:
     context = _context(membership, project, "threats", threat=threat, conflict=conflict)
-    scoring = risk_inputs.settings_of(project.organisation)
+    # A form posted back already read the scoring settings.
+    scoring = form.scoring if form is not None else risk_inputs.settings_of(project.organisation)
     if context["can_edit"]:
-        initial = ThreatForm.initial_of(threat)
-        form = form or _threat_form(
-            request, membership, project, threat=threat, initial=initial, scoring=scoring
-        )
+        if form is None:
+            initial = ThreatForm.initial_of(threat)
+            form = _threat_form(request, membership, project, threat=threat, initial=initial, scoring=scoring)
         link_form = link_form or LinkControlForm(controls=_unlinked_controls(threat), auto_id="link-%s")
         new_control_form = new_control_form or NewControlLinkForm(auto_id="new-control-%s")
     links = threat.control_links.select_related("control__owner").order_by("control__title", "pk")

@@ -802,11 +802,14 @@ def control_list(request: AuthenticatedHttpRequest, membership: Membership, proj
     today = timezone.localdate()
     controls = [(control, is_overdue(control, today)) for control in page.object_list]
     context = _context(membership, project, "controls", page=page, controls=controls, filters=filters)
-    context |= {"sorts": sort_headers(filters.order, CONTROL_COLUMNS), "query": request.GET.urlencode()}
-    context["bulk_statuses"] = ControlStatus.choices
+    context |= {
+        "sorts": sort_headers(filters.order, CONTROL_COLUMNS),
+        "query": request.GET.urlencode(),
+        "statuses": ControlStatus.choices,  # the filter's and the bulk bar's
+    }
     if request.htmx and request.htmx.target == "control-results":
         return render(request, "controls/list.html#results", context)
-    context |= {"statuses": ControlStatus.choices, "people": selectors.people_of(membership)}
+    context["people"] = selectors.people_of(membership)
     return render(request, "controls/list.html", context)
 
 

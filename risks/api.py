@@ -49,7 +49,8 @@ from risks.scoring.scenario import (
 # field instead of warning that one set of values has several names.
 
 
-def _levels(of: str, **kwargs: Any) -> serializers.ChoiceField:
+def level_field(of: str, **kwargs: Any) -> serializers.ChoiceField:
+    """A choice of the five levels, labelled after what they rate; the register's API uses it too."""
     return serializers.ChoiceField(
         choices=[(level.value, f"{level.value.replace('_', ' ').capitalize()} {of}") for level in Level],
         **kwargs,
@@ -78,10 +79,10 @@ def _amount(help_text: str, *, maximum: float = MAX_AMOUNT, **kwargs: Any) -> se
 @extend_schema_serializer(component_name="MatrixScenario")
 class MatrixScenarioSerializer(serializers.Serializer):
     method = _method(Method.MATRIX)
-    likelihood = _levels("likelihood")
-    impact = _levels("impact")
+    likelihood = level_field("likelihood")
+    impact = level_field("impact")
     matrix = serializers.DictField(
-        child=serializers.ListField(child=_levels("risk"), min_length=5, max_length=5),
+        child=serializers.ListField(child=level_field("risk"), min_length=5, max_length=5),
         required=False,
         help_text="A lookup table to use instead of NIST SP 800-30 Table I-2: for each likelihood level, the "
         "five levels of risk for impact from very_low to very_high.",
@@ -206,9 +207,9 @@ class PlanScenarioSerializer(serializers.Serializer):
 @extend_schema_serializer(component_name="MatrixResult")
 class MatrixResultSerializer(serializers.Serializer):
     method = _method(Method.MATRIX)
-    likelihood = _levels("likelihood")
-    impact = _levels("impact")
-    level = _levels("risk")
+    likelihood = level_field("likelihood")
+    impact = level_field("impact")
+    level = level_field("risk")
 
 
 @extend_schema_serializer(component_name="OwaspResult")
@@ -230,7 +231,7 @@ class CvssResultSerializer(serializers.Serializer):
     version = serializers.ChoiceField(choices=["3.1", "4.0"])
     base_score = serializers.FloatField()
     severity = _choices(CvssSeverity, "CVSS severity")
-    suggested_likelihood = _levels(
+    suggested_likelihood = level_field(
         "likelihood, suggested",
         help_text="A starting point only: the engineer's choice of likelihood prevails.",
     )

@@ -57,7 +57,7 @@ from projects.models import Membership, Organisation, Threat, User, Versioned
 from projects.roles import Permission
 from projects.workspace_selectors import people_of
 from risks import inputs, register_selectors, selectors, services
-from risks.api import PercentilesSerializer, _levels
+from risks.api import PercentilesSerializer, level_field
 from risks.appetite import AcceptanceState, Standing, position_of
 from risks.inputs import Counted, Stage
 from risks.models import (
@@ -153,7 +153,7 @@ def version_field() -> serializers.IntegerField:
 
 @extend_schema_serializer(component_name="StageFigures")
 class StageFiguresOutput(serializers.Serializer):
-    level = _levels("risk", allow_null=True, help_text="From the matrix; null while unscored.")
+    level = level_field("risk", allow_null=True, help_text="From the matrix; null while unscored.")
     ale_mean = serializers.FloatField(help_text="The expected annual loss.")
     percentiles = PercentilesSerializer()
     p_loss = serializers.FloatField(help_text="The chance of any loss in a year, 0 to 1.")
@@ -251,7 +251,7 @@ class BusinessRiskOutput(serializers.Serializer):
     description = serializers.CharField()
     categories = serializers.ListField(child=serializers.ChoiceField(choices=Category.choices))
     owner = PersonSerializer(allow_null=True)
-    impact = _levels("impact", allow_blank=True, help_text="A level, or blank when given as money only.")
+    impact = level_field("impact", allow_blank=True, help_text="A level, or blank when given as money only.")
     loss_low = serializers.DecimalField(
         max_digits=18, decimal_places=2, allow_null=True, help_text="Loss per event, 5th percentile."
     )
@@ -289,7 +289,7 @@ class RiskInput(serializers.Serializer):
         child=serializers.ChoiceField(choices=Category.choices), max_length=len(Category) * 2, default=list
     )
     owner = OwnerField(allow_null=True, default=None, help_text="A member of any role, by user id.")
-    impact = _levels(
+    impact = level_field(
         "impact", allow_blank=True, default="", help_text="A level; give it, or the loss per event, or both."
     )
     loss_low = optional_money("Loss per event, 5th percentile; with loss_high, or neither.")
@@ -496,7 +496,7 @@ class ScenarioThreatOutput(serializers.Serializer):
 
 @extend_schema_serializer(component_name="ScenarioStage")
 class ScenarioStageOutput(serializers.Serializer):
-    level = _levels(
+    level = level_field(
         "risk", allow_null=True, help_text="From the matrix; null while the threat has no likelihood."
     )
     expected_annual_loss = serializers.FloatField(
@@ -517,7 +517,7 @@ class ScenarioOutput(serializers.Serializer):
     risk = serializers.IntegerField(source="risk.number", help_text="The business risk's number.")
     threat = ScenarioThreatOutput()
     note = serializers.CharField(help_text="How the threat leads to this risk.")
-    likelihood = _levels(
+    likelihood = level_field(
         "likelihood", allow_null=True, read_only=True, help_text="The threat's, from its level or its range."
     )
     stages = ScenarioStagesOutput(read_only=True, help_text="What the scenario scores now, stage by stage.")
@@ -781,10 +781,10 @@ class ScoringOutput(serializers.Serializer):
     likelihood_scale = serializers.ListField(child=ScaleLevelSerializer(), help_text="Events a year.")
     impact_scale = serializers.ListField(child=ScaleLevelSerializer(), help_text="Money per event.")
     matrix = serializers.ListField(
-        child=serializers.ListField(child=_levels("risk")),
+        child=serializers.ListField(child=level_field("risk")),
         help_text="Five rows (likelihood, very low first) of five levels (impact, very low first).",
     )
-    appetite_level = _levels("appetite", help_text="The highest acceptable residual level.")
+    appetite_level = level_field("appetite", help_text="The highest acceptable residual level.")
     tolerance_amount = serializers.DecimalField(max_digits=18, decimal_places=2, allow_null=True)
     tolerance_probability = serializers.DecimalField(
         max_digits=5, decimal_places=2, allow_null=True, help_text="In per cent."
@@ -808,14 +808,14 @@ class ScoringInput(serializers.Serializer):
         "Five levels of money per event, very low first, each starting where the previous one ends.",
     )
     matrix = serializers.ListField(
-        child=serializers.ListField(child=_levels("risk"), min_length=5, max_length=5),
+        child=serializers.ListField(child=level_field("risk"), min_length=5, max_length=5),
         min_length=5,
         max_length=5,
         default=lambda: [list(row) for row in inputs.DEFAULT_MATRIX],
         help_text="Five rows (likelihood, very low first) of five levels (impact, very low first); NIST SP "
         "800-30 Table I-2 by default.",
     )
-    appetite_level = _levels("appetite", default=inputs.Level.MODERATE)
+    appetite_level = level_field("appetite", default=inputs.Level.MODERATE)
     tolerance_amount = optional_money(
         "The annual-loss tolerance: at most tolerance_probability % chance of "
         "losing more than this in a year."

@@ -101,12 +101,16 @@ def _chosen(field: forms.Field, value: Any) -> Any:
     return choices.get(value, value) if not isinstance(value, models.Model) else value
 
 
+def _event_model(model: type[models.Model]) -> Any:
+    """The model of the history events the triggers keep of `model`, or None when it keeps none."""
+    return next(iter(getattr(model, "pgh_event_models", {}).values()), None)
+
+
 def _snapshot(current: models.Model, version: str) -> models.Model | None:
     """The row as it was at the version the user's form was based on, from the history the triggers keep."""
-    event_models = getattr(type(current), "pgh_event_models", {})
-    if not str(version).isdigit() or not event_models:
+    event_model = _event_model(type(current))
+    if not str(version).isdigit() or event_model is None:
         return None
-    event_model = next(iter(event_models.values()))
     found: models.Model | None = (
         event_model.objects.filter(pgh_obj_id=current.pk, version=int(version)).order_by("-pgh_id").first()
     )
@@ -168,9 +172,7 @@ def _merge_links(
 def _links_before_their_changes(current: models.Model, base: models.Model, field: Any) -> set[int] | None:
     """The links as they were at the user's version: today's, with the link events of every later save of the
     object undone, newest first. Saves are told apart by their history context (one per transaction)."""
-    through = field.remote_field.through
-    link_events = next(iter(getattr(through, "pgh_event_models", {}).values()), None)
-    row_events = next(iter(getattr(type(current), "pgh_event_models", {}).values()), None)
+    link_events, row_events = _event_model(field.remote_field.through), _event_model(type(current))
     if link_events is None or row_events is None:
         return None
     later_saves = row_events.objects.filter(

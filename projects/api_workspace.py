@@ -658,21 +658,25 @@ class LibraryInput(serializers.Serializer):
         return attrs
 
 
-VERSION_FIELD = serializers.IntegerField(
-    min_value=1, max_value=2**31 - 1, help_text="The version you read (the `version` of the object)."
-)
+LARGEST_NUMBER = 2**31 - 1  # an integer column: a version, a threat's number
+
+
+def version_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=1, max_value=LARGEST_NUMBER, help_text="The version you read (the `version` of the object)."
+    )
 
 
 @extend_schema_serializer(component_name="ThreatSeen")
 class ThreatSeenInput(serializers.Serializer):
-    number = serializers.IntegerField(min_value=1, max_value=2**31 - 1, help_text="The threat's number.")
-    version = VERSION_FIELD
+    number = serializers.IntegerField(min_value=1, max_value=LARGEST_NUMBER, help_text="The threat's number.")
+    version = version_field()
 
 
 @extend_schema_serializer(component_name="ControlSeen")
 class ControlSeenInput(serializers.Serializer):
     id = serializers.IntegerField(min_value=1, max_value=LARGEST_ID, help_text="The control's id.")
-    version = VERSION_FIELD
+    version = version_field()
 
 
 def _seen_items(

@@ -31,13 +31,14 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from projects.api import ORG_SLUG, PersonSerializer, answers, max_length
+from projects.api import LARGEST_ID, ORG_SLUG, PersonSerializer, answers, max_length
 from projects.api_access import organisation_membership
 from projects.api_workspace import (
     ETAG,
     ETAG_NAMES,
     IF_MATCH,
     IF_NONE_MATCH,
+    LARGEST_NUMBER,
     NOT_MODIFIED,
     PreconditionFailed,
     WorkspaceApiView,
@@ -52,6 +53,7 @@ from projects.api_workspace import (
     not_modified,
     replaces,
     text,
+    version_field,
 )
 from projects.models import Membership, Organisation, Threat, User, Versioned
 from projects.roles import Permission
@@ -82,7 +84,6 @@ ETAG_NAMES.update(
 # Until an organisation saves its own scoring settings it has the defaults, which have no row yet.
 DEFAULT_SCORING_ETAG = '"scoring-default-v1"'
 MAX_MONEY = 10**15  # a quadrillion, as the risk calculator allows
-LARGEST_VERSION = 2**31 - 1
 
 
 # Fields ---------------------------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ class OwnerField(serializers.Field):
     }
 
     def to_internal_value(self, data: object) -> User:
-        if not isinstance(data, int) or isinstance(data, bool) or not 0 < data < 2**63:
+        if not isinstance(data, int) or isinstance(data, bool) or not 0 < data <= LARGEST_ID:
             self.fail("invalid")
         user = people_of(self.context["membership"]).filter(pk=data).first()
         if user is None:
@@ -111,9 +112,9 @@ class OwnerField(serializers.Field):
 
 @extend_schema_serializer(component_name="ThreatReference")
 class ThreatReferenceSerializer(serializers.Serializer):
-    project = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The project's id.")
+    project = serializers.IntegerField(min_value=1, max_value=LARGEST_ID, help_text="The project's id.")
     number = serializers.IntegerField(
-        min_value=1, max_value=LARGEST_VERSION, help_text="The threat's number in its project: 12 for T-12."
+        min_value=1, max_value=LARGEST_NUMBER, help_text="The threat's number in its project: 12 for T-12."
     )
 
     def validate(self, attrs: dict[str, Any]) -> Threat:
@@ -138,14 +139,6 @@ def optional_money(help_text: str) -> serializers.DecimalField:
 def choices_of(values: Iterable[Any], of: str) -> list[tuple[str, str]]:
     """Choices labelled after what they are, so each choice set has one name in the schema."""
     return [(value.value, f"{value.label} {of}") for value in values]
-
-
-def version_field() -> serializers.IntegerField:
-    return serializers.IntegerField(
-        min_value=1,
-        max_value=LARGEST_VERSION,
-        help_text="The version you read (the `version` of the object).",
-    )
 
 
 # Stored figures -------------------------------------------------------------------------------------------

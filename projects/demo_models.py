@@ -600,10 +600,12 @@ def seed_likelihoods(demo: DemoProject, lead: Membership) -> int:
     given = 0
     for t in demo.threats:
         fields = _likelihood_fields(t)
+        if not fields:
+            continue
         threat = project.threats.filter(
             threat_action=t.action, likelihood="", frequency_mode__isnull=True
         ).first()
-        if threat is not None and fields:
+        if threat is not None:
             services.threat_update(membership=lead, threat=threat, version=threat.version, **fields)
             given += 1
     return given

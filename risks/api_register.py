@@ -14,7 +14,7 @@ they were computed and whether the inputs changed since (`stale`).
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -682,12 +682,23 @@ class AcceptanceListApi(RegisterApiView):
 class AcceptanceChangeApi(RegisterApiView):
     OutputSerializer = AcceptanceOutput
 
-    def answer(
-        self, request: Request, risk: BusinessRisk, acceptance: RiskAcceptance, change: Any
+    def change(
+        self,
+        request: Request,
+        org_slug: str,
+        risk_number: int,
+        acceptance_id: int,
+        input_serializer: type[serializers.Serializer],
+        service: Callable[..., object],
     ) -> Response:
-        """Run the change; 412 with the acceptance as it is now when the version sent is not current."""
+        """Run the service on the acceptance with the body's fields; 412 with the acceptance as it is now when
+        the version sent is not current."""
+        membership = organisation_membership(request, org_slug)
+        risk = register_selectors.risk_of(membership.organisation, risk_number)
+        acceptance = _acceptance(risk, acceptance_id)
+        fields = self.valid(request, input_serializer)
         try:
-            change()
+            service(membership=membership, acceptance=acceptance, **fields)
         except EditConflict:
             now = _acceptance(risk, acceptance.pk)
             raise PreconditionFailed(AcceptanceOutput(now).data, etag(now)) from None
@@ -703,15 +714,8 @@ class AcceptanceDecisionApi(AcceptanceChangeApi):
         "Approved, the risk is accepted until the acceptance runs out, and its next review is that day.",
     )
     def post(self, request: Request, org_slug: str, risk_number: int, acceptance_id: int) -> Response:
-        membership = organisation_membership(request, org_slug)
-        risk = register_selectors.risk_of(membership.organisation, risk_number)
-        acceptance = _acceptance(risk, acceptance_id)
-        fields = self.valid(request, DecisionInput)
-        return self.answer(
-            request,
-            risk,
-            acceptance,
-            lambda: services.acceptance_decide(membership=membership, acceptance=acceptance, **fields),
+        return self.change(
+            request, org_slug, risk_number, acceptance_id, DecisionInput, services.acceptance_decide
         )
 
 
@@ -724,15 +728,8 @@ class AcceptanceWithdrawalApi(AcceptanceChangeApi):
         "Only a request still waiting for the risk's owner can be withdrawn.",
     )
     def post(self, request: Request, org_slug: str, risk_number: int, acceptance_id: int) -> Response:
-        membership = organisation_membership(request, org_slug)
-        risk = register_selectors.risk_of(membership.organisation, risk_number)
-        acceptance = _acceptance(risk, acceptance_id)
-        fields = self.valid(request, WithdrawalInput)
-        return self.answer(
-            request,
-            risk,
-            acceptance,
-            lambda: services.acceptance_withdraw(membership=membership, acceptance=acceptance, **fields),
+        return self.change(
+            request, org_slug, risk_number, acceptance_id, WithdrawalInput, services.acceptance_withdraw
         )
 
 

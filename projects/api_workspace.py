@@ -118,8 +118,7 @@ def _tags(header: str) -> list[str]:
 def if_match_version(request: Request, obj: Versioned) -> int | None:
     """The version of `obj` that If-Match names (the current one, if it is among several); None when no tag
     names this object. 428 when there is no If-Match, or only `*`, which names no version."""
-    require_if_match(request)
-    tags = _tags(request.headers.get("If-Match", ""))
+    tags = require_if_match(request)
     prefix = f'"{ETAG_NAMES[type(obj)]}-{obj.pk}-v'
     versions = [
         int(number)
@@ -145,11 +144,13 @@ def list_etag(request: Request, page: Any) -> str:
     return f'W/"list-{hashlib.sha256(content.encode()).hexdigest()[:32]}"'
 
 
-def require_if_match(request: Request) -> None:
-    """428 unless the request names the version it changes: checked before the body is read."""
+def require_if_match(request: Request) -> list[str]:
+    """The tags If-Match names; 428 unless it names the version the request changes. Checked before the body
+    is read."""
     tags = _tags(request.headers.get("If-Match", ""))
     if not tags or tags == ["*"]:
         raise PreconditionRequired()
+    return tags
 
 
 class PreconditionRequired(exceptions.APIException):

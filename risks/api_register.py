@@ -52,6 +52,7 @@ from projects.api_workspace import (
     lists,
     not_modified,
     replaces,
+    require_if_match,
     text,
     version_field,
 )
@@ -839,8 +840,7 @@ def scoring_etag(settings: ScoringSettings) -> str:
 def _scoring_version(request: Request, settings: ScoringSettings) -> int | None:
     if settings.pk is not None:
         return if_match_version(request, settings)
-    tags = [tag.strip() for tag in request.headers.get("If-Match", "").split(",")]
-    return 1 if DEFAULT_SCORING_ETAG in tags else None
+    return 1 if DEFAULT_SCORING_ETAG in require_if_match(request) else None
 
 
 @extend_schema(tags=["scoring settings"], parameters=[ORG_SLUG])

@@ -144,6 +144,13 @@ def list_etag(request: Request, page: Any) -> str:
     return f'W/"list-{hashlib.sha256(content.encode()).hexdigest()[:32]}"'
 
 
+def tagged(request: Request, data: Any, tag: str) -> Response:
+    """`data` with its ETag; 304 while If-None-Match holds that tag."""
+    if not_modified(request, tag):
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
+    return Response(data, headers={"ETag": tag})
+
+
 def require_if_match(request: Request) -> list[str]:
     """The tags If-Match names; 428 unless it names the version the request changes. Checked before the body
     is read."""
@@ -971,12 +978,8 @@ class WorkspaceApiView(JsonApiView):
         serializer_class: type[serializers.Serializer],
     ) -> Response:
         """A page of the list, with its weak ETag; 304 while If-None-Match holds that tag."""
-        response = super().paginated(request, queryset, serializer_class)
-        tag = list_etag(request, response.data)
-        if not_modified(request, tag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
-        response["ETag"] = tag
-        return response
+        page = super().paginated(request, queryset, serializer_class).data
+        return tagged(request, page, list_etag(request, page))
 
     def valid(self, request: Request, serializer_class: type[serializers.Serializer], **context: Any) -> Any:
         """The validated body; PATCH may leave fields out, PUT and POST take defaults for them.

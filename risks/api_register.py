@@ -50,9 +50,9 @@ from projects.api_workspace import (
     if_match_version,
     list_etag,
     lists,
-    not_modified,
     replaces,
     require_if_match,
+    tagged,
     text,
     version_field,
 )
@@ -854,10 +854,7 @@ class ScoringApi(RegisterApiView):
     def get(self, request: Request, org_slug: str) -> Response:
         membership = organisation_membership(request, org_slug)
         settings = inputs.settings_of(membership.organisation)
-        tag = scoring_etag(settings)
-        if not_modified(request, tag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
-        return Response(_scoring_output(settings), headers={"ETag": tag})
+        return tagged(request, _scoring_output(settings), scoring_etag(settings))
 
     @extend_schema(
         operation_id="scoring_replace",
@@ -912,7 +909,4 @@ class PortfolioApi(RegisterApiView):
         data = PortfolioOutput(
             {"figures": figures_of(stored, inputs.settings_of(organisation).currency)}
         ).data
-        tag = list_etag(request, data)
-        if not_modified(request, tag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
-        return Response(data, headers={"ETag": tag})
+        return tagged(request, data, list_etag(request, data))

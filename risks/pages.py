@@ -66,7 +66,6 @@ class ControlRow:
 
 @dataclass(frozen=True)
 class WhatIf:
-    chosen: frozenset[int]
     level: str | None
     ale: float
     p90: float
@@ -183,7 +182,6 @@ def what_if(
     )
     level = _level(risk_inputs.level(counted))
     return WhatIf(
-        chosen=chosen,
         level=level,
         ale=losses.residual.ale_mean,
         p90=losses.residual.percentile(90),

@@ -259,16 +259,10 @@ def _what_if_context(
     risk_inputs: inputs.RiskInputs,
     state: AcceptanceState,
 ) -> dict[str, Any]:
-    controls = risk_inputs.controls()
-    form = WhatIfForm(request.GET if "what_if" in request.GET else None, controls=controls)
+    form = WhatIfForm(request.GET if "what_if" in request.GET else None, controls=risk_inputs.controls())
     chosen = form.chosen(pages.in_force_controls(risk_inputs))
     title = f"Loss exceedance of {risk.reference}"
-    return {
-        "what_if": pages.what_if(risk_inputs, chosen, state, title=title),
-        "what_if_controls": pages.control_rows(risk_inputs),
-        "what_if_chosen": chosen,
-        "what_if_changed": chosen != pages.in_force_controls(risk_inputs),
-    }
+    return {"what_if": pages.what_if(risk_inputs, chosen, state, title=title), "what_if_chosen": chosen}
 
 
 @require_GET

@@ -24,7 +24,6 @@ from risks.scoring import fair
 from risks.selectors import StageFigures, StoredFigures
 
 WHAT_IF_SEED = 20_240_601  # the same every time, so toggling back returns the same figures
-LEVEL_LABELS = dict(Level.choices)
 STAGE_LABELS = {
     Stage.INHERENT: ("Inherent", "No controls."),
     Stage.RESIDUAL: ("Residual", "Implemented and verified controls."),

@@ -95,7 +95,6 @@ def risk_list(request: AuthenticatedHttpRequest, membership: Membership) -> Http
         "categories": Category.choices,
         "statuses": RiskStatus.choices,
         "treatments": Treatment.choices,
-        "appetite_label": pages.LEVEL_LABELS[scales.appetite_level],
     }
     return render(request, "risks/list.html", context)
 
@@ -220,7 +219,6 @@ def _page_context(
         "risk": risk,
         "scales": scales,
         "currency": scales.currency,
-        "appetite_label": pages.LEVEL_LABELS[scales.appetite_level],
         "stored": stored,
         "stages": pages.stage_rows(risk_inputs, stored),
         "position": pages.page_position(risk_inputs, stored, state),

@@ -788,33 +788,43 @@ NOT_MODIFIED = OpenApiResponse(description="Not modified: the ETag in If-None-Ma
 SEARCH = OpenApiParameter("q", OpenApiTypes.STR, description="Search text.")
 
 
-def _query(name: str, description: str, enum: Iterable[str] = (), many: bool = False) -> OpenApiParameter:
+def query_parameter(
+    name: str, description: str, enum: Iterable[str] = (), many: bool = False
+) -> OpenApiParameter:
     return OpenApiParameter(
         name, OpenApiTypes.STR, description=description, enum=list(enum) or None, many=many or None
     )
 
 
 PROJECT_FILTERS = [
-    _query("team", "Only the projects of this team (its slug)."),
-    _query("status", "Only projects in this status.", ProjectStatus.values),
+    query_parameter("team", "Only the projects of this team (its slug)."),
+    query_parameter("status", "Only projects in this status.", ProjectStatus.values),
     SEARCH,
 ]
 THREAT_FILTERS = [
-    _query("status", "Only threats in these statuses (repeat it for several).", ThreatStatus.values, True),
-    _query("stride", "Only threats of these STRIDE categories (repeat it for several).", Stride.values, True),
+    query_parameter(
+        "status", "Only threats in these statuses (repeat it for several).", ThreatStatus.values, True
+    ),
+    query_parameter(
+        "stride", "Only threats of these STRIDE categories (repeat it for several).", Stride.values, True
+    ),
     OpenApiParameter("component", OpenApiTypes.INT, description="Only threats that target this component."),
     OpenApiParameter("flow", OpenApiTypes.INT, description="Only threats that target this data flow."),
-    _query("owner", 'Only threats owned by this user (an id), or "none" for those without an owner.'),
-    _query("control", '"none": only threats with no control yet.', ["none"]),
-    _query("q", "Search the statement's text, or a reference such as T-12."),
-    _query("order", "Sort order.", THREAT_ORDERINGS),
+    query_parameter(
+        "owner", 'Only threats owned by this user (an id), or "none" for those without an owner.'
+    ),
+    query_parameter("control", '"none": only threats with no control yet.', ["none"]),
+    query_parameter("q", "Search the statement's text, or a reference such as T-12."),
+    query_parameter("order", "Sort order.", THREAT_ORDERINGS),
 ]
 CONTROL_FILTERS = [
-    _query("status", "Only controls in these statuses (repeat it for several).", ControlStatus.values, True),
+    query_parameter(
+        "status", "Only controls in these statuses (repeat it for several).", ControlStatus.values, True
+    ),
     OpenApiParameter("owner", OpenApiTypes.INT, description="Only controls owned by this user."),
-    _query("threat", '"none": only controls that address no threat yet.', ["none"]),
+    query_parameter("threat", '"none": only controls that address no threat yet.', ["none"]),
     SEARCH,
-    _query("order", 'Sort order; "-" before a column reverses it.', CONTROL_ORDERINGS),
+    query_parameter("order", 'Sort order; "-" before a column reverses it.', CONTROL_ORDERINGS),
 ]
 LIST_ETAG = OpenApiParameter(
     "ETag",

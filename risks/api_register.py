@@ -50,6 +50,7 @@ from projects.api_workspace import (
     if_match_version,
     list_etag,
     lists,
+    query_parameter,
     replaces,
     require_if_match,
     tagged,
@@ -331,12 +332,6 @@ class RegisterApiView(WorkspaceApiView):
         return Response(self.OutputSerializer(obj).data, status=code, headers={"ETag": etag(obj)})
 
 
-def _query(name: str, description: str, values: Iterable[str] = ()) -> OpenApiParameter:
-    return OpenApiParameter(
-        name, OpenApiTypes.STR, description=description, enum=list(values) or None, many=bool(values) or None
-    )
-
-
 RISK_NUMBER = OpenApiParameter(
     "risk_number", OpenApiTypes.INT, OpenApiParameter.PATH, description="The risk's number: 12 for R-12."
 )
@@ -347,22 +342,25 @@ ACCEPTANCE_ID = OpenApiParameter(
     "acceptance_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The acceptance's id."
 )
 RISK_FILTERS = [
-    _query("category", "Only risks in these categories (repeat it for several).", Category.values),
-    _query("status", "Only risks in these statuses (repeat it for several).", RiskStatus.values),
-    _query("treatment", "Only risks with these treatments (repeat it for several).", Treatment.values),
-    OpenApiParameter(
-        "owner",
-        OpenApiTypes.STR,
-        description='Only risks owned by this user (an id), or "none" for those without an owner.',
+    query_parameter(
+        "category", "Only risks in these categories (repeat it for several).", Category.values, True
     ),
-    _query(
+    query_parameter(
+        "status", "Only risks in these statuses (repeat it for several).", RiskStatus.values, True
+    ),
+    query_parameter(
+        "treatment", "Only risks with these treatments (repeat it for several).", Treatment.values, True
+    ),
+    query_parameter("owner", 'Only risks owned by this user (an id), or "none" for those without an owner.'),
+    query_parameter(
         "level",
         f'Only risks whose stored residual level is one of these; "{UNSCORED}" for those not scored or not '
         "computed yet (repeat it for several).",
         [*inputs.Level, UNSCORED],
+        True,
     ),
-    OpenApiParameter("q", OpenApiTypes.STR, description="Search the title and description, or R-12."),
-    OpenApiParameter("order", OpenApiTypes.STR, description="Sort order.", enum=list(RISK_ORDERINGS)),
+    query_parameter("q", "Search the title and description, or R-12."),
+    query_parameter("order", "Sort order.", RISK_ORDERINGS),
 ]
 
 

@@ -454,8 +454,13 @@ class FlowInput(serializers.Serializer):
     assets = PartsField(related="assets", what="asset", default=list)
 
 
+def choices_of(values: Iterable[Any], of: str) -> list[tuple[str, str]]:
+    """Choices labelled after what they are, so each choice set has one name in the schema."""
+    return [(value.value, f"{value.label} {of}") for value in values]
+
+
 # Labelled as the risk calculator labels likelihoods, so the schema names this choice set once.
-LIKELIHOODS = [(level.value, f"{level.label} likelihood") for level in LikelihoodLevel]
+LIKELIHOODS = choices_of(LikelihoodLevel, "likelihood")
 
 
 @extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": 1}})

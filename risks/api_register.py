@@ -14,7 +14,7 @@ they were computed and whether the inputs changed since (`stale`).
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -43,6 +43,7 @@ from projects.api_workspace import (
     PreconditionFailed,
     WorkspaceApiView,
     changes,
+    choices_of,
     conflict,
     creates,
     deletes,
@@ -136,11 +137,6 @@ def money(help_text: str, **kwargs: Any) -> serializers.DecimalField:
 
 def optional_money(help_text: str) -> serializers.DecimalField:
     return money(help_text, allow_null=True, default=None)
-
-
-def choices_of(values: Iterable[Any], of: str) -> list[tuple[str, str]]:
-    """Choices labelled after what they are, so each choice set has one name in the schema."""
-    return [(value.value, f"{value.label} {of}") for value in values]
 
 
 # Stored figures -------------------------------------------------------------------------------------------

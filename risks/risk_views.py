@@ -129,27 +129,23 @@ def risk_create(request: AuthenticatedHttpRequest, membership: Membership) -> Ht
 @member_required(Permission.EDIT_RISK_REGISTER)
 def risk_edit(request: AuthenticatedHttpRequest, membership: Membership, risk_number: int) -> HttpResponse:
     risk = register_selectors.risk_of(membership.organisation, risk_number)
+    form = _risk_form(membership, _posted(request), current=risk, initial=RiskForm.initial_of(risk))
     conflict: ConflictNotice | None = None
-    if request.method == "GET":
-        form = _risk_form(membership, current=risk, initial=RiskForm.initial_of(risk))
-    else:
-        form = _risk_form(membership, request.POST, current=risk)
-        if form.is_valid():
-            try:
-                values = form.values
-                services.risk_update(
-                    membership=membership,
-                    risk=copy.copy(risk),
-                    version=form.cleaned_data["version"],
-                    **values,
-                )
-            except services.EditConflict as error:
-                form, conflict = rebase_form(form, error)
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                messages.success(request, f"{risk.reference} saved.")
-                return redirect(risk_url(risk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.risk_update(
+                membership=membership,
+                risk=copy.copy(risk),
+                version=form.cleaned_data["version"],
+                **form.values,
+            )
+        except services.EditConflict as error:
+            form, conflict = rebase_form(form, error)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, f"{risk.reference} saved.")
+            return redirect(risk_url(risk))
     status = CONFLICT if conflict else 400 if form.errors else 200
     context = {"membership": membership, "risk": risk, "form": form, "conflict": conflict}
     return render(request, "risks/edit.html", context, status=status)

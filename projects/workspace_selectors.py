@@ -135,9 +135,11 @@ class ProjectFilters:
         )
 
 
-def _count_per_project(rows: QuerySet[Any]) -> Coalesce:
+def _count_per(rows: QuerySet[Any], owner: str) -> Coalesce:
+    """How many of `rows` point at each row of the outer query by their `owner` field, in a subquery, so that
+    counting several relations at once does not multiply the rows."""
     counted = (
-        rows.filter(project=OuterRef("pk")).order_by().values("project").annotate(n=Count("pk")).values("n")
+        rows.filter(**{owner: OuterRef("pk")}).order_by().values(owner).annotate(n=Count("pk")).values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
@@ -149,9 +151,9 @@ def projects_of(membership: Membership, filters: ProjectFilters | None = None) -
         .select_related("team")
         .annotate(
             # Counted in subqueries: joining threats and components at once would multiply the rows.
-            threat_count=_count_per_project(Threat.objects.all()),
-            open_threat_count=_count_per_project(Threat.objects.filter(status__in=OPEN_THREAT_STATUSES)),
-            component_count=_count_per_project(Component.objects.all()),
+            threat_count=_count_per(Threat.objects.all(), "project"),
+            open_threat_count=_count_per(Threat.objects.filter(status__in=OPEN_THREAT_STATUSES), "project"),
+            component_count=_count_per(Component.objects.all(), "project"),
         )
         .order_by("name")
     )
@@ -231,17 +233,6 @@ def _asset_names(through: type[Model], owner: str) -> ArraySubquery:
     )
 
 
-def _threat_count(through: type[Model], owner: str) -> Coalesce:
-    counted = (
-        through._default_manager.filter(**{owner: OuterRef("pk")})
-        .order_by()
-        .values(owner)
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def component_rows_of(project: Project) -> QuerySet[Component]:
     """The components as the Model page lists them, in one query without row multiplication: their zone,
     the names of their assets (`asset_names`: prefetching the assets costs more than the rest of the list)
@@ -250,7 +241,7 @@ def component_rows_of(project: Project) -> QuerySet[Component]:
         project.components.select_related("zone")
         .annotate(
             asset_names=_asset_names(ComponentAsset, "component"),
-            threat_count=_threat_count(ThreatComponent, "component"),
+            threat_count=_count_per(ThreatComponent.objects.all(), "component"),
         )
         .order_by("name")
     )
@@ -263,7 +254,10 @@ def flow_rows_of(project: Project) -> QuerySet[DataFlow]:
         DataFlow.objects.filter(project=project)
         .with_boundary()
         .select_related("source", "destination")
-        .annotate(asset_names=_asset_names(FlowAsset, "flow"), threat_count=_threat_count(ThreatFlow, "flow"))
+        .annotate(
+            asset_names=_asset_names(FlowAsset, "flow"),
+            threat_count=_count_per(ThreatFlow.objects.all(), "flow"),
+        )
         .order_by("name", "pk")
     )
 
@@ -440,7 +434,7 @@ def controls_of(project: Project, filters: ControlFilters | None = None) -> Quer
                 queryset=ThreatControl.objects.select_related("threat").order_by("threat__number"),
             )
         )
-        .annotate(threat_count=_threat_count(ThreatControl, "control"))
+        .annotate(threat_count=_count_per(ThreatControl.objects.all(), "control"))
     )
     if filters.status:
         controls = controls.filter(status__in=filters.status)

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from projects.model_forms import VersionedForm
 from projects.models import Threat, User
+from projects.threat_forms import OwnerField
 from risks.models import (
     BusinessRisk,
     Category,
@@ -31,14 +32,6 @@ MONEY = {"min_value": 0, "max_digits": 18, "decimal_places": 2, "required": Fals
 
 def _length(model: type, name: str) -> int | None:
     return getattr(model._meta.get_field(name), "max_length", None)  # type: ignore[attr-defined]
-
-
-class OwnerField(forms.ModelChoiceField):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(queryset=User.objects.none(), required=False, empty_label="Nobody yet", **kwargs)
-
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.display_name)
 
 
 class RiskForm(VersionedForm):

@@ -15,13 +15,21 @@ from projects.model_forms import DeleteForm, apply_service_errors
 from projects.models import Membership
 from risks import register_selectors, services
 from risks.forms import AcceptanceDecisionForm, AcceptanceRequestForm
-from risks.models import RiskAcceptance
+from risks.models import BusinessRisk, RiskAcceptance
 from risks.risk_views import CONFLICT, risk_page, risk_url
 
 
 def _owner_name(acceptance: RiskAcceptance) -> str:
     owner = acceptance.risk.owner
     return owner.display_name if owner is not None else "its owner"
+
+
+def _changed_since(
+    request: AuthenticatedHttpRequest, membership: Membership, risk: BusinessRisk
+) -> HttpResponse:
+    """The request changed since the page was read: the page as it is now, saying so."""
+    messages.warning(request, "This request changed since you opened the page; read it again.")
+    return risk_page(request, membership, risk, status=CONFLICT)
 
 
 @require_POST
@@ -65,8 +73,7 @@ def acceptance_decide(
                 note=form.cleaned_data["note"],
             )
         except services.EditConflict:
-            messages.warning(request, "This request changed since you opened the page; read it again.")
-            return risk_page(request, membership, risk, status=CONFLICT)
+            return _changed_since(request, membership, risk)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -96,8 +103,7 @@ def acceptance_withdraw(
             membership=membership, acceptance=acceptance, version=form.cleaned_data["version"]
         )
     except services.EditConflict:
-        messages.warning(request, "This request changed since you opened the page; read it again.")
-        return risk_page(request, membership, risk, status=CONFLICT)
+        return _changed_since(request, membership, risk)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return risk_page(request, membership, risk, status=400)

@@ -147,7 +147,8 @@ def _bulk(
     the filters it showed. When a row changed since the list was shown, or the member may not change one, nothing
     changes: the list comes back, read afresh, with a message naming them. Bad input shows the form again."""
     query = request.POST.get("query", "")[:2_000]
-    back = _list_url(f"{section.removesuffix('s')}_list", project, query)
+    noun = section.removesuffix("s")
+    back = _list_url(f"{noun}_list", project, query)
     if form.is_valid():
         try:
             done = apply(form.cleaned_data)
@@ -165,7 +166,7 @@ def _bulk(
             messages.success(request, done)
             return redirect(back)
     context = _context(membership, project, section, form=form, query=query, list_url=back)
-    context["bulk_url"] = _url(f"{section.removesuffix('s')}_bulk", project)
+    context["bulk_url"] = _url(f"{noun}_bulk", project)
     return render(request, f"{section}/bulk.html", context, status=400)
 
 

@@ -179,10 +179,11 @@ def _list_context(
     filters = selectors.ThreatFilters.from_query(query)
     page = Paginator(selectors.threats_of(project, filters), THREATS_PER_PAGE).get_page(query.get("page"))
     context = _context(membership, project, "threats", page=page, threats=page.object_list, filters=filters)
+    may_decide = _may_decide(membership)
     context |= {
         "statuses": ThreatStatus.choices,
-        "bulk_statuses": offered_statuses(may_decide=_may_decide(membership)),
-        "may_decide": _may_decide(membership),
+        "bulk_statuses": offered_statuses(may_decide=may_decide),
+        "may_decide": may_decide,
         "query": query.urlencode(),
         "sorts": sort_headers(filters.order, THREAT_COLUMNS),
         "components": project.components.order_by("name").only("pk", "name"),

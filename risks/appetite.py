@@ -14,6 +14,7 @@ from enum import StrEnum
 from risks.inputs import Scales
 from risks.models import AcceptanceStatus, RiskAcceptance
 from risks.scoring.levels import Level
+from risks.selectors import StoredFigures
 
 
 class Standing(StrEnum):
@@ -89,3 +90,11 @@ def position_of(
         accepted_until=acceptance.in_force.expires_on if acceptance.in_force else None,
         expired_on=acceptance.expired.expires_on if acceptance.expired else None,
     )
+
+
+def stored_position(figures: StoredFigures | None, scales: Scales, acceptance: AcceptanceState) -> Position:
+    """Where a risk stands by its stored residual figures (the register's rows, the API)."""
+    residual = figures.residual if figures is not None else None
+    if residual is None:
+        return position_of(None, None, scales, acceptance)
+    return position_of(residual.level, residual.p_exceeding_tolerance, scales, acceptance)

@@ -15,7 +15,7 @@ from projects.models import Membership, Threat
 from projects.roles import Permission
 from reports.charts import Chart, Curve, Marker, loss_exceedance_chart
 from risks import inputs
-from risks.appetite import AcceptanceState, Position, position_of
+from risks.appetite import AcceptanceState, Position, position_of, stored_position
 from risks.inputs import Counted, RiskInputs, Scales, Stage
 from risks.models import BusinessRisk, Level
 from risks.money import Money
@@ -217,14 +217,7 @@ def register_rows(
     for risk in risks:
         figures = stored.get(risk.pk)
         state = AcceptanceState.of(acceptances.get(risk.pk, []), today)
-        residual = figures.residual if figures is not None else None
-        position = position_of(
-            residual.level if residual else None,
-            residual.p_exceeding_tolerance if residual else None,
-            scales,
-            state,
-        )
-        rows.append(Register(risk, figures, position, state))
+        rows.append(Register(risk, figures, stored_position(figures, scales, state), state))
     return rows
 
 

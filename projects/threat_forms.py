@@ -34,7 +34,13 @@ from projects.models import (
 from projects.threat_library import LibraryEntry
 from projects.workspace_services import MAX_ASSET_NAMES, ThreatLinks
 from risks.models import BusinessRisk, ScoringSettings
-from risks.threat_scenarios import FREQUENCY_FIELDS, MAX_EVENTS_A_YEAR, Likelihood, likelihood_typed
+from risks.threat_scenarios import (
+    FREQUENCY_FIELDS,
+    MAX_EVENTS_A_YEAR,
+    Likelihood,
+    likelihood_typed,
+    scale_names,
+)
 
 STATEMENT_FIELDS = ("threat_source", "prerequisites", "threat_action", "threat_impact")
 STRIDE_CHOICES = [(letter.value, f"{letter.value} · {letter.label}") for letter in Stride]
@@ -350,9 +356,9 @@ def _events_shown(value: float | None) -> float | int | None:
 def _level_choices(scale: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """The five levels, named and described as the organisation's scale has them."""
     choices = []
-    for (value, label), entry in zip(LikelihoodLevel.choices, scale, strict=True):
-        name, description = str(entry.get("name") or label), str(entry.get("description") or "")
-        choices.append((value, f"{name}: {description}" if description else name))
+    for (level, name), entry in zip(scale_names(scale).items(), scale, strict=True):
+        description = str(entry.get("description") or "")
+        choices.append((level.value, f"{name}: {description}" if description else name))
     return choices
 
 

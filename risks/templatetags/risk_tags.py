@@ -28,11 +28,6 @@ def level_label(level: str | None) -> str:
     return LEVEL_LABELS.get(level or "", "Not scored")
 
 
-@register.filter
-def get(mapping: dict[str, object], key: str) -> object:
-    return mapping.get(key)
-
-
 CATEGORY_LABELS = dict(Category.choices)
 
 

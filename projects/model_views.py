@@ -40,7 +40,7 @@ from projects.diagram import (
     render_svg,
     to_dot,
 )
-from projects.http import AuthenticatedHttpRequest
+from projects.http import CONFLICT, CONFLICT_FOR_HTMX, AuthenticatedHttpRequest, posted
 from projects.model_forms import (
     AssetForm,
     ComponentForm,
@@ -60,14 +60,6 @@ logger = logging.getLogger(__name__)
 PROJECTS_PER_PAGE = 25
 HISTORY_PER_PAGE = 50
 DIAGRAM_CACHE_SECONDS = 24 * 60 * 60
-CONFLICT = 409
-# htmx swaps only 400 and 422 answers (see base.html), so an inline form that lost a race answers 422.
-CONFLICT_FOR_HTMX = 422
-
-
-def _posted(request: AuthenticatedHttpRequest) -> Any:
-    """The form data of a POST, even an empty one (which must fail validation, not show a blank form)."""
-    return request.POST if request.method == "POST" else None
 
 
 # Parts of a project -----------------------------------------------------------------------------------------
@@ -398,7 +390,7 @@ def _detail(
     if request.method == "GET" and not (in_row and request.GET.get("edit") == "row"):
         return _part_page(request, membership, project, part, obj)
     services.require_edit(membership, project)
-    form = _edit_form(project, part, obj, _posted(request), row=in_row)
+    form = _edit_form(project, part, obj, posted(request), row=in_row)
     saved, conflict, status = None, None, 200
     if request.method == "POST":
         if form.is_valid():
@@ -497,7 +489,7 @@ def _delete(
     """GET asks (the page without JavaScript); POST deletes the version the person saw."""
     obj = part.one_of(project, pk)
     services.require_edit(membership, project)
-    form = DeleteForm(_posted(request), initial={"version": obj.version})
+    form = DeleteForm(posted(request), initial={"version": obj.version})
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -686,7 +678,7 @@ def project_list(request: AuthenticatedHttpRequest, membership: Membership) -> H
 def project_create(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     teams = _teams_for(membership)
     chosen = teams.filter(slug=request.GET.get("team", "")).first() if request.method == "GET" else None
-    form = ProjectForm(_posted(request), teams=teams, initial={"team": chosen.pk} if chosen else None)
+    form = ProjectForm(posted(request), teams=teams, initial={"team": chosen.pk} if chosen else None)
     if request.method == "POST" and form.is_valid():
         try:
             project = services.project_create(membership=membership, **form.values)
@@ -706,7 +698,7 @@ def project_create(request: AuthenticatedHttpRequest, membership: Membership) ->
 def project_edit(request: AuthenticatedHttpRequest, membership: Membership, project: Project) -> HttpResponse:
     services.require_edit(membership, project)
     initial = ProjectForm.initial_of(project)
-    form = ProjectForm(_posted(request), teams=_teams_for(membership), editing=True, initial=initial)
+    form = ProjectForm(posted(request), teams=_teams_for(membership), editing=True, initial=initial)
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -735,7 +727,7 @@ def project_delete(
     request: AuthenticatedHttpRequest, membership: Membership, project: Project
 ) -> HttpResponse:
     services.require_edit(membership, project)
-    form = DeleteForm(_posted(request), initial={"version": project.version})
+    form = DeleteForm(posted(request), initial={"version": project.version})
     if request.method == "POST" and form.is_valid():
         try:
             services.project_delete(

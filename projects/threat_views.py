@@ -29,7 +29,7 @@ from projects import workspace_services as services
 from projects.access import project_required
 from projects.bulk_forms import ControlBulkForm, ThreatBulkForm
 from projects.conflicts import ConflictNotice, rebase_form
-from projects.http import AuthenticatedHttpRequest
+from projects.http import CONFLICT, CONFLICT_FOR_HTMX, AuthenticatedHttpRequest, posted
 from projects.model_forms import DeleteForm, apply_service_errors
 from projects.models import (
     IN_FORCE_STATUSES,
@@ -71,9 +71,6 @@ CONTROLS_PER_PAGE = 25
 # however many threats a control addresses.
 THREATS_PER_CONTROL_ROW = 8
 HISTORY_LIMIT = 50
-CONFLICT = 409
-# htmx swaps only 400 and 422 answers (see base.html), so an inline edit that lost a race answers 422.
-CONFLICT_FOR_HTMX = 422
 # The sortable columns of each list, by the ordering they ask for (workspace_selectors.*_ORDERINGS).
 THREAT_COLUMNS = {"number": "ID", "status": "Status", "owner": "Owner"}
 CONTROL_COLUMNS = {
@@ -84,11 +81,6 @@ CONTROL_COLUMNS = {
     "effort": "Effort",
     "due": "Due",
 }
-
-
-def _posted(request: AuthenticatedHttpRequest) -> Any:
-    """The form data of a POST, even an empty one (which must fail validation, not show a blank form)."""
-    return request.POST if request.method == "POST" else None
 
 
 def _may_decide(membership: Membership) -> bool:
@@ -351,7 +343,7 @@ def threat_create(
     request: AuthenticatedHttpRequest, membership: Membership, project: Project
 ) -> HttpResponse:
     services.require_edit(membership, project)
-    form = _threat_form(request, membership, project, _posted(request), initial=_create_initial(request))
+    form = _threat_form(request, membership, project, posted(request), initial=_create_initial(request))
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -525,7 +517,7 @@ def threat_delete(
 ) -> HttpResponse:
     threat = selectors.threat_of(project, threat_number)
     services.require_edit(membership, project)
-    form = DeleteForm(_posted(request), initial={"version": threat.version})
+    form = DeleteForm(posted(request), initial={"version": threat.version})
     if request.method == "POST" and form.is_valid():
         try:
             services.threat_delete(membership=membership, threat=threat, version=form.cleaned_data["version"])
@@ -734,7 +726,7 @@ def _library(
 ) -> HttpResponse:
     target = component or flow
     suggestions = selectors.library_suggestions(project, component=component, flow=flow)
-    form = LibraryReviewForm(_posted(request), entries=suggestions)
+    form = LibraryReviewForm(posted(request), entries=suggestions)
     if request.method == "POST" and form.is_valid():
         try:
             review = services.library_suggestions_apply(
@@ -847,7 +839,7 @@ def control_create(
     request: AuthenticatedHttpRequest, membership: Membership, project: Project
 ) -> HttpResponse:
     services.require_edit(membership, project)
-    form = _control_form(membership, _posted(request), initial={"owner": request.user.pk})
+    form = _control_form(membership, posted(request), initial={"owner": request.user.pk})
     if request.method == "POST" and form.is_valid():
         try:
             control = services.control_create(membership=membership, project=project, **form.values)
@@ -938,7 +930,7 @@ def control_delete(
 ) -> HttpResponse:
     control = selectors.control_of(project, control_id)
     services.require_edit(membership, project)
-    form = DeleteForm(_posted(request), initial={"version": control.version})
+    form = DeleteForm(posted(request), initial={"version": control.version})
     if request.method == "POST" and form.is_valid():
         try:
             services.control_delete(

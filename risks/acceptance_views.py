@@ -10,13 +10,13 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from projects.access import member_required
-from projects.http import AuthenticatedHttpRequest
+from projects.http import CONFLICT, AuthenticatedHttpRequest
 from projects.model_forms import DeleteForm, apply_service_errors
 from projects.models import Membership
 from risks import register_selectors, services
 from risks.forms import AcceptanceDecisionForm, AcceptanceRequestForm
 from risks.models import BusinessRisk, RiskAcceptance
-from risks.risk_views import CONFLICT, risk_page, risk_url
+from risks.risk_views import risk_page, risk_url
 
 
 def _owner_name(acceptance: RiskAcceptance) -> str:

@@ -22,7 +22,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from projects.access import member_required
 from projects.conflicts import ConflictNotice, rebase_form
-from projects.http import AuthenticatedHttpRequest
+from projects.http import CONFLICT, AuthenticatedHttpRequest, posted
 from projects.model_forms import DeleteForm, apply_service_errors
 from projects.models import Membership, Threat
 from projects.roles import Permission
@@ -41,7 +41,6 @@ from risks.models import BusinessRisk, Category, RiskStatus, Treatment
 
 RISKS_PER_PAGE = 25
 HISTORY_LIMIT = 50
-CONFLICT = 409
 COLUMNS = {
     "number": "ID",
     "title": "Business risk",
@@ -50,10 +49,6 @@ COLUMNS = {
     "owner": "Owner",
     "review_on": "Next review",
 }
-
-
-def _posted(request: AuthenticatedHttpRequest) -> Any:
-    return request.POST if request.method == "POST" else None
 
 
 def risk_url(risk: BusinessRisk, name: str = "risk_detail", *args: object) -> str:
@@ -109,7 +104,7 @@ def _risk_form(membership: Membership, data: Any = None, **kwargs: Any) -> RiskF
 @require_http_methods(["GET", "POST"])
 @member_required(Permission.EDIT_RISK_REGISTER)
 def risk_create(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
-    form = _risk_form(membership, _posted(request), initial={"owner": request.user.pk})
+    form = _risk_form(membership, posted(request), initial={"owner": request.user.pk})
     if request.method == "POST" and form.is_valid():
         try:
             risk = services.risk_create(membership=membership, **form.values)
@@ -129,7 +124,7 @@ def risk_create(request: AuthenticatedHttpRequest, membership: Membership) -> Ht
 @member_required(Permission.EDIT_RISK_REGISTER)
 def risk_edit(request: AuthenticatedHttpRequest, membership: Membership, risk_number: int) -> HttpResponse:
     risk = register_selectors.risk_of(membership.organisation, risk_number)
-    form = _risk_form(membership, _posted(request), current=risk, initial=RiskForm.initial_of(risk))
+    form = _risk_form(membership, posted(request), current=risk, initial=RiskForm.initial_of(risk))
     conflict: ConflictNotice | None = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -155,7 +150,7 @@ def risk_edit(request: AuthenticatedHttpRequest, membership: Membership, risk_nu
 @member_required(Permission.EDIT_RISK_REGISTER)
 def risk_delete(request: AuthenticatedHttpRequest, membership: Membership, risk_number: int) -> HttpResponse:
     risk = register_selectors.risk_of(membership.organisation, risk_number)
-    form = DeleteForm(_posted(request), initial={"version": risk.version})
+    form = DeleteForm(posted(request), initial={"version": risk.version})
     if request.method == "POST" and form.is_valid():
         try:
             services.risk_delete(membership=membership, risk=risk, version=form.cleaned_data["version"])

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from projects.access import member_required
-from projects.http import AuthenticatedHttpRequest
+from projects.http import CONFLICT, AuthenticatedHttpRequest
 from projects.model_forms import apply_service_errors
 from projects.models import Membership
 from projects.roles import Permission
@@ -19,7 +19,6 @@ from risks import inputs, services
 from risks.models import ScoringSettings
 from risks.settings_forms import ScoringSettingsForm
 
-CONFLICT = 409
 SCALE_NAMES = {"likelihood_scale": "Likelihood scale", "impact_scale": "Impact scale", "matrix": "Matrix"}
 
 

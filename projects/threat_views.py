@@ -468,7 +468,7 @@ def _threat_page(
     context["changes"] = selectors.history_of(threat, limit=HISTORY_LIMIT)
     context |= {
         "likelihood": threat_scenarios.likelihood_of_threat(threat, scoring),
-        "scenarios": threat_scenarios.scenarios_of_threat(project.organisation, threat),
+        "scenarios": threat_scenarios.scenarios_of_threat(project.organisation, threat, scoring),
         "currency": scoring.currency,
     }
     return render(request, "threats/detail.html", context, status=status)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from projects.models import ControlStatus, Organisation, Threat, ThreatControl
+from projects.models import IN_FORCE_STATUSES, ControlStatus, Organisation, Threat, ThreatControl
 from risks.models import BusinessRisk, Scenario, ScoringSettings
 from risks.scoring import fair
 from risks.scoring.distributions import FixedRate, Lognormal90, Pert
@@ -38,7 +38,7 @@ class Stage(StrEnum):
     PROJECTED = "projected"  # plus the planned and in-progress ones
 
 
-IN_FORCE = frozenset({ControlStatus.IMPLEMENTED, ControlStatus.VERIFIED})
+IN_FORCE = IN_FORCE_STATUSES
 COMMITTED = IN_FORCE | {ControlStatus.PLANNED, ControlStatus.IN_PROGRESS}
 STAGE_STATUSES: dict[Stage, frozenset[str]] = {
     Stage.INHERENT: frozenset(),
@@ -283,9 +283,13 @@ def default_settings(organisation: Organisation) -> ScoringSettings:
     )
 
 
-def risk_inputs(organisation: Organisation, risk_ids: Iterable[int] | None = None) -> list[RiskInputs]:
+def risk_inputs(
+    organisation: Organisation,
+    risk_ids: Iterable[int] | None = None,
+    settings: ScoringSettings | None = None,
+) -> list[RiskInputs]:
     """Each business risk of the organisation (or the named ones) with its scenarios, in five queries."""
-    scales = Scales.of(settings_of(organisation))
+    scales = Scales.of(settings or settings_of(organisation))  # `settings`: the caller read them already
     risks = BusinessRisk.objects.filter(organisation=organisation).order_by("number")
     if risk_ids is not None:
         risks = risks.filter(pk__in=list(risk_ids))

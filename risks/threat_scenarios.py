@@ -171,7 +171,9 @@ def _stage(
     return StageOfScenario(level, loss if math.isfinite(loss) else None)
 
 
-def scenarios_of_threat(organisation: Organisation, threat: Threat) -> list[ThreatScenario]:
+def scenarios_of_threat(
+    organisation: Organisation, threat: Threat, settings: ScoringSettings | None = None
+) -> list[ThreatScenario]:
     """The business risks the threat is linked to, by number, with the scenario's inherent and residual figures."""
     risks = list(
         BusinessRisk.objects.filter(organisation=organisation, scenarios__threat=threat)
@@ -181,7 +183,7 @@ def scenarios_of_threat(organisation: Organisation, threat: Threat) -> list[Thre
     if not risks:
         return []
     ids = [risk.pk for risk in risks]
-    found = {each.risk_id: each for each in inputs.risk_inputs(organisation, ids)}
+    found = {each.risk_id: each for each in inputs.risk_inputs(organisation, ids, settings)}
     stored = stored_figures(organisation, ids)
     rows = []
     for risk in risks:

@@ -94,21 +94,10 @@ from projects.workspace_services import (
 
 # Concurrency ----------------------------------------------------------------------------------------------
 
+
 # The ETag names the kind of object and its id as well as its version, so no two objects share one.
-ETAG_NAMES: dict[type[Model], str] = {
-    Project: "project",
-    TrustZone: "zone",
-    Asset: "asset",
-    Component: "component",
-    DataFlow: "flow",
-    Threat: "threat",
-    Control: "control",
-    ThreatControl: "link",
-}
-
-
 def etag(obj: Versioned) -> str:
-    return f'"{ETAG_NAMES[type(obj)]}-{obj.pk}-v{obj.version}"'
+    return f'"{obj.etag_name}-{obj.pk}-v{obj.version}"'
 
 
 def _tags(header: str) -> list[str]:
@@ -119,7 +108,7 @@ def if_match_version(request: Request, obj: Versioned) -> int | None:
     """The version of `obj` that If-Match names (the current one, if it is among several); None when no tag
     names this object. 428 when there is no If-Match, or only `*`, which names no version."""
     tags = require_if_match(request)
-    prefix = f'"{ETAG_NAMES[type(obj)]}-{obj.pk}-v'
+    prefix = f'"{obj.etag_name}-{obj.pk}-v'
     versions = [
         int(number)
         for tag in tags  # a weak tag (W/"...") never matches: If-Match compares strongly

@@ -2,6 +2,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 import pghistory
 from django.conf import settings
@@ -273,6 +274,10 @@ class ProjectStatus(models.TextChoices):
 
 
 class Versioned(models.Model):
+    """A row saved only from the version its writer read (projects.writes.save_version). `etag_name` names its
+    kind in the API's ETags, so If-Match works alike for every kind."""
+
+    etag_name: ClassVar[str]
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -291,6 +296,8 @@ class ProjectQuerySet(models.QuerySet["Project"]):
 @pghistory.track(*history_trackers())
 class Project(Versioned):
     """One system being threat-modelled, owned by a team."""
+
+    etag_name = "project"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="projects")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="projects")
@@ -349,6 +356,8 @@ class TrustLevel(models.IntegerChoices):
 class TrustZone(Versioned):
     """An area of equal trust. Flows between components of different zones cross a trust boundary."""
 
+    etag_name = "zone"
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="zones")
     name = models.CharField(max_length=120)
     trust_level = models.PositiveSmallIntegerField(choices=TrustLevel.choices, default=TrustLevel.MEDIUM)
@@ -400,6 +409,8 @@ class Rating(models.IntegerChoices):
 @pghistory.track(*history_trackers())
 class Asset(Versioned):
     """Something of value the system holds or provides, rated for confidentiality, integrity, availability."""
+
+    etag_name = "asset"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="assets")
     name = models.CharField(max_length=200)
@@ -456,6 +467,8 @@ class ComponentKind(models.TextChoices):
 class Component(Versioned):
     """An element of the system: an actor, a process, a data store or an external service."""
 
+    etag_name = "component"
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="components")
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=ComponentKind.choices)
@@ -506,6 +519,8 @@ class DataFlowQuerySet(ProjectPartQuerySet["DataFlow"]):
 @pghistory.track(*history_trackers())
 class DataFlow(Versioned):
     """A directed flow of data between two components of the same project."""
+
+    etag_name = "flow"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="flows")
     source = models.ForeignKey(Component, on_delete=models.CASCADE, related_name="outgoing_flows")
@@ -585,6 +600,8 @@ class LikelihoodLevel(models.TextChoices):
 @pghistory.track(*history_trackers())
 class Threat(Versioned):
     """Something that can go wrong, written as a structured threat statement."""
+
+    etag_name = "threat"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="threats")
     number = models.PositiveIntegerField()
@@ -705,6 +722,8 @@ IN_FORCE_STATUSES = frozenset({ControlStatus.IMPLEMENTED, ControlStatus.VERIFIED
 class Control(Versioned):
     """A mitigation, linked to the threats it addresses, each link with its own effectiveness."""
 
+    etag_name = "control"
+
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="controls")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, max_length=5_000)
@@ -754,6 +773,8 @@ class ThreatControlQuerySet(models.QuerySet["ThreatControl"]):
 @pghistory.track(*history_trackers())
 class ThreatControl(Versioned):
     """A control applied to a threat, and how much of the threat it stops (0-100 %)."""
+
+    etag_name = "link"
 
     threat = models.ForeignKey(Threat, on_delete=models.CASCADE, related_name="control_links")
     control = models.ForeignKey(Control, on_delete=models.CASCADE, related_name="threat_links")

@@ -35,7 +35,6 @@ from projects.api import LARGEST_ID, ORG_SLUG, PersonSerializer, answers, max_le
 from projects.api_access import organisation_membership
 from projects.api_workspace import (
     ETAG,
-    ETAG_NAMES,
     IF_MATCH,
     IF_NONE_MATCH,
     LARGEST_NUMBER,
@@ -80,10 +79,6 @@ from risks.register_selectors import RISK_ORDERINGS, UNSCORED, RiskFilters
 from risks.selectors import StoredFigures
 from risks.services import EditConflict
 
-# The register's objects take part in the workspace API's ETags ("risk-12-v3"), so If-Match works alike.
-ETAG_NAMES.update(
-    {BusinessRisk: "risk", Scenario: "scenario", RiskAcceptance: "acceptance", ScoringSettings: "scoring"}
-)
 # Until an organisation saves its own scoring settings it has the defaults, which have no row yet.
 DEFAULT_SCORING_ETAG = '"scoring-default-v1"'
 MAX_MONEY = 10**15  # a quadrillion, as the risk calculator allows

@@ -33,6 +33,8 @@ class ScoringSettings(Versioned):
     """How an organisation scores risk: its scales, matrix, currency and appetite. One per organisation; until
     someone saves them, risks.services.settings_of gives the defaults (NIST SP 800-30, decade scales)."""
 
+    etag_name = "scoring"
+
     organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="scoring")
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
     # Five levels each, very low first: {"name", "description", "low", "high"}; `high` of the last may be null
@@ -96,6 +98,8 @@ class RiskStatus(models.TextChoices):
 class BusinessRisk(Versioned):
     """Something the business can lose: its impact (a level and/or a loss per event as a 90 % interval in the
     organisation's currency) and how it is treated. Threats reach it through scenarios."""
+
+    etag_name = "risk"
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="business_risks")
     number = models.PositiveIntegerField()
@@ -185,6 +189,8 @@ class BusinessRisk(Versioned):
 class Scenario(Versioned):
     """A threat linked to a business risk: how the threat causes the risk."""
 
+    etag_name = "scenario"
+
     risk = models.ForeignKey(BusinessRisk, on_delete=models.CASCADE, related_name="scenarios")
     threat = models.ForeignKey(Threat, on_delete=models.CASCADE, related_name="scenarios")
     note = models.CharField("how the threat leads to this risk", max_length=500, blank=True)
@@ -215,6 +221,8 @@ class AcceptanceStatus(models.TextChoices):
 class RiskAcceptance(Versioned):
     """A request to accept a risk above appetite, decided by the risk's owner. Approved and not expired, the
     risk is accepted; expired, it is back to its residual position against appetite."""
+
+    etag_name = "acceptance"
 
     risk = models.ForeignKey(BusinessRisk, on_delete=models.CASCADE, related_name="acceptances")
     requested_by = models.ForeignKey(

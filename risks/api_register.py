@@ -13,7 +13,6 @@ they were computed and whether the inputs changed since (`stale`).
 """
 
 import dataclasses
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -60,9 +59,9 @@ from projects.api_workspace import (
 from projects.models import Membership, Organisation, Threat, User, Versioned
 from projects.roles import Permission
 from projects.workspace_selectors import people_of
-from risks import inputs, register_selectors, selectors, services
+from risks import inputs, register, register_selectors, selectors, services
 from risks.api import PercentilesSerializer, level_field
-from risks.appetite import AcceptanceState, Standing, position_of
+from risks.appetite import AcceptanceState, Standing, stored_position
 from risks.inputs import Counted, Stage
 from risks.models import (
     AcceptanceStatus,
@@ -180,21 +179,13 @@ def with_figures(organisation: Organisation, risks: Sequence[BusinessRisk]) -> N
     ids = [risk.pk for risk in risks]
     stored = selectors.stored_figures(organisation, ids)
     scales = inputs.Scales.of(inputs.settings_of(organisation))
-    acceptances: dict[int, list[RiskAcceptance]] = defaultdict(list)
-    for acceptance in RiskAcceptance.objects.filter(risk_id__in=ids):
-        acceptances[acceptance.risk_id].append(acceptance)
+    acceptances = register.acceptances_by_risk(ids)
     today = timezone.localdate()
     for risk in risks:
         figures = stored.get(risk.pk)
-        residual = figures.residual if figures is not None else None
-        position = position_of(
-            residual.level if residual else None,
-            residual.p_exceeding_tolerance if residual else None,
-            scales,
-            AcceptanceState.of(acceptances[risk.pk], today),
-        )
+        state = AcceptanceState.of(acceptances[risk.pk], today)
         setattr(risk, "figures", figures_of(figures, scales.currency))  # noqa: B010
-        setattr(risk, "position", position)  # noqa: B010
+        setattr(risk, "position", stored_position(figures, scales, state))  # noqa: B010
 
 
 @extend_schema_serializer(component_name="AppetitePosition")

@@ -1,0 +1,40 @@
+"""What in the estate needs someone's attention, one definition each, so the dashboards, the estate lists, an
+engineer's home and the API count and list the same rows.
+
+Each is a Q over its model, relative to `today` where time matters.
+"""
+
+import datetime
+
+from django.db.models import F, Q
+
+from projects.models import IN_FORCE_STATUSES, ProjectStatus, ThreatStatus
+
+REVIEW_INTERVAL = datetime.timedelta(days=90)  # a model not reviewed for longer is out of date
+DUE_SOON = datetime.timedelta(days=14)  # a control due within this is shown to its owner as due
+
+
+def control_overdue(today: datetime.date) -> Q:
+    """A control not yet in force whose due date has passed."""
+    return Q(due_on__lt=today) & ~Q(status__in=IN_FORCE_STATUSES)
+
+
+def control_due(today: datetime.date) -> Q:
+    """A control not yet in force that is overdue or due within DUE_SOON."""
+    return Q(due_on__lte=today + DUE_SOON) & ~Q(status__in=IN_FORCE_STATUSES)
+
+
+def project_review_overdue(today: datetime.date) -> Q:
+    """A project in use (not archived) whose model was never reviewed, or not within REVIEW_INTERVAL."""
+    return ~Q(status=ProjectStatus.ARCHIVED) & (
+        Q(last_reviewed_on__isnull=True) | Q(last_reviewed_on__lt=today - REVIEW_INTERVAL)
+    )
+
+
+def threat_in_review() -> Q:
+    return Q(status=ThreatStatus.IN_REVIEW)
+
+
+def threat_new_since_review() -> Q:
+    """A threat logged after its project's model was last reviewed (every threat of a model never reviewed)."""
+    return Q(project__last_reviewed_on__isnull=True) | Q(created_at__date__gt=F("project__last_reviewed_on"))

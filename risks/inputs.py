@@ -183,13 +183,25 @@ class ScenarioInput:
     def effectiveness(self, counted: "Counted") -> tuple[float, ...]:
         return tuple(c.effectiveness for c in self.controls if counted.counts(c))
 
-    def level(self, scales: Scales, impact: Level | None, counted: "Counted") -> Level | None:
-        """The scenario's level from the matrix: its likelihood after the counted controls, by the impact."""
-        if self.frequency is None or impact is None:
+    def likelihood_after(self, scales: Scales, counted: "Counted") -> Level | None:
+        """The likelihood level of its most likely frequency after the counted controls; None when unscored."""
+        if self.frequency is None:
             return None
         factor = math.prod(1 - e for e in self.effectiveness(counted))
-        likelihood = scales.likelihood.level_of(most_likely(self.frequency) * factor)
+        return scales.likelihood.level_of(most_likely(self.frequency) * factor)
+
+    def level(self, scales: Scales, impact: Level | None, counted: "Counted") -> Level | None:
+        """The scenario's level from the matrix: its likelihood after the counted controls, by the impact."""
+        likelihood = self.likelihood_after(scales, counted)
+        if likelihood is None or impact is None:
+            return None
         return scales.matrix.level(likelihood, impact)
+
+    def expected_rate(self, counted: "Counted") -> float:
+        """Events a year on average after the counted controls (0 when unscored)."""
+        if self.frequency is None:
+            return 0.0
+        return self.frequency.mean * math.prod(1 - e for e in self.effectiveness(counted))
 
 
 @dataclass(frozen=True)
@@ -205,6 +217,13 @@ class Counted:
 
     def counts(self, control: ControlOnThreat) -> bool:
         return control.control_id in self.only if self.only is not None else control.status in self.statuses
+
+
+@dataclass(frozen=True)
+class Cell:
+    likelihood: Level
+    impact: Level
+    level: Level
 
 
 @dataclass(frozen=True)
@@ -238,10 +257,20 @@ class RiskInputs:
 
     def level(self, counted: Counted) -> Level | None:
         """A business risk takes the worst level of its scenarios."""
-        levels = [
-            lvl for s in self.scenarios if (lvl := s.level(self.scales, self.impact, counted)) is not None
+        cell = self.cell(counted)
+        return cell.level if cell is not None else None
+
+    def cell(self, counted: Counted) -> "Cell | None":
+        """Where the risk sits in the likelihood-by-impact matrix: at its worst scenario (of two as bad, the
+        more likely); None when no scenario is scored or the risk has no impact."""
+        if self.impact is None:
+            return None
+        cells = [
+            Cell(likelihood, self.impact, self.scales.matrix.level(likelihood, self.impact))
+            for s in self.scenarios
+            if (likelihood := s.likelihood_after(self.scales, counted)) is not None
         ]
-        return max(levels, key=lambda lvl: lvl.rank) if levels else None
+        return max(cells, key=lambda c: (c.level.rank, c.likelihood.rank)) if cells else None
 
     def controls(self) -> dict[int, ControlOnThreat]:
         """Every control acting on the risk's scenarios, once."""

@@ -318,3 +318,23 @@ class RiskSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Risk snapshot of {self.organisation} on {self.taken_on}"
+
+
+class ScenarioResult(models.Model):
+    """What one scenario contributes to its risk's stored result, for the dashboards' risk by team and by
+    project: its inherent and residual level, and its share of the risk's expected annual loss (the risk's
+    simulated mean, split in proportion to each scenario's expected events a year). Written with the risk's
+    result by risks.results; `project` is the threat's, kept here so the estate is summed without joins."""
+
+    scenario = models.OneToOneField(
+        Scenario, on_delete=models.CASCADE, primary_key=True, related_name="result"
+    )
+    risk = models.ForeignKey(BusinessRisk, on_delete=models.CASCADE, related_name="scenario_results")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="scenario_results")
+    inherent_level = models.CharField(max_length=20, blank=True)
+    residual_level = models.CharField(max_length=20, blank=True)
+    inherent_ale = models.FloatField()
+    residual_ale = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"Result of scenario {self.scenario_id}"

@@ -10,6 +10,7 @@ Risks with no impact or no scored scenario (no threat with a likelihood) are not
 zero and their level None. Pages read the stored figures through risks.selectors.
 """
 
+import math
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -20,8 +21,8 @@ from django.utils import timezone
 
 from projects.models import Organisation
 from risks import changes, inputs
-from risks.inputs import Counted, RiskInputs, Scales, Stage
-from risks.models import BusinessRisk, PortfolioResult, RiskResult
+from risks.inputs import Cell, Counted, RiskInputs, Scales, Stage
+from risks.models import BusinessRisk, PortfolioResult, RiskResult, Scenario, ScenarioResult
 from risks.scoring import fair
 from risks.scoring.levels import Level
 from risks.scoring.losses import LossDistribution
@@ -60,7 +61,9 @@ def zero_figures(scales: Scales) -> StageFigures:
     )
 
 
-def figures_of(losses: LossDistribution, level: Level | None, scales: Scales) -> StageFigures:
+def figures_of(
+    losses: LossDistribution, level: Level | None, scales: Scales, cell: Cell | None = None
+) -> StageFigures:
     return StageFigures(
         level=str(level) if level is not None else None,
         ale_mean=losses.ale_mean,
@@ -70,6 +73,8 @@ def figures_of(losses: LossDistribution, level: Level | None, scales: Scales) ->
         p_exceeding_tolerance=(
             losses.p_exceeding(scales.tolerance_amount) if scales.tolerance_amount is not None else None
         ),
+        likelihood=str(cell.likelihood) if cell is not None else None,
+        impact=str(cell.impact) if cell is not None else None,
     )
 
 
@@ -120,8 +125,13 @@ def _recompute(organisation: Organisation) -> Recomputed:
     stages = (Stage.INHERENT, Stage.RESIDUAL, Stage.PROJECTED)
     counted = {stage: Counted.stage(stage) for stage in stages}
 
-    # Levels come from the matrix, once per risk and stage; the portfolio takes the worst of them.
-    levels = {stage: {each.risk_id: each.level(counted[stage]) for each in all_inputs} for stage in stages}
+    # Levels come from the matrix, once per risk and stage (at the risk's worst scenario's cell); the portfolio
+    # takes the worst of them.
+    cells = {stage: {each.risk_id: each.cell(counted[stage]) for each in all_inputs} for stage in stages}
+    levels = {
+        stage: {risk_id: cell.level if cell else None for risk_id, cell in cells[stage].items()}
+        for stage in stages
+    }
     simulated = [each for each in all_inputs if _simulated(each)]
     figures: dict[int, dict[str, object]] = {}
     portfolio: dict[str, object]
@@ -132,7 +142,7 @@ def _recompute(organisation: Organisation) -> Recomputed:
         for r, each in enumerate(simulated):
             figures[each.risk_id] = _stages_json(
                 *(
-                    figures_of(losses, levels[stage][each.risk_id], scales)
+                    figures_of(losses, levels[stage][each.risk_id], scales, cells[stage][each.risk_id])
                     for stage, losses in (
                         (Stage.INHERENT, residual_run.risks[r].inherent),
                         (Stage.RESIDUAL, residual_run.risks[r].residual),
@@ -169,6 +179,11 @@ def _recompute(organisation: Organisation) -> Recomputed:
         )
         for each in all_inputs
     ]
+    scenario_rows = [
+        row
+        for each in all_inputs
+        for row in _scenario_results(each, figures.get(each.risk_id, unscored), counted)
+    ]
     with transaction.atomic():
         # Risks deleted while we simulated lose their rows with them; the ones left are held until we commit.
         still_there = set(
@@ -185,6 +200,7 @@ def _recompute(organisation: Organisation) -> Recomputed:
             unique_fields=["risk"],
             update_fields=["fingerprint", "computed_at", "iterations", "seed", "figures"],
         )
+        _store_scenario_results(organisation, [row for row in scenario_rows if row.risk_id in still_there])
         PortfolioResult.objects.update_or_create(
             organisation=organisation,
             defaults={
@@ -222,3 +238,37 @@ def _engine_risk(each: RiskInputs, counted: Counted) -> fair.Risk:
     risk = each.engine_risk(counted)
     assert risk is not None  # _simulated checked it has a magnitude
     return risk
+
+
+def _scenario_results(
+    each: RiskInputs, figures: dict[str, object], counted: dict[Stage, Counted]
+) -> list[ScenarioResult]:
+    """Each scenario's levels and share of its risk's stored expected annual loss, stage by stage."""
+    shares: dict[Stage, list[float]] = {}
+    for stage in (Stage.INHERENT, Stage.RESIDUAL):
+        rates = [s.expected_rate(counted[stage]) for s in each.scenarios]
+        total = math.fsum(rates)
+        ale = float(figures[stage]["ale_mean"])  # type: ignore[index]
+        shares[stage] = [rate / total * ale if total > 0 else 0.0 for rate in rates]
+    return [
+        ScenarioResult(
+            scenario_id=s.scenario_id,
+            risk_id=each.risk_id,
+            project_id=s.project_id,
+            inherent_level=str(s.level(each.scales, each.impact, counted[Stage.INHERENT]) or ""),
+            residual_level=str(s.level(each.scales, each.impact, counted[Stage.RESIDUAL]) or ""),
+            inherent_ale=shares[Stage.INHERENT][i],
+            residual_ale=shares[Stage.RESIDUAL][i],
+        )
+        for i, s in enumerate(each.scenarios)
+    ]
+
+
+def _store_scenario_results(organisation: Organisation, rows: list[ScenarioResult]) -> None:
+    """Replace the organisation's scenario results. A scenario deleted since the inputs were read is left out
+    (its deletion queued another recomputation, which writes the rest again)."""
+    existing = set(
+        Scenario.objects.filter(pk__in=[row.scenario_id for row in rows]).values_list("pk", flat=True)
+    )
+    ScenarioResult.objects.filter(risk__organisation=organisation).delete()
+    ScenarioResult.objects.bulk_create([row for row in rows if row.scenario_id in existing], batch_size=2_000)

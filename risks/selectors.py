@@ -28,6 +28,9 @@ class StageFigures:
     p_loss: float  # chance of any loss in a year
     lec: list[tuple[float, float]]  # (amount, chance a year's loss exceeds it)
     p_exceeding_tolerance: float | None  # chance of losing more than the tolerance amount; None without one
+    # The likelihood-by-impact cell the level comes from (the worst scenario's); None when unscored.
+    likelihood: str | None = None
+    impact: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "StageFigures":
@@ -39,6 +42,8 @@ class StageFigures:
             p_loss=float(data.get("p_loss", 0.0)),
             lec=[(float(amount), float(chance)) for amount, chance in data.get("lec", [])],
             p_exceeding_tolerance=float(tolerance) if tolerance is not None else None,
+            likelihood=data.get("likelihood") or None,
+            impact=data.get("impact") or None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -49,6 +54,8 @@ class StageFigures:
             "p_loss": self.p_loss,
             "lec": [[amount, chance] for amount, chance in self.lec],
             "p_exceeding_tolerance": self.p_exceeding_tolerance,
+            "likelihood": self.likelihood,
+            "impact": self.impact,
         }
 
 

@@ -15,8 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from projects.models import ControlStatus, Project, Threat
 from risks import changes, inputs, services, tasks
 from risks.inputs import Counted, Stage
-from risks.models import BusinessRisk, PortfolioResult, RiskResult, ScoringSettings
+from risks.models import BusinessRisk, PortfolioResult, RiskResult, ScenarioResult, ScoringSettings
 from risks.results import recompute
+from risks.scoring.levels import Level
+from risks.scoring.matrix import NIST_SP_800_30
 from risks.selectors import PERCENTILES, StoredFigures, portfolio_figures, stored_figures
 from risks.tasks import recompute_organisation, schedule_recompute
 from tests.conftest import Cast
@@ -87,6 +89,63 @@ def test_each_stage_stores_the_level_of_its_worst_scenario(cast: Cast, card_data
         assert getattr(figures, stage).level == risk_inputs.level(Counted.stage(stage))
     assert figures.inherent.level == "moderate"  # moderate likelihood by a moderate impact (median ~775,000)
     assert figures.projected.level == "low"  # the controls bring the likelihood down to low
+
+
+def test_each_stage_stores_the_cell_of_its_worst_scenario(cast: Cast, project: Project) -> None:
+    # Impact high. Inherent, the moderate threat (about 3 a year) is the worst; a 99 % control in force brings
+    # it to 0.03 a year, very low, as likely as the bare very-low threat: the residual cell is very low by high.
+    risk = make_risk(cast, "Outage", impact="high")
+    controlled = ThreatFactory.create(project=project, likelihood="moderate")
+    bare = ThreatFactory.create(project=project, likelihood="very_low")
+    control_on(controlled, ControlStatus.IMPLEMENTED, 99)
+    link(cast, risk, controlled)
+    link(cast, risk, bare)
+    recompute(cast.organisation.pk)
+
+    figures = stored_figures(cast.organisation, [risk.pk])[risk.pk]
+    assert figures is not None
+    assert (figures.inherent.likelihood, figures.inherent.impact) == ("moderate", "high")
+    assert figures.inherent.level == str(NIST_SP_800_30.level(Level.MODERATE, Level.HIGH))
+    assert (figures.residual.likelihood, figures.residual.impact) == ("very_low", "high")
+    assert figures.residual.level == str(NIST_SP_800_30.level(Level.VERY_LOW, Level.HIGH))
+
+
+def test_each_scenario_stores_its_levels_and_share_of_the_risks_expected_loss(
+    cast: Cast, card_data: BusinessRisk
+) -> None:
+    recompute(cast.organisation.pk)
+
+    (risk_inputs,) = inputs.risk_inputs(cast.organisation, [card_data.pk])
+    figures = stored_figures(cast.organisation, [card_data.pk])[card_data.pk]
+    assert figures is not None
+    rows = {row.scenario_id: row for row in ScenarioResult.objects.filter(risk=card_data)}
+    assert set(rows) == {s.scenario_id for s in risk_inputs.scenarios}
+    for stage, field in ((Stage.INHERENT, "inherent"), (Stage.RESIDUAL, "residual")):
+        total = sum(getattr(row, f"{field}_ale") for row in rows.values())
+        assert total == pytest.approx(getattr(figures, field).ale_mean, rel=1e-9)
+        rates = {s.scenario_id: s.expected_rate(Counted.stage(stage)) for s in risk_inputs.scenarios}
+        for scenario_id, row in rows.items():
+            share = rates[scenario_id] / sum(rates.values())
+            assert getattr(row, f"{field}_ale") == pytest.approx(share * total, rel=1e-9)
+            scenario = next(s for s in risk_inputs.scenarios if s.scenario_id == scenario_id)
+            expected = scenario.level(risk_inputs.scales, risk_inputs.impact, Counted.stage(stage))
+            assert getattr(row, f"{field}_level") == str(expected)
+            assert row.project_id == scenario.project_id
+
+
+def test_a_deleted_scenario_loses_its_result_at_the_next_recomputation(
+    cast: Cast, card_data: BusinessRisk
+) -> None:
+    recompute(cast.organisation.pk)
+    scenario = card_data.scenarios.first()
+    assert scenario is not None
+    services.scenario_delete(membership=cast.membership(cast.security_lead), scenario=scenario)
+    recompute(cast.organisation.pk)
+
+    assert set(ScenarioResult.objects.filter(risk=card_data).values_list("scenario_id", flat=True)) == set(
+        card_data.scenarios.values_list("pk", flat=True)
+    )
+    assert ScenarioResult.objects.filter(risk=card_data).count() == 1
 
 
 def test_a_stage_reads_percentiles_chance_of_loss_and_a_small_curve(

@@ -45,6 +45,7 @@ from risks.models import (
     RiskResult,
     RiskSnapshot,
     Scenario,
+    ScenarioResult,
     ScoringSettings,
 )
 from tests.factories import (
@@ -408,6 +409,7 @@ OWNERSHIP: dict[type[Model], str] = {
     Scenario: "risk__organisation",
     RiskAcceptance: "risk__organisation",
     RiskResult: "risk__organisation",
+    ScenarioResult: "risk__organisation",
     PortfolioResult: "organisation",
     RiskSnapshot: "organisation",
 }

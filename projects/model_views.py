@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget, trigger_client_event
 
+from projects import attention
 from projects import workspace_selectors as selectors
 from projects import workspace_services as services
 from projects.access import member_required, project_required
@@ -663,9 +664,10 @@ def project_list(request: AuthenticatedHttpRequest, membership: Membership) -> H
         "page": page,
         "projects": page.object_list,
         "filters": filters,
-        "filtered": bool(filters.team or filters.status or filters.q.strip()),
+        "filtered": filters.active,
         "teams": membership.organisation.teams.order_by("name"),
         "statuses": ProjectStatus.choices,
+        "review_days": attention.REVIEW_INTERVAL.days,
         "can_create": membership.can(Permission.EDIT_TEAM_PROJECTS),
     }
     if request.htmx and request.htmx.target == "project-results":

@@ -11,9 +11,11 @@ from django.apps import apps
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     Model,
@@ -28,7 +30,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Lower
 from django.http import Http404
+from django.utils import timezone
 
+from projects import attention
 from projects.models import (
     Asset,
     Component,
@@ -37,10 +41,12 @@ from projects.models import (
     ControlStatus,
     DataFlow,
     FlowAsset,
+    LikelihoodLevel,
     Membership,
     Project,
     ProjectStatus,
     Stride,
+    Team,
     Threat,
     ThreatComponent,
     ThreatControl,
@@ -75,10 +81,11 @@ def _digits(value: object) -> bool:
 
 
 def _rank(field: str, choices: Any) -> Case:
-    """A choice field in the order its choices are declared (a status in its workflow's order), not by value."""
+    """A choice field in the order its choices are declared (a status in its workflow's order), not by value. A
+    blank value (a likelihood not given) ranks as NULL, so it comes last whichever way the list is sorted."""
     return Case(
         *[When(**{field: value}, then=Value(position)) for position, value in enumerate(choices.values)],
-        default=Value(len(choices.values)),
+        default=None,
         output_field=IntegerField(),
     )
 
@@ -116,6 +123,38 @@ def seen_rows[M: Model](
     return [Seen(found[name], version) for name, version in versions.items() if name in found], missing
 
 
+def _order(query: Any, orderings: dict[str, tuple[Any, ...]], default: str) -> str:
+    """The `order` asked for, if `orderings` has it, else `default`."""
+    order = query.get("order")
+    return order if order in orderings else default
+
+
+@dataclass(frozen=True)
+class EstateScope:
+    """Which part of the organisation an estate list covers: one team's projects, one project, or all of them.
+    Its rows are the organisation's already, so a team or project of another organisation matches nothing."""
+
+    team: str = ""  # team slug
+    project: int | None = None  # a project id
+
+    @classmethod
+    def from_query(cls, query: Any) -> "EstateScope":
+        project = query.get("project", "")
+        return cls(team=_text(query.get("team", ""), 100), project=int(project) if _digits(project) else None)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.team or self.project)
+
+    def narrow[M: Model](self, rows: QuerySet[M]) -> QuerySet[M]:
+        """`rows` (threats or controls: anything with a `project`) of the team's projects, or of the project."""
+        if self.team:
+            rows = rows.filter(project__team__slug=self.team)
+        if self.project:
+            rows = rows.filter(project=self.project)
+        return rows
+
+
 # Projects -------------------------------------------------------------------------------------------------
 
 
@@ -123,6 +162,7 @@ def seen_rows[M: Model](
 class ProjectFilters:
     team: str = ""  # team slug
     status: str = ""
+    review_overdue: bool = False  # attention.project_review_overdue: not reviewed within 90 days
     q: str = ""
 
     @classmethod
@@ -131,8 +171,13 @@ class ProjectFilters:
         return cls(
             team=_text(query.get("team", ""), 100),
             status=str(query.get("status", "")),
+            review_overdue=query.get("review") == "overdue",
             q=_text(query.get("q", ""), 200),
         )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.team or self.status or self.review_overdue or self.q.strip())
 
 
 def _count_per(rows: QuerySet[Any], owner: str) -> Coalesce:
@@ -161,11 +206,33 @@ def projects_of(membership: Membership, filters: ProjectFilters | None = None) -
         projects = projects.filter(team__slug=filters.team)
     if filters.status in ProjectStatus.values:
         projects = projects.filter(status=filters.status)
+    if filters.review_overdue:
+        projects = projects.filter(attention.project_review_overdue(timezone.localdate()))
     if filters.q.strip():
         projects = projects.filter(
             Q(name__icontains=filters.q.strip()) | Q(description__icontains=filters.q.strip())
         )
     return projects
+
+
+def team_projects_of(membership: Membership) -> QuerySet[Project]:
+    """The projects of the member's own teams, with their counts, those with the most open threats first."""
+    return projects_of(membership).filter(team__memberships=membership).order_by(F("open_threat_count").desc(), "name")
+
+
+def teams_of(membership: Membership) -> QuerySet[Team]:
+    """The member's own teams, each with `project_count`."""
+    return membership.teams.annotate(project_count=Count("projects")).order_by("name")
+
+
+def project_choices_of(membership: Membership) -> QuerySet[Project]:
+    """The organisation's projects for a filter, by team then name, with only what an option shows."""
+    return (
+        Project.objects.filter(organisation=membership.organisation_id)
+        .select_related("team")
+        .only("pk", "name", "team__name")
+        .order_by("team__name", "name")
+    )
 
 
 def project_of(membership: Membership, project_id: int) -> Project:
@@ -274,14 +341,25 @@ def flow_of(project: Project, flow_id: int) -> DataFlow:
 
 # Threats --------------------------------------------------------------------------------------------------
 
-THREAT_ORDERINGS = both_ways(
+_THREAT_COLUMNS: dict[str, tuple[Any, ...]] = {
+    "status": (_rank("status", ThreatStatus),),
+    "owner": ("owner__name", "owner__email"),
+}
+THREAT_ORDERINGS = both_ways({"number": ("number",)} | _THREAT_COLUMNS, "number") | {
+    "updated": ("-updated_at", "number")
+}
+# Across projects a number alone names nothing: the estate's threats are by project, then number.
+ESTATE_THREAT_ORDERINGS = both_ways(
     {
-        "number": ("number",),
-        "status": (_rank("status", ThreatStatus),),
-        "owner": ("owner__name", "owner__email"),
-    },
+        "project": ("project__name",),
+        "team": ("project__team__name", "project__name"),
+        "likelihood": (_rank("likelihood", LikelihoodLevel),),
+    }
+    | _THREAT_COLUMNS,
+    "project__name",
+    "project_id",
     "number",
-) | {"updated": ("-updated_at", "number")}
+) | {"updated": ("-updated_at", "pk")}
 
 
 @dataclass(frozen=True)
@@ -293,12 +371,19 @@ class ThreatFilters:
     owner: int | None = None  # a user id
     unowned: bool = False
     without_control: bool = False
+    new_since_review: bool = False  # attention.threat_new_since_review
     q: str = ""
     order: str = "number"
 
     @classmethod
-    def from_query(cls, query: Any) -> "ThreatFilters":
-        """From a QueryDict (GET parameters) of the HTML list or the API; unknown values are ignored."""
+    def from_query(
+        cls,
+        query: Any,
+        orderings: dict[str, tuple[Any, ...]] = THREAT_ORDERINGS,
+        default_order: str = "number",
+    ) -> "ThreatFilters":
+        """From a QueryDict (GET parameters) of the HTML list or the API; unknown values are ignored. The
+        estate's list passes its own `orderings`."""
 
         def number(name: str) -> int | None:
             value = query.get(name, "")
@@ -312,26 +397,20 @@ class ThreatFilters:
             owner=number("owner"),
             unowned=query.get("owner") == "none",
             without_control=query.get("control") == "none",
+            new_since_review=query.get("new") == "since_review",
             q=_text(query.get("q", ""), 200),
-            order=query.get("order") if query.get("order") in THREAT_ORDERINGS else "number",
+            order=_order(query, orderings, default_order),
         )
 
     @property
     def active(self) -> bool:
         return bool(
             self.status or self.stride or self.component or self.flow or self.owner or self.unowned
-        ) or bool(self.without_control or self.q)
+        ) or bool(self.without_control or self.new_since_review or self.q)
 
 
-def threats_of(project: Project, filters: ThreatFilters | None = None) -> QuerySet[Threat]:
-    filters = filters or ThreatFilters()
-    threats = (
-        project.threats.select_related("owner")
-        .prefetch_related(Prefetch("impacted_assets", queryset=Asset.objects.order_by("name")))
-        .prefetch_related(Prefetch("target_components", queryset=Component.objects.order_by("name")))
-        .prefetch_related(Prefetch("target_flows", queryset=DataFlow.objects.order_by("name")))
-        .annotate(control_count=Count("control_links", distinct=True))
-    )
+def _threats_matching(threats: QuerySet[Threat], filters: ThreatFilters) -> QuerySet[Threat]:
+    """`threats` narrowed by the filters: the one reading of them, for a project's list and the estate's."""
     if filters.status:
         threats = threats.filter(status__in=filters.status)
     if filters.stride:
@@ -346,6 +425,8 @@ def threats_of(project: Project, filters: ThreatFilters | None = None) -> QueryS
         threats = threats.filter(owner__isnull=True)
     if filters.without_control:
         threats = threats.exclude(Exists(ThreatControl.objects.filter(threat=OuterRef("pk"))))
+    if filters.new_since_review:
+        threats = threats.filter(attention.threat_new_since_review())
     if filters.q.strip():
         text = filters.q.strip()
         reference = text.upper().removeprefix("T-")
@@ -358,7 +439,37 @@ def threats_of(project: Project, filters: ThreatFilters | None = None) -> QueryS
         if _digits(reference):
             match |= Q(number=int(reference))
         threats = threats.filter(match)
-    return threats.order_by(*THREAT_ORDERINGS[filters.order])
+    return threats
+
+
+def _with_statement(threats: QuerySet[Threat]) -> QuerySet[Threat]:
+    """The assets a threat's statement names, for a whole page in one query."""
+    return threats.prefetch_related(Prefetch("impacted_assets", queryset=Asset.objects.order_by("name")))
+
+
+def threats_of(project: Project, filters: ThreatFilters | None = None) -> QuerySet[Threat]:
+    filters = filters or ThreatFilters()
+    threats = (
+        _with_statement(project.threats.select_related("owner"))
+        .prefetch_related(Prefetch("target_components", queryset=Component.objects.order_by("name")))
+        .prefetch_related(Prefetch("target_flows", queryset=DataFlow.objects.order_by("name")))
+        .annotate(control_count=Count("control_links", distinct=True))
+    )
+    return _threats_matching(threats, filters).order_by(*THREAT_ORDERINGS[filters.order])
+
+
+def estate_threats_of(
+    membership: Membership, filters: ThreatFilters | None = None, scope: EstateScope | None = None
+) -> QuerySet[Threat]:
+    """Every threat of the organisation, with its project, team and owner, filtered and sorted by the
+    estate's orderings (by project then number when `filters.order` is not one of them)."""
+    filters = filters or ThreatFilters()
+    threats = (scope or EstateScope()).narrow(
+        Threat.objects.filter(project__organisation=membership.organisation_id)
+    )
+    threats = _with_statement(threats.select_related("owner", "project__team"))
+    order = ESTATE_THREAT_ORDERINGS.get(filters.order, ESTATE_THREAT_ORDERINGS["project"])
+    return _threats_matching(threats, filters).order_by(*order)
 
 
 def threat_of(project: Project, number: int) -> Threat:
@@ -383,43 +494,78 @@ def statement_suggestions(
 # Controls -------------------------------------------------------------------------------------------------
 
 
+_CONTROL_COLUMNS: dict[str, tuple[Any, ...]] = {
+    "title": (Lower("title"),),
+    "status": (_rank("status", ControlStatus),),
+    "due": ("due_on",),
+    "cost": ("cost_per_year",),
+}
 CONTROL_ORDERINGS = both_ways(
-    {
-        "title": (Lower("title"),),
-        "status": (_rank("status", ControlStatus),),
-        "due": ("due_on",),
-        "cost": ("cost_per_year",),
-        "effort": ("effort_days",),
-        "threats": ("threat_count",),
-    },
+    _CONTROL_COLUMNS | {"effort": ("effort_days",), "threats": ("threat_count",)}, "title", "pk"
+)
+ESTATE_CONTROL_ORDERINGS = both_ways(
+    _CONTROL_COLUMNS | {"project": ("project__name",), "team": ("project__team__name", "project__name")},
+    "project__name",
     "title",
     "pk",
 )
+DUE_FILTERS = {"overdue": attention.control_overdue, "soon": attention.control_due}
 
 
 @dataclass(frozen=True)
 class ControlFilters:
     status: tuple[str, ...] = ()
     owner: int | None = None
+    unowned: bool = False
     without_threat: bool = False
+    due: str = ""  # a key of DUE_FILTERS: "overdue", or "soon" (overdue or due within attention.DUE_SOON)
     q: str = ""
     order: str = "title"
 
     @classmethod
-    def from_query(cls, query: Any) -> "ControlFilters":
-        """From a QueryDict (GET parameters) of the HTML list or the API; unknown values are ignored."""
+    def from_query(
+        cls,
+        query: Any,
+        orderings: dict[str, tuple[Any, ...]] = CONTROL_ORDERINGS,
+        default_order: str = "title",
+    ) -> "ControlFilters":
+        """From a QueryDict (GET parameters) of the HTML list or the API; unknown values are ignored. The
+        estate's list passes its own `orderings`."""
         owner = query.get("owner", "")
         return cls(
             status=tuple(s for s in query.getlist("status") if s in ControlStatus.values),
             owner=int(owner) if _digits(owner) else None,
+            unowned=owner == "none",
             without_threat=query.get("threat") == "none",
+            due=query.get("due") if query.get("due") in DUE_FILTERS else "",
             q=_text(query.get("q", ""), 200),
-            order=query.get("order") if query.get("order") in CONTROL_ORDERINGS else "title",
+            order=_order(query, orderings, default_order),
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.status or self.owner or self.without_threat or self.q.strip())
+        return bool(
+            self.status or self.owner or self.unowned or self.without_threat or self.due or self.q.strip()
+        )
+
+
+def _controls_matching(controls: QuerySet[Control], filters: ControlFilters) -> QuerySet[Control]:
+    """`controls` narrowed by the filters: the one reading of them, for a project's list and the estate's."""
+    if filters.status:
+        controls = controls.filter(status__in=filters.status)
+    if filters.owner:
+        controls = controls.filter(owner=filters.owner)
+    if filters.unowned:
+        controls = controls.filter(owner__isnull=True)
+    if filters.without_threat:
+        controls = controls.exclude(Exists(ThreatControl.objects.filter(control=OuterRef("pk"))))
+    if filters.due:
+        controls = controls.filter(DUE_FILTERS[filters.due](timezone.localdate()))
+    if filters.q.strip():
+        controls = controls.filter(
+            Q(title__icontains=filters.q.strip()) | Q(description__icontains=filters.q.strip())
+        )
+    return controls
 
 
 def controls_of(project: Project, filters: ControlFilters | None = None) -> QuerySet[Control]:
@@ -436,17 +582,26 @@ def controls_of(project: Project, filters: ControlFilters | None = None) -> Quer
         )
         .annotate(threat_count=_count_per(ThreatControl.objects.all(), "control"))
     )
-    if filters.status:
-        controls = controls.filter(status__in=filters.status)
-    if filters.owner:
-        controls = controls.filter(owner=filters.owner)
-    if filters.without_threat:
-        controls = controls.exclude(Exists(ThreatControl.objects.filter(control=OuterRef("pk"))))
-    if filters.q.strip():
-        controls = controls.filter(
-            Q(title__icontains=filters.q.strip()) | Q(description__icontains=filters.q.strip())
+    return _controls_matching(controls, filters).order_by(*CONTROL_ORDERINGS[filters.order])
+
+
+def estate_controls_of(
+    membership: Membership, filters: ControlFilters | None = None, scope: EstateScope | None = None
+) -> QuerySet[Control]:
+    """Every control of the organisation, with its project, team and owner, and `is_overdue`
+    (attention.control_overdue, worked out in the query), filtered and sorted by the estate's orderings (by
+    project then title when `filters.order` is not one of them)."""
+    filters = filters or ControlFilters()
+    controls = (scope or EstateScope()).narrow(
+        Control.objects.filter(project__organisation=membership.organisation_id)
+    )
+    controls = controls.select_related("owner", "project__team").annotate(
+        is_overdue=ExpressionWrapper(
+            attention.control_overdue(timezone.localdate()), output_field=BooleanField()
         )
-    return controls.order_by(*CONTROL_ORDERINGS[filters.order])
+    )
+    order = ESTATE_CONTROL_ORDERINGS.get(filters.order, ESTATE_CONTROL_ORDERINGS["project"])
+    return _controls_matching(controls, filters).order_by(*order)
 
 
 def control_rows_of(

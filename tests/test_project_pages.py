@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from projects import workspace_services as services
 from projects.models import Project, ProjectStatus, ThreatStatus
@@ -77,6 +78,33 @@ def test_the_list_filters_by_team_status_and_search(cast: Cast, viewer_client: C
     assert names(q="refu") == ["Refunds"]
     assert names(status="no-such-status") == ["Build farm", "Checkout", "Refunds"]
     assert names(q="nul\x00byte") == []
+
+
+def test_the_list_filters_the_projects_not_reviewed_in_90_days(cast: Cast, viewer_client: Client) -> None:
+    today = timezone.localdate()
+    ProjectFactory.create(team=cast.team, name="Never reviewed", last_reviewed_on=None)
+    ProjectFactory.create(
+        team=cast.team, name="Reviewed long ago", last_reviewed_on=today - datetime.timedelta(91)
+    )
+    ProjectFactory.create(
+        team=cast.team, name="Reviewed lately", last_reviewed_on=today - datetime.timedelta(90)
+    )
+    ProjectFactory.create(
+        team=cast.other_team, name="Archived", status=ProjectStatus.ARCHIVED, last_reviewed_on=None
+    )
+
+    def names(**query: str) -> list[str]:
+        response = viewer_client.get(url("project_list", cast), query)
+        return [p.name for p in response.context["projects"]]
+
+    assert names(review="overdue") == ["Never reviewed", "Reviewed long ago"]
+    assert names(review="overdue", team="platform") == []
+    assert names(review="whenever") == ["Archived", "Never reviewed", "Reviewed lately", "Reviewed long ago"]
+    html = viewer_client.get(url("project_list", cast), {"review": "overdue"}).content.decode()
+    assert 'name="review" value="overdue" checked' in html
+    assert "Not reviewed in 90 days" in html
+    assert f'<time datetime="{(today - datetime.timedelta(91)).isoformat()}">' in html
+    assert '<span class="muted">Never</span>' in html
 
 
 def test_the_list_answers_htmx_with_the_results_only(

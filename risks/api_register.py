@@ -74,7 +74,7 @@ from risks.models import (
     ScoringSettings,
     Treatment,
 )
-from risks.register_selectors import RISK_ORDERINGS, UNSCORED, RiskFilters
+from risks.register_selectors import CELL_STAGES, RISK_ORDERINGS, UNSCORED, RiskFilters
 from risks.selectors import StoredFigures
 from risks.services import EditConflict
 
@@ -323,6 +323,8 @@ SCENARIO_ID = OpenApiParameter(
 ACCEPTANCE_ID = OpenApiParameter(
     "acceptance_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The acceptance's id."
 )
+LEVELS_API = [str(level) for level in inputs.Level]
+
 RISK_FILTERS = [
     query_parameter(
         "category", "Only risks in these categories (repeat it for several).", Category.values, True
@@ -340,6 +342,27 @@ RISK_FILTERS = [
         "computed yet (repeat it for several).",
         [*inputs.Level, UNSCORED],
         True,
+    ),
+    query_parameter(
+        "appetite",
+        '"above": only risks whose residual figures are above appetite (level or tolerance) and not accepted.',
+        ["above"],
+    ),
+    query_parameter("team", "Only risks that threats of this team's projects lead to (a team slug)."),
+    query_parameter("project", "Only risks that threats of this project lead to (a project id)."),
+    query_parameter("stage", "With likelihood and impact: the heat map's stage.", list(CELL_STAGES)),
+    query_parameter(
+        "likelihood",
+        "With stage and impact: only risks whose worst scenario has this likelihood.",
+        LEVELS_API,
+    ),
+    query_parameter(
+        "impact", "With stage and likelihood: only risks whose worst scenario has this impact.", LEVELS_API
+    ),
+    query_parameter(
+        "acceptance",
+        '"expiring": accepted, running out within 30 days; "expired": the acceptance ran out, none in force.',
+        ["expiring", "expired"],
     ),
     query_parameter("q", "Search the title and description, or R-12."),
     query_parameter("order", "Sort order.", RISK_ORDERINGS),
@@ -369,7 +392,8 @@ class RiskListApi(RegisterApiView):
     def get(self, request: Request, org_slug: str) -> Response:
         membership = organisation_membership(request, org_slug)
         filters = RiskFilters.from_query(request.query_params)
-        risks = register_selectors.risks_of(membership.organisation, filters)
+        scales = inputs.Scales.of(inputs.settings_of(membership.organisation))
+        risks = register_selectors.risks_of(membership.organisation, filters, scales)
         return self.paginated(request, risks, BusinessRiskOutput)
 
     @creates("risk_create", "Add a business risk", RiskInput, BusinessRiskOutput)

@@ -6,19 +6,46 @@ nothing of another organisation can be named.
 Stored figures are read through risks.selectors; what a scenario scores now comes from risks.inputs.
 """
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, Count, F, FloatField, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 from django.http import Http404
+from django.utils import timezone
 
 from projects.models import Asset, Organisation, Threat
-from risks.models import BusinessRisk, Category, RiskAcceptance, RiskStatus, Scenario, Treatment
+from risks.inputs import Scales, Stage
+from risks.models import (
+    AcceptanceStatus,
+    BusinessRisk,
+    Category,
+    RiskAcceptance,
+    RiskStatus,
+    Scenario,
+    Treatment,
+)
 from risks.scoring.levels import LEVELS, Level
 
 UNSCORED = "none"  # the level filter's value for risks with no stored residual level
+EXPIRING_WITHIN = datetime.timedelta(days=30)  # an acceptance running out within this is shown as expiring
+CELL_STAGES = (Stage.INHERENT, Stage.RESIDUAL)  # the heat maps' stages
+LEVEL_NAMES = frozenset(str(level) for level in LEVELS)
 
 RISK_ORDERINGS: dict[str, tuple[Any, ...]] = {
     "number": ("number",),
@@ -49,7 +76,15 @@ class RiskFilters:
     owner: int | None = None  # a user id
     unowned: bool = False
     level: tuple[str, ...] = ()  # stored residual levels, or UNSCORED
-    above_appetite: bool = False  # stored residual level above the organisation's appetite level
+    above_appetite: bool = False  # residual figures above appetite and not accepted (above_appetite())
+    team: str = ""  # a team slug: risks its projects' threats lead to
+    project: int | None = None  # a project id: risks its threats lead to
+    cell_stage: str = ""  # with likelihood and impact: risks in that cell of the stage's heat map
+    likelihood: str = ""
+    impact: str = ""
+    acceptance: str = (
+        ""  # "expiring": approved, running out within 30 days; "expired": ran out, none in force
+    )
     q: str = ""
     order: str = "number"
 
@@ -57,6 +92,7 @@ class RiskFilters:
     def from_query(cls, query: Any) -> "RiskFilters":
         """From a QueryDict of GET parameters; unknown values are ignored, as the workspace lists do."""
         owner = query.get("owner", "")
+        project = query.get("project", "")
         return cls(
             category=tuple(c for c in query.getlist("category") if c in Category.values),
             status=tuple(s for s in query.getlist("status") if s in RiskStatus.values),
@@ -65,6 +101,14 @@ class RiskFilters:
             unowned=owner == "none",
             level=tuple(lvl for lvl in query.getlist("level") if lvl in {*Level, UNSCORED}),
             above_appetite=query.get("appetite") == "above",
+            team=str(query.get("team", ""))[:100],
+            project=int(project) if _digits(project) and len(project) < 19 else None,
+            cell_stage=query.get("stage") if query.get("stage") in CELL_STAGES else "",
+            likelihood=query.get("likelihood")
+            if query.get("likelihood") in Level.__members__.values()
+            else "",
+            impact=query.get("impact") if query.get("impact") in Level.__members__.values() else "",
+            acceptance=query.get("acceptance") if query.get("acceptance") in ("expiring", "expired") else "",
             q=query.get("q", "").replace("\x00", "").strip()[:200],
             order=query.get("order") if query.get("order") in RISK_ORDERINGS else "number",
         )
@@ -72,7 +116,15 @@ class RiskFilters:
     @property
     def active(self) -> bool:
         chosen = (self.category, self.status, self.treatment, self.owner, self.unowned, self.level)
-        return any(chosen) or self.above_appetite or bool(self.q)
+        scope = (self.team, self.project, self.cell, self.acceptance)
+        return any(chosen) or any(scope) or self.above_appetite or bool(self.q)
+
+    @property
+    def cell(self) -> tuple[str, str, str] | None:
+        """The heat-map cell asked for (stage, likelihood, impact), when all three are given."""
+        if self.cell_stage and self.likelihood and self.impact:
+            return self.cell_stage, self.likelihood, self.impact
+        return None
 
 
 def _residual(key: str) -> KeyTextTransform:
@@ -87,18 +139,84 @@ def _level_rank() -> Case:
     )
 
 
-def risks_of(
-    organisation: Organisation | int, filters: RiskFilters | None = None, appetite: str | None = None
+def scored_risks(
+    organisation: Organisation | int, today: datetime.date | None = None
 ) -> QuerySet[BusinessRisk]:
-    """The organisation's business risks with their owner, scenario count and stored residual level and
-    expected loss (`residual_level`, `residual_rank`, `residual_ale`), filtered and sorted. `appetite` is the
-    organisation's appetite level, for the above-appetite filter."""
-    filters = filters or RiskFilters()
-    risks = (
+    """The organisation's business risks with their stored residual figures as columns: `residual_level`,
+    `residual_rank` (-1 when unscored), `residual_ale`, `residual_tolerance` (the chance of a year above the
+    tolerance amount) and `accepted` (an approved acceptance in force on `today`). The dashboards, the daily
+    snapshots and the register all count from here, with above_appetite() saying which are above the line."""
+    today = today or timezone.localdate()
+    in_force = RiskAcceptance.objects.filter(
+        risk=OuterRef("pk"), status=AcceptanceStatus.APPROVED, expires_on__gte=today
+    )
+    return (
         BusinessRisk.objects.filter(organisation=organisation)
+        .annotate(residual_level=_residual("level"))
+        .annotate(
+            residual_rank=_level_rank(),
+            residual_ale=Cast(_residual("ale_mean"), FloatField()),
+            residual_tolerance=Cast(_residual("p_exceeding_tolerance"), FloatField()),
+            accepted=Exists(in_force),
+        )
+    )
+
+
+def above_appetite(scales: Scales) -> Q:
+    """Over scored_risks(): the residual figures are above appetite (the level above the appetite level, or
+    the chance of a year above the tolerance amount above the tolerated chance), scored, and no acceptance is
+    in force, as risks.appetite.position_of says it of one risk."""
+    above = Q(residual_rank__gt=scales.appetite_level.rank)
+    if scales.tolerance_probability is not None:
+        above |= Q(residual_tolerance__gt=scales.tolerance_probability)
+    return above & Q(residual_level__isnull=False, accepted=False)
+
+
+def fed_by(team: str = "", project: int | None = None) -> Q:
+    """Over business risks: those that threats of the team's projects (or of the project) lead to."""
+    threats = Q()
+    if team:
+        threats &= Q(threat__project__team__slug=team)
+    if project:
+        threats &= Q(threat__project_id=project)
+    return Q(Exists(Scenario.objects.filter(threats, risk=OuterRef("pk"))))
+
+
+def in_cell(stage: str, likelihood: str, impact: str) -> Q:
+    """Over business risks: those whose stored `stage` figures sit in the (likelihood, impact) cell."""
+    return Q(
+        **{f"result__figures__{stage}__likelihood": likelihood, f"result__figures__{stage}__impact": impact}
+    )
+
+
+def acceptance_running_out(kind: str, today: datetime.date) -> Q:
+    """Over business risks: "expiring", an approved acceptance in force that runs out within 30 days (and no
+    later one in force); "expired", the last approved acceptance ran out and none is in force."""
+    approved = RiskAcceptance.objects.filter(risk=OuterRef("pk"), status=AcceptanceStatus.APPROVED)
+    beyond = approved.filter(expires_on__gt=today + EXPIRING_WITHIN)
+    if kind == "expiring":
+        return Q(
+            Exists(approved.filter(expires_on__gte=today, expires_on__lte=today + EXPIRING_WITHIN))
+        ) & ~Q(Exists(beyond))
+    return Q(Exists(approved.filter(expires_on__lt=today))) & ~Q(
+        Exists(approved.filter(expires_on__gte=today))
+    )
+
+
+def risks_of(
+    organisation: Organisation | int,
+    filters: RiskFilters | None = None,
+    scales: Scales | None = None,
+    today: datetime.date | None = None,
+) -> QuerySet[BusinessRisk]:
+    """The organisation's business risks with their owner, scenario count and stored residual figures (see
+    scored_risks), filtered and sorted. `scales` give the appetite, for the above-appetite filter."""
+    filters = filters or RiskFilters()
+    today = today or timezone.localdate()
+    risks = (
+        scored_risks(organisation, today)
         .select_related("owner", "organisation")
-        .annotate(scenario_count=Count("scenarios"), residual_level=_residual("level"))
-        .annotate(residual_rank=_level_rank(), residual_ale=Cast(_residual("ale_mean"), FloatField()))
+        .annotate(scenario_count=Count("scenarios"))
     )
     if filters.category:
         risks = risks.filter(categories__overlap=list(filters.category))
@@ -116,8 +234,14 @@ def risks_of(
         if UNSCORED in filters.level:
             match |= Q(result__isnull=True) | Q(result__figures__residual__level=None)
         risks = risks.filter(match)
-    if filters.above_appetite and appetite:
-        risks = risks.filter(residual_rank__gt=Level(appetite).rank)
+    if filters.above_appetite and scales is not None:
+        risks = risks.filter(above_appetite(scales))
+    if filters.team or filters.project:
+        risks = risks.filter(fed_by(filters.team, filters.project))
+    if filters.cell is not None:
+        risks = risks.filter(in_cell(*filters.cell))
+    if filters.acceptance:
+        risks = risks.filter(acceptance_running_out(filters.acceptance, today))
     if filters.q.strip():
         text = filters.q.strip()
         reference = text.upper().removeprefix("R-")

@@ -65,7 +65,7 @@ def risk_list(request: AuthenticatedHttpRequest, membership: Membership) -> Http
     organisation = membership.organisation
     scales = inputs.Scales.of(inputs.settings_of(organisation))
     filters = register_selectors.RiskFilters.from_query(request.GET)
-    listed = register_selectors.risks_of(membership.organisation, filters, scales.appetite_level)
+    listed = register_selectors.risks_of(membership.organisation, filters, scales)
     page = Paginator(listed, RISKS_PER_PAGE).get_page(request.GET.get("page"))
     risks = list(page.object_list)
     ids = [risk.pk for risk in risks]

@@ -13,27 +13,19 @@ twice on the same day replaces it. Snapshots older than RETENTION are deleted.
 
 import datetime
 
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, Sum
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from projects.models import Organisation
-from risks.inputs import Stage
-from risks.models import (
-    AcceptanceStatus,
-    PortfolioResult,
-    RiskAcceptance,
-    RiskResult,
-    RiskSnapshot,
-    ScoringSettings,
-)
-from risks.scoring.levels import LEVELS, Level
+from risks.inputs import Scales, Stage, settings_of
+from risks.models import PortfolioResult, RiskSnapshot
+from risks.register_selectors import above_appetite, scored_risks
+from risks.scoring.levels import LEVELS
 
 # Two years, and a week to spare so a trend of exactly two years never misses its first day.
 RETENTION = datetime.timedelta(days=2 * 365 + 7)
 UNSCORED = "unscored"
-_DEFAULT_APPETITE = Level.MODERATE
 
 
 def take_snapshot(organisation: Organisation, day: datetime.date | None = None) -> RiskSnapshot:
@@ -54,11 +46,8 @@ def take_snapshot(organisation: Organisation, day: datetime.date | None = None) 
 
 def snapshot_figures(organisation: Organisation, day: datetime.date) -> dict[str, object]:
     """The figures a snapshot of `day` holds, read from the stored results in three queries."""
-    appetite, tolerance = _appetite_of(organisation)
-    return {
-        "portfolio": _portfolio(organisation),
-        **_register(organisation, day, appetite, tolerance),
-    }
+    scales = Scales.of(settings_of(organisation))
+    return {"portfolio": _portfolio(organisation), **_register(organisation, day, scales)}
 
 
 def snapshots_prune(today: datetime.date | None = None) -> int:
@@ -66,19 +55,6 @@ def snapshots_prune(today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     deleted, _ = RiskSnapshot.objects.filter(taken_on__lt=today - RETENTION).delete()
     return deleted
-
-
-def _appetite_of(organisation: Organisation) -> tuple[Level, float | None]:
-    """The appetite level and the tolerated chance (a fraction), or the defaults until settings are saved."""
-    saved = (
-        ScoringSettings.objects.filter(organisation=organisation)
-        .values_list("appetite_level", "tolerance_probability")
-        .first()
-    )
-    if saved is None:
-        return _DEFAULT_APPETITE, None
-    level, probability = saved
-    return Level(level), float(probability) / 100 if probability is not None else None
 
 
 def _portfolio(organisation: Organisation) -> dict[str, dict[str, float | None]]:
@@ -97,36 +73,18 @@ def _portfolio(organisation: Organisation) -> dict[str, dict[str, float | None]]
     return portfolio
 
 
-def _register(
-    organisation: Organisation, day: datetime.date, appetite: Level, tolerance: float | None
-) -> dict[str, object]:
-    above_levels = [str(level) for level in LEVELS if level.rank > appetite.rank]
-    above = Q(level__in=above_levels)
-    if tolerance is not None:
-        above |= Q(p_exceeding_tolerance__gt=tolerance)
+def _register(organisation: Organisation, day: datetime.date, scales: Scales) -> dict[str, object]:
+    above = above_appetite(scales)
     accepted = Q(accepted=True)
-    ale = Coalesce(Cast(KT("figures__residual__ale_mean"), FloatField()), 0.0)
-    counts = (
-        RiskResult.objects.filter(risk__organisation=organisation)
-        .annotate(
-            level=KT("figures__residual__level"),
-            p_exceeding_tolerance=Cast(KT("figures__residual__p_exceeding_tolerance"), FloatField()),
-            ale=ale,
-            accepted=Exists(
-                RiskAcceptance.objects.filter(
-                    risk_id=OuterRef("risk_id"), status=AcceptanceStatus.APPROVED, expires_on__gte=day
-                )
-            ),
-        )
-        .aggregate(
-            risks=Count("pk"),
-            above_count=Count("pk", filter=above & ~accepted & Q(level__isnull=False)),
-            above_ale=Coalesce(Sum(F("ale"), filter=above & ~accepted & Q(level__isnull=False)), 0.0),
-            accepted_count=Count("pk", filter=accepted),
-            accepted_ale=Coalesce(Sum(F("ale"), filter=accepted), 0.0),
-            unscored=Count("pk", filter=Q(level__isnull=True)),
-            **{str(level): Count("pk", filter=Q(level=str(level))) for level in LEVELS},
-        )
+    ale = Coalesce(F("residual_ale"), 0.0)
+    counts = scored_risks(organisation, day).aggregate(
+        risks=Count("pk"),
+        above_count=Count("pk", filter=above),
+        above_ale=Coalesce(Sum(ale, filter=above), 0.0),
+        accepted_count=Count("pk", filter=accepted),
+        accepted_ale=Coalesce(Sum(ale, filter=accepted), 0.0),
+        unscored=Count("pk", filter=Q(residual_level__isnull=True)),
+        **{str(level): Count("pk", filter=Q(residual_level=str(level))) for level in LEVELS},
     )
     return {
         "risks": counts["risks"],

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from projects import views
+from projects import estate_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,7 +9,10 @@ urlpatterns = [
     path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/", views.organisation_dashboard, name="organisation_dashboard"),
+    path("o/<slug:org_slug>/my-work/", estate_views.my_work, name="my_work"),
     path("o/<slug:org_slug>/projects/", include("projects.workspace_urls")),
+    path("o/<slug:org_slug>/threats/", estate_views.estate_threat_list, name="estate_threat_list"),
+    path("o/<slug:org_slug>/controls/", estate_views.estate_control_list, name="estate_control_list"),
     path("o/<slug:org_slug>/settings/", views.organisation_settings, name="organisation_settings"),
     path("o/<slug:org_slug>/members/", views.member_list, name="member_list"),
     path("o/<slug:org_slug>/members/invite/", views.member_invite, name="member_invite"),

@@ -217,7 +217,11 @@ def projects_of(membership: Membership, filters: ProjectFilters | None = None) -
 
 def team_projects_of(membership: Membership) -> QuerySet[Project]:
     """The projects of the member's own teams, with their counts, those with the most open threats first."""
-    return projects_of(membership).filter(team__memberships=membership).order_by(F("open_threat_count").desc(), "name")
+    return (
+        projects_of(membership)
+        .filter(team__memberships=membership)
+        .order_by(F("open_threat_count").desc(), "name")
+    )
 
 
 def teams_of(membership: Membership) -> QuerySet[Team]:
@@ -409,6 +413,11 @@ class ThreatFilters:
         ) or bool(self.without_control or self.new_since_review or self.q)
 
 
+def estate_threat_filters(query: Any) -> ThreatFilters:
+    """The filters of the estate's threat list: sorted by its columns, by project then number by default."""
+    return ThreatFilters.from_query(query, ESTATE_THREAT_ORDERINGS, "project")
+
+
 def _threats_matching(threats: QuerySet[Threat], filters: ThreatFilters) -> QuerySet[Threat]:
     """`threats` narrowed by the filters: the one reading of them, for a project's list and the estate's."""
     if filters.status:
@@ -547,6 +556,11 @@ class ControlFilters:
         return bool(
             self.status or self.owner or self.unowned or self.without_threat or self.due or self.q.strip()
         )
+
+
+def estate_control_filters(query: Any) -> ControlFilters:
+    """The filters of the estate's control list: sorted by its columns, by project then title by default."""
+    return ControlFilters.from_query(query, ESTATE_CONTROL_ORDERINGS, "project")
 
 
 def _controls_matching(controls: QuerySet[Control], filters: ControlFilters) -> QuerySet[Control]:

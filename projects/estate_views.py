@@ -1,0 +1,163 @@
+"""The estate: every threat and every control of the organisation across its teams and projects, and an
+engineer's home, My work. The dashboards link each figure to these lists, so every filter lives in the query
+string (team, project, status, owner, ...) and a view can be shared as a link.
+
+The lists read workspace_selectors' filters, so a filter means the same here, on a project's lists and in the
+API. As on a project's lists, one view serves the whole page and, for htmx, its "results" partial; the filter
+form, the sortable headers and the page links work without JavaScript.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Model, Q, QuerySet
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from projects import attention
+from projects import workspace_selectors as selectors
+from projects.access import member_required
+from projects.http import AuthenticatedHttpRequest
+from projects.models import Control, ControlStatus, Membership, Threat, ThreatStatus
+from projects.roles import Permission
+from projects.threat_views import sort_headers
+
+THREATS_PER_PAGE = 50
+CONTROLS_PER_PAGE = 50
+MY_WORK_ROWS = 5  # rows each section of My work shows; its count links to the list of all of them
+# The sortable columns of each list, by the ordering they ask for (workspace_selectors.ESTATE_*_ORDERINGS).
+THREAT_COLUMNS = {
+    "project": "Project",
+    "team": "Team",
+    "status": "Status",
+    "likelihood": "Likelihood",
+    "owner": "Owner",
+}
+CONTROL_COLUMNS = {
+    "title": "Control",
+    "project": "Project",
+    "team": "Team",
+    "status": "Status",
+    "due": "Due",
+    "cost": "Cost per year",
+}
+DUE_CHOICES = (
+    ("overdue", "Overdue"),
+    ("soon", f"Overdue or due within {attention.DUE_SOON.days} days"),
+)
+
+
+def _list_context(
+    membership: Membership, filters: Any, scope: selectors.EstateScope, page: Page[Any], *, partial: bool
+) -> dict[str, Any]:
+    """What both lists show; the whole page adds the filters' choices, which the results partial does not need."""
+    context = {"membership": membership, "page": page, "filters": filters, "scope": scope}
+    context["filtered"] = filters.active or scope.active
+    if not partial:
+        context |= {
+            "teams": membership.organisation.teams.order_by("name"),
+            "projects": selectors.project_choices_of(membership),
+            "people": selectors.people_of(membership),
+        }
+    return context
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@member_required()
+def estate_threat_list(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
+    filters = selectors.estate_threat_filters(request.GET)
+    scope = selectors.EstateScope.from_query(request.GET)
+    threats = selectors.estate_threats_of(membership, filters, scope)
+    page = Paginator(threats, THREATS_PER_PAGE).get_page(request.GET.get("page"))
+    partial = bool(request.htmx and request.htmx.target == "estate-threat-results")
+    context = _list_context(membership, filters, scope, page, partial=partial)
+    context |= {"statuses": ThreatStatus.choices, "sorts": sort_headers(filters.order, THREAT_COLUMNS)}
+    return render(request, "estate/threats.html#results" if partial else "estate/threats.html", context)
+
+
+@require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@member_required()
+def estate_control_list(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
+    filters = selectors.estate_control_filters(request.GET)
+    scope = selectors.EstateScope.from_query(request.GET)
+    controls = selectors.estate_controls_of(membership, filters, scope)
+    page = Paginator(controls, CONTROLS_PER_PAGE).get_page(request.GET.get("page"))
+    partial = bool(request.htmx and request.htmx.target == "estate-control-results")
+    context = _list_context(membership, filters, scope, page, partial=partial)
+    context |= {"statuses": ControlStatus.choices, "sorts": sort_headers(filters.order, CONTROL_COLUMNS)}
+    context["due_choices"] = DUE_CHOICES
+    return render(request, "estate/controls.html#results" if partial else "estate/controls.html", context)
+
+
+# My work ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Section[M: Model]:
+    """A section of My work: its first rows, how many there are in all, and the list that shows them all."""
+
+    rows: list[M]
+    count: int
+    url: str = ""
+
+
+def _query(**values: object) -> QueryDict:
+    """A query string of the estate lists' filters; a tuple gives a repeated parameter (status=...&status=...)."""
+    query = QueryDict(mutable=True)
+    for name, value in values.items():
+        query.setlist(name, [str(v) for v in value] if isinstance(value, tuple) else [str(value)])
+    return query
+
+
+def _link(route: str, membership: Membership, query: QueryDict) -> str:
+    return f"{reverse(route, args=[membership.organisation.slug])}?{query.urlencode()}"
+
+
+def _first[M: Model](rows: QuerySet[M], count: int, url: str = "") -> Section[M]:
+    return Section(list(rows[:MY_WORK_ROWS]), count, url)
+
+
+def _my_threats(membership: Membership) -> Section[Threat]:
+    """The open threats the member owns, read with the filters of the estate list their count links to."""
+    query = _query(owner=membership.user_id, status=selectors.OPEN_THREAT_STATUSES)
+    threats = selectors.estate_threats_of(membership, selectors.estate_threat_filters(query))
+    return _first(threats, threats.count(), _link("estate_threat_list", membership, query))
+
+
+def _my_due_controls(membership: Membership) -> tuple[Section[Control], int]:
+    """The member's controls that are due, overdue ones first, and how many of them are overdue."""
+    query = _query(owner=membership.user_id, due="soon", order="due")
+    controls = selectors.estate_controls_of(membership, selectors.estate_control_filters(query))
+    counts = controls.aggregate(due=Count("pk"), overdue=Count("pk", filter=Q(is_overdue=True)))
+    return _first(controls, counts["due"], _link("estate_control_list", membership, query)), counts["overdue"]
+
+
+@require_GET
+@member_required()
+def my_work(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
+    """An engineer's home: my teams' projects, the open threats I own and my controls that are due, a few rows
+    of each with a count that links to the list of all of them."""
+    me, open_statuses = membership.user_id, selectors.OPEN_THREAT_STATUSES
+    teams, projects = list(selectors.teams_of(membership)), selectors.team_projects_of(membership)
+    controls, overdue = _my_due_controls(membership)
+    context = {
+        "membership": membership,
+        "teams": teams,
+        "projects": _first(projects, projects.count()),
+        "threats": _my_threats(membership),
+        "controls": controls,
+        "overdue": overdue,
+        "overdue_url": _link("estate_control_list", membership, _query(owner=me, due="overdue")),
+        "my_controls_url": _link("estate_control_list", membership, _query(owner=me)),
+        "unowned_url": _link("estate_threat_list", membership, _query(owner="none", status=open_statuses)),
+        "open_query": _query(status=open_statuses).urlencode(),
+        "due_soon_days": attention.DUE_SOON.days,
+        "can_create": membership.can(Permission.EDIT_TEAM_PROJECTS),
+    }
+    return render(request, "estate/my_work.html", context)

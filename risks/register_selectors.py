@@ -46,6 +46,11 @@ UNSCORED = "none"  # the level filter's value for risks with no stored residual 
 EXPIRING_WITHIN = datetime.timedelta(days=30)  # an acceptance running out within this is shown as expiring
 CELL_STAGES = (Stage.INHERENT, Stage.RESIDUAL)  # the heat maps' stages
 LEVEL_NAMES = frozenset(str(level) for level in LEVELS)
+ACCEPTANCE_FILTERS = {
+    "in_force": "accepted: an approved acceptance is in force",
+    "expiring": "accepted, but the acceptance runs out within 30 days",
+    "expired": "the acceptance ran out and none is in force",
+}
 
 RISK_ORDERINGS: dict[str, tuple[Any, ...]] = {
     "number": ("number",),
@@ -108,7 +113,7 @@ class RiskFilters:
             if query.get("likelihood") in Level.__members__.values()
             else "",
             impact=query.get("impact") if query.get("impact") in Level.__members__.values() else "",
-            acceptance=query.get("acceptance") if query.get("acceptance") in ("expiring", "expired") else "",
+            acceptance=query.get("acceptance") if query.get("acceptance") in ACCEPTANCE_FILTERS else "",
             q=query.get("q", "").replace("\x00", "").strip()[:200],
             order=query.get("order") if query.get("order") in RISK_ORDERINGS else "number",
         )
@@ -127,8 +132,13 @@ class RiskFilters:
         return None
 
 
+def stored(stage: str, key: str) -> KeyTextTransform:
+    """Over business risks: one figure of a stage of the stored result, as text (NULL without a result)."""
+    return KeyTextTransform(key, KeyTransform(stage, "result__figures"))
+
+
 def _residual(key: str) -> KeyTextTransform:
-    return KeyTextTransform(key, KeyTransform("residual", "result__figures"))
+    return stored(Stage.RESIDUAL, key)
 
 
 def _level_rank() -> Case:
@@ -190,10 +200,13 @@ def in_cell(stage: str, likelihood: str, impact: str) -> Q:
 
 
 def acceptance_running_out(kind: str, today: datetime.date) -> Q:
-    """Over business risks: "expiring", an approved acceptance in force that runs out within 30 days (and no
-    later one in force); "expired", the last approved acceptance ran out and none is in force."""
+    """Over business risks, by their approved acceptances (ACCEPTANCE_FILTERS): "in_force", one is in force;
+    "expiring", one in force runs out within 30 days and none runs longer; "expired", the last one ran out and
+    none is in force."""
     approved = RiskAcceptance.objects.filter(risk=OuterRef("pk"), status=AcceptanceStatus.APPROVED)
     beyond = approved.filter(expires_on__gt=today + EXPIRING_WITHIN)
+    if kind == "in_force":
+        return Q(Exists(approved.filter(expires_on__gte=today)))
     if kind == "expiring":
         return Q(
             Exists(approved.filter(expires_on__gte=today, expires_on__lte=today + EXPIRING_WITHIN))

@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     path("o/<slug:org_slug>/risks/", include("risks.urls")),
+    path("o/<slug:org_slug>/", include("reports.urls")),
     path("", include("projects.urls")),
 ]

@@ -1,0 +1,445 @@
+"""The risk dashboards' read model: the organisation's figures (or a team's, a project's, a category's or a
+treatment's), every one an SQL aggregate over stored results, in a fixed number of queries however large the
+estate. The pages (reports.views) and the API (reports.api) show the same Dashboard.
+
+What counts where:
+- business risks come from risks.register_selectors (scored_risks, above_appetite, fed_by), so a figure here
+  and the register list it links to are the same query;
+- risk by team and by project sums each scenario's share of its risk's expected loss (risks.ScenarioResult);
+- the review queue, overdue controls and out-of-date models come from projects.attention.
+Team and project narrow everything; category and treatment narrow the business risks and the scenarios that
+lead to them, not the projects' work.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
+
+from projects import attention
+from projects.models import Control, Organisation, Project, Team, Threat
+from risks import inputs, register_selectors
+from risks.inputs import Scales, Stage
+from risks.models import (
+    AcceptanceStatus,
+    BusinessRisk,
+    Category,
+    RiskAcceptance,
+    RiskSnapshot,
+    ScenarioResult,
+    Treatment,
+)
+from risks.scoring.levels import LEVELS, Level
+from risks.selectors import StoredFigures, portfolio_figures
+
+TOP = 10  # rows in each "top" table
+TREND_DAYS = 365
+
+
+def _digits(value: object) -> bool:
+    return str(value).isascii() and str(value).isdigit()
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    team: str = ""  # a team slug
+    project: int | None = None
+    category: str = ""
+    treatment: str = ""
+
+    @classmethod
+    def from_query(cls, query: Any) -> "DashboardFilters":
+        """From GET parameters; unknown values are ignored, as every list does."""
+        project = query.get("project", "")
+        return cls(
+            team=str(query.get("team", ""))[:100],
+            project=int(project) if _digits(project) and len(project) < 19 else None,
+            category=query.get("category") if query.get("category") in Category.values else "",
+            treatment=query.get("treatment") if query.get("treatment") in Treatment.values else "",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.team or self.project or self.category or self.treatment)
+
+    def params(self, **extra: object) -> dict[str, object]:
+        """These filters as query parameters (empty ones left out), with `extra` on top."""
+        chosen = {
+            "team": self.team,
+            "project": self.project,
+            "category": self.category,
+            "treatment": self.treatment,
+        }
+        return {k: v for k, v in {**chosen, **extra}.items() if v not in ("", None)}
+
+    def query(self, **extra: object) -> str:
+        """`?team=...&...`, for a link to a list or a dashboard; "" when there is nothing to say."""
+        params = self.params(**extra)
+        return "?" + urlencode(params) if params else ""
+
+    def project_query(self, **extra: object) -> str:
+        """Like query(), with only the filters the project, threat and control lists know (team, project)."""
+        return DashboardFilters(team=self.team, project=self.project).query(**extra)
+
+
+@dataclass(frozen=True)
+class Headline:
+    risks: int
+    scored: int
+    above_count: int
+    above_ale: float
+    accepted_count: int
+    residual_ale: float
+    inherent_ale: float
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    slug: str
+    name: str
+    residual_ale: float
+    inherent_ale: float
+    projects: int
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    project_id: int
+    name: str
+    team: str
+    residual_ale: float
+    inherent_ale: float
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    project_id: int
+    name: str
+    team: str
+    in_review: int
+    new_since_review: int
+    last_reviewed_on: datetime.date | None
+
+
+@dataclass(frozen=True)
+class Trend:
+    days: list[datetime.date]
+    above_count: list[int]
+    above_ale: list[float]
+    residual_ale: list[float]
+
+
+@dataclass
+class Dashboard:
+    organisation: Organisation
+    filters: DashboardFilters
+    today: datetime.date
+    scales: Scales
+    team: Team | None
+    project: Project | None
+    headline: Headline
+    heat: dict[str, dict[tuple[Level, Level], int]]  # stage -> (likelihood, impact) -> risks
+    top_risks: list[BusinessRisk]
+    teams: list[TeamRow]
+    projects: list[ProjectRow]
+    project_count: int
+    review: list[ReviewRow]
+    in_review: int
+    new_since_review: int
+    overdue_controls: list[Control]
+    overdue_count: int
+    acceptances: list[RiskAcceptance]  # approved, expiring within 30 days or expired (and none in force)
+    expiring_count: int
+    expired_count: int
+    stale_projects: list[Project]
+    stale_count: int
+    portfolio: StoredFigures | None = None  # the whole organisation's; None when filtered or never computed
+    trend: Trend | None = None  # the whole organisation's snapshots; None when filtered
+    team_choices: list[Team] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return self.headline.risks == 0 and self.project_count == 0 and not self.filters.active
+
+
+def dashboard(
+    organisation: Organisation, filters: DashboardFilters, today: datetime.date, *, with_choices: bool = True
+) -> Dashboard:
+    """Everything the dashboard shows, in a fixed number of queries (about twenty) whatever the estate's size."""
+    scales = Scales.of(inputs.settings_of(organisation))
+    team = Team.objects.filter(organisation=organisation, slug=filters.team).first() if filters.team else None
+    project = (
+        Project.objects.filter(organisation=organisation, pk=filters.project).select_related("team").first()
+        if filters.project
+        else None
+    )
+    risks = _risks(organisation, filters, today)
+    projects = _projects(organisation, filters)
+    scenarios = _scenarios(organisation, filters)
+    review, in_review, new_since = _review(projects)
+    overdue, overdue_count = _overdue_controls(organisation, filters, today)
+    acceptances, expiring, expired = _acceptances(risks, today)
+    stale = projects.filter(attention.project_review_overdue(today))
+    return Dashboard(
+        organisation=organisation,
+        filters=filters,
+        today=today,
+        scales=scales,
+        team=team,
+        project=project,
+        headline=_headline(risks, scales),
+        heat={stage: _heat(risks, stage) for stage in register_selectors.CELL_STAGES},
+        top_risks=_top_risks(risks, scales),
+        teams=_teams(scenarios),
+        projects=_top_projects(scenarios),
+        project_count=projects.count(),
+        review=review,
+        in_review=in_review,
+        new_since_review=new_since,
+        overdue_controls=overdue,
+        overdue_count=overdue_count,
+        acceptances=acceptances,
+        expiring_count=expiring,
+        expired_count=expired,
+        stale_projects=list(
+            stale.select_related("team").order_by(F("last_reviewed_on").asc(nulls_first=True), "name")[:TOP]
+        ),
+        stale_count=stale.count(),
+        portfolio=None if filters.active else portfolio_figures(organisation),
+        trend=None if filters.active else _trend(organisation, today),
+        team_choices=list(organisation.teams.order_by("name")) if with_choices else [],
+    )
+
+
+# Business risks ---------------------------------------------------------------------------------------------
+
+
+def _risks(
+    organisation: Organisation, filters: DashboardFilters, today: datetime.date
+) -> QuerySet[BusinessRisk]:
+    risks = register_selectors.scored_risks(organisation, today)
+    if filters.team or filters.project:
+        risks = risks.filter(register_selectors.fed_by(filters.team, filters.project))
+    if filters.category:
+        risks = risks.filter(categories__overlap=[filters.category])
+    if filters.treatment:
+        risks = risks.filter(treatment=filters.treatment)
+    return risks
+
+
+def _headline(risks: QuerySet[BusinessRisk], scales: Scales) -> Headline:
+    above = register_selectors.above_appetite(scales)
+    ale = Coalesce(F("residual_ale"), 0.0)
+    inherent = Coalesce(F("inherent_ale"), 0.0)
+    figures = risks.annotate(
+        inherent_ale=Cast(register_selectors.stored(Stage.INHERENT, "ale_mean"), FloatField())
+    ).aggregate(
+        risks=Count("pk"),
+        scored=Count("pk", filter=Q(residual_level__isnull=False)),
+        above_count=Count("pk", filter=above),
+        above_ale=Coalesce(Sum(ale, filter=above), 0.0),
+        accepted_count=Count("pk", filter=Q(accepted=True)),
+        # Not named residual_ale: an aggregate may not take the name of the annotation it sums.
+        residual_total=Coalesce(Sum(ale), 0.0),
+        inherent_total=Coalesce(Sum(inherent), 0.0),
+    )
+    figures["residual_ale"] = figures.pop("residual_total")
+    figures["inherent_ale"] = figures.pop("inherent_total")
+    return Headline(**figures)
+
+
+def _top_risks(risks: QuerySet[BusinessRisk], scales: Scales) -> list[BusinessRisk]:
+    """The risks with the largest residual expected loss, each with `above` (above appetite, not accepted)."""
+    above = ExpressionWrapper(register_selectors.above_appetite(scales), output_field=BooleanField())
+    return list(
+        risks.select_related("owner", "organisation")
+        .annotate(above=above)
+        .filter(Q(residual_ale__gt=0))
+        .order_by(F("residual_ale").desc(), "number")[:TOP]
+    )
+
+
+def _heat(risks: QuerySet[BusinessRisk], stage: str) -> dict[tuple[Level, Level], int]:
+    rows = (
+        risks.annotate(
+            cell_likelihood=register_selectors.stored(stage, "likelihood"),
+            cell_impact=register_selectors.stored(stage, "impact"),
+        )
+        .filter(cell_likelihood__isnull=False, cell_impact__isnull=False)
+        .order_by()
+        .values("cell_likelihood", "cell_impact")
+        .annotate(n=Count("pk"))
+    )
+    names = {str(level): level for level in LEVELS}
+    return {
+        (names[row["cell_likelihood"]], names[row["cell_impact"]]): row["n"]
+        for row in rows
+        if row["cell_likelihood"] in names and row["cell_impact"] in names
+    }
+
+
+def _acceptances(
+    risks: QuerySet[BusinessRisk], today: datetime.date
+) -> tuple[list[RiskAcceptance], int, int]:
+    """Approved acceptances of the risks that run out within 30 days or ran out (none later in force)."""
+    expiring = risks.filter(register_selectors.acceptance_running_out("expiring", today))
+    expired = risks.filter(register_selectors.acceptance_running_out("expired", today))
+    horizon = today + register_selectors.EXPIRING_WITHIN
+    latest = (
+        RiskAcceptance.objects.filter(
+            Q(risk__in=expiring.values("pk")) | Q(risk__in=expired.values("pk")),
+            status=AcceptanceStatus.APPROVED,
+            expires_on__lte=horizon,
+        )
+        .order_by("risk_id", "-expires_on")
+        .distinct("risk_id")
+    )
+    rows = list(
+        RiskAcceptance.objects.filter(pk__in=latest.values("pk"))
+        .select_related("risk", "risk__owner", "risk__organisation")
+        .order_by("expires_on", "risk__number")[:TOP]
+    )
+    counts = risks.aggregate(
+        expiring=Count("pk", filter=register_selectors.acceptance_running_out("expiring", today)),
+        expired=Count("pk", filter=register_selectors.acceptance_running_out("expired", today)),
+    )
+    return rows, counts["expiring"], counts["expired"]
+
+
+def _trend(organisation: Organisation, today: datetime.date) -> Trend:
+    rows = (
+        RiskSnapshot.objects.filter(
+            organisation=organisation, taken_on__gt=today - datetime.timedelta(TREND_DAYS)
+        )
+        .order_by("taken_on")
+        .values_list(
+            "taken_on",
+            KT("figures__above_appetite__count"),
+            KT("figures__above_appetite__ale_mean"),
+            KT("figures__portfolio__residual__ale_mean"),
+        )
+    )
+    days, count, ale, residual = [], [], [], []
+    for day, above_count, above_ale, residual_ale in rows:
+        days.append(day)
+        count.append(int(above_count or 0))
+        ale.append(float(above_ale or 0))
+        residual.append(float(residual_ale or 0))
+    return Trend(days, count, ale, residual)
+
+
+# Teams and projects -----------------------------------------------------------------------------------------
+
+
+def _projects(organisation: Organisation, filters: DashboardFilters) -> QuerySet[Project]:
+    projects = Project.objects.filter(organisation=organisation)
+    if filters.team:
+        projects = projects.filter(team__slug=filters.team)
+    if filters.project:
+        projects = projects.filter(pk=filters.project)
+    return projects
+
+
+def _scenarios(organisation: Organisation, filters: DashboardFilters) -> QuerySet[ScenarioResult]:
+    scenarios = ScenarioResult.objects.filter(risk__organisation=organisation)
+    if filters.team:
+        scenarios = scenarios.filter(project__team__slug=filters.team)
+    if filters.project:
+        scenarios = scenarios.filter(project_id=filters.project)
+    if filters.category:
+        scenarios = scenarios.filter(risk__categories__overlap=[filters.category])
+    if filters.treatment:
+        scenarios = scenarios.filter(risk__treatment=filters.treatment)
+    return scenarios
+
+
+def _teams(scenarios: QuerySet[ScenarioResult]) -> list[TeamRow]:
+    rows = (
+        scenarios.order_by()
+        .values("project__team__slug", "project__team__name")
+        .annotate(
+            residual=Sum("residual_ale"),
+            inherent=Sum("inherent_ale"),
+            projects=Count("project", distinct=True),
+        )
+        .order_by("-residual", "project__team__name")
+    )
+    return [
+        TeamRow(
+            row["project__team__slug"],
+            row["project__team__name"],
+            row["residual"] or 0.0,
+            row["inherent"] or 0.0,
+            row["projects"],
+        )
+        for row in rows
+    ]
+
+
+def _top_projects(scenarios: QuerySet[ScenarioResult]) -> list[ProjectRow]:
+    rows = (
+        scenarios.order_by()
+        .values("project_id", "project__name", "project__team__name")
+        .annotate(residual=Sum("residual_ale"), inherent=Sum("inherent_ale"))
+        .order_by("-residual", "project__name")[:TOP]
+    )
+    return [
+        ProjectRow(
+            row["project_id"],
+            row["project__name"],
+            row["project__team__name"],
+            row["residual"] or 0.0,
+            row["inherent"] or 0.0,
+        )
+        for row in rows
+    ]
+
+
+# The work waiting -------------------------------------------------------------------------------------------
+
+
+def _review(projects: QuerySet[Project]) -> tuple[list[ReviewRow], int, int]:
+    """Projects with threats in review or new since their last review, most waiting first; and the totals."""
+    threats = Threat.objects.filter(project__in=projects.values("pk"))
+    in_review, new = attention.threat_in_review(), attention.threat_new_since_review()
+    totals = threats.aggregate(in_review=Count("pk", filter=in_review), new=Count("pk", filter=new))
+    rows = (
+        threats.filter(in_review | new)
+        .order_by()
+        .values("project_id", "project__name", "project__team__name", "project__last_reviewed_on")
+        .annotate(in_review=Count("pk", filter=in_review), new=Count("pk", filter=new))
+        .order_by("-in_review", "-new", "project__name")[:TOP]
+    )
+    return (
+        [
+            ReviewRow(
+                row["project_id"],
+                row["project__name"],
+                row["project__team__name"],
+                row["in_review"],
+                row["new"],
+                row["project__last_reviewed_on"],
+            )
+            for row in rows
+        ],
+        totals["in_review"],
+        totals["new"],
+    )
+
+
+def _overdue_controls(
+    organisation: Organisation, filters: DashboardFilters, today: datetime.date
+) -> tuple[list[Control], int]:
+    controls = Control.objects.filter(attention.control_overdue(today), project__organisation=organisation)
+    if filters.team:
+        controls = controls.filter(project__team__slug=filters.team)
+    if filters.project:
+        controls = controls.filter(project_id=filters.project)
+    shown = controls.select_related("project", "project__team", "owner").order_by("due_on", "title", "pk")[
+        :TOP
+    ]
+    return list(shown), controls.count()

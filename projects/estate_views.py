@@ -10,7 +10,7 @@ form, the sortable headers and the page links work without JavaScript.
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.db.models import Count, Model, Q, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
@@ -26,8 +26,7 @@ from projects.models import Control, ControlStatus, Membership, Threat, ThreatSt
 from projects.roles import Permission
 from projects.threat_views import sort_headers
 
-THREATS_PER_PAGE = 50
-CONTROLS_PER_PAGE = 50
+PER_PAGE = 50
 MY_WORK_ROWS = 5  # rows each section of My work shows; its count links to the list of all of them
 # The sortable columns of each list, by the ordering they ask for (workspace_selectors.ESTATE_*_ORDERINGS).
 THREAT_COLUMNS = {
@@ -51,48 +50,66 @@ DUE_CHOICES = (
 )
 
 
-def _list_context(
-    membership: Membership, filters: Any, scope: selectors.EstateScope, page: Page[Any], *, partial: bool
-) -> dict[str, Any]:
-    """What both lists show; the whole page adds the filters' choices, which the results partial does not need."""
-    context = {"membership": membership, "page": page, "filters": filters, "scope": scope}
-    context["filtered"] = filters.active or scope.active
-    if not partial:
-        context |= {
-            "teams": membership.organisation.teams.order_by("name"),
-            "projects": selectors.project_choices_of(membership),
-            "people": selectors.people_of(membership),
-        }
-    return context
+def _list_page(
+    request: AuthenticatedHttpRequest,
+    membership: Membership,
+    rows: QuerySet[Any],
+    filters: Any,
+    scope: selectors.EstateScope,
+    *,
+    noun: str,
+    **extra: Any,
+) -> HttpResponse:
+    """A page of an estate list (`noun`: "threats" or "controls"), whole or, for htmx, its "results" partial,
+    which does not need the filters' choices."""
+    prefix = f"estate-{noun.removesuffix('s')}"
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    context = {"membership": membership, "page": page, "filters": filters, "scope": scope, "noun": noun}
+    context |= {
+        "prefix": prefix,
+        "results_id": f"{prefix}-results",
+        "filtered": filters.active or scope.active,
+    }
+    context["list_url"] = reverse(
+        f"estate_{noun.removesuffix('s')}_list", args=[membership.organisation.slug]
+    )
+    template = f"estate/{noun}.html"
+    if request.htmx and request.htmx.target == context["results_id"]:
+        return render(request, f"{template}#results", context | extra)
+    context |= {
+        "teams": membership.organisation.teams.order_by("name"),
+        "projects": selectors.project_choices_of(membership),
+        "people": selectors.people_of(membership),
+    }
+    return render(request, template, context | extra)
 
 
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
 @member_required()
 def estate_threat_list(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
-    filters = selectors.estate_threat_filters(request.GET)
-    scope = selectors.EstateScope.from_query(request.GET)
+    filters, scope = (
+        selectors.estate_threat_filters(request.GET),
+        selectors.EstateScope.from_query(request.GET),
+    )
     threats = selectors.estate_threats_of(membership, filters, scope)
-    page = Paginator(threats, THREATS_PER_PAGE).get_page(request.GET.get("page"))
-    partial = bool(request.htmx and request.htmx.target == "estate-threat-results")
-    context = _list_context(membership, filters, scope, page, partial=partial)
-    context |= {"statuses": ThreatStatus.choices, "sorts": sort_headers(filters.order, THREAT_COLUMNS)}
-    return render(request, "estate/threats.html#results" if partial else "estate/threats.html", context)
+    extra = {"statuses": ThreatStatus.choices, "sorts": sort_headers(filters.order, THREAT_COLUMNS)}
+    return _list_page(request, membership, threats, filters, scope, noun="threats", **extra)
 
 
 @require_GET
 @vary_on_headers("HX-Request", "HX-Target")
 @member_required()
 def estate_control_list(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
-    filters = selectors.estate_control_filters(request.GET)
-    scope = selectors.EstateScope.from_query(request.GET)
+    filters, scope = (
+        selectors.estate_control_filters(request.GET),
+        selectors.EstateScope.from_query(request.GET),
+    )
     controls = selectors.estate_controls_of(membership, filters, scope)
-    page = Paginator(controls, CONTROLS_PER_PAGE).get_page(request.GET.get("page"))
-    partial = bool(request.htmx and request.htmx.target == "estate-control-results")
-    context = _list_context(membership, filters, scope, page, partial=partial)
-    context |= {"statuses": ControlStatus.choices, "sorts": sort_headers(filters.order, CONTROL_COLUMNS)}
-    context["due_choices"] = DUE_CHOICES
-    return render(request, "estate/controls.html#results" if partial else "estate/controls.html", context)
+    extra = {"statuses": ControlStatus.choices, "sorts": sort_headers(filters.order, CONTROL_COLUMNS)}
+    return _list_page(
+        request, membership, controls, filters, scope, noun="controls", due_choices=DUE_CHOICES, **extra
+    )
 
 
 # My work ----------------------------------------------------------------------------------------------------

@@ -155,6 +155,27 @@ class EstateScope:
         return rows
 
 
+def _of_estate[M: Model](model: type[M], membership: Membership, scope: EstateScope | None) -> QuerySet[M]:
+    """The organisation's threats or controls in the scope, with what an estate list shows of each row's
+    project, team and owner."""
+    rows = model._default_manager.filter(project__organisation=membership.organisation_id)
+    return (scope or EstateScope()).narrow(rows).select_related("owner", "project__team")
+
+
+def _by_status_and_owner[M: Model](
+    rows: QuerySet[M], status: tuple[str, ...], owner: int | None, *, unowned: bool
+) -> QuerySet[M]:
+    """Threats or controls in any of the statuses, of the owner (a user id) or of nobody: the filters both
+    kinds of list share."""
+    if status:
+        rows = rows.filter(status__in=status)
+    if owner:
+        rows = rows.filter(owner=owner)
+    if unowned:
+        rows = rows.filter(owner__isnull=True)
+    return rows
+
+
 # Projects -------------------------------------------------------------------------------------------------
 
 
@@ -420,18 +441,13 @@ def estate_threat_filters(query: Any) -> ThreatFilters:
 
 def _threats_matching(threats: QuerySet[Threat], filters: ThreatFilters) -> QuerySet[Threat]:
     """`threats` narrowed by the filters: the one reading of them, for a project's list and the estate's."""
-    if filters.status:
-        threats = threats.filter(status__in=filters.status)
+    threats = _by_status_and_owner(threats, filters.status, filters.owner, unowned=filters.unowned)
     if filters.stride:
         threats = threats.filter(stride__overlap=list(filters.stride))
     if filters.component:
         threats = threats.filter(target_components=filters.component)
     if filters.flow:
         threats = threats.filter(target_flows=filters.flow)
-    if filters.owner:
-        threats = threats.filter(owner=filters.owner)
-    if filters.unowned:
-        threats = threats.filter(owner__isnull=True)
     if filters.without_control:
         threats = threats.exclude(Exists(ThreatControl.objects.filter(threat=OuterRef("pk"))))
     if filters.new_since_review:
@@ -473,10 +489,7 @@ def estate_threats_of(
     """Every threat of the organisation, with its project, team and owner, filtered and sorted by the
     estate's orderings (by project then number when `filters.order` is not one of them)."""
     filters = filters or ThreatFilters()
-    threats = (scope or EstateScope()).narrow(
-        Threat.objects.filter(project__organisation=membership.organisation_id)
-    )
-    threats = _with_statement(threats.select_related("owner", "project__team"))
+    threats = _with_statement(_of_estate(Threat, membership, scope))
     order = ESTATE_THREAT_ORDERINGS.get(filters.order, ESTATE_THREAT_ORDERINGS["project"])
     return _threats_matching(threats, filters).order_by(*order)
 
@@ -565,12 +578,7 @@ def estate_control_filters(query: Any) -> ControlFilters:
 
 def _controls_matching(controls: QuerySet[Control], filters: ControlFilters) -> QuerySet[Control]:
     """`controls` narrowed by the filters: the one reading of them, for a project's list and the estate's."""
-    if filters.status:
-        controls = controls.filter(status__in=filters.status)
-    if filters.owner:
-        controls = controls.filter(owner=filters.owner)
-    if filters.unowned:
-        controls = controls.filter(owner__isnull=True)
+    controls = _by_status_and_owner(controls, filters.status, filters.owner, unowned=filters.unowned)
     if filters.without_threat:
         controls = controls.exclude(Exists(ThreatControl.objects.filter(control=OuterRef("pk"))))
     if filters.due:
@@ -606,14 +614,8 @@ def estate_controls_of(
     (attention.control_overdue, worked out in the query), filtered and sorted by the estate's orderings (by
     project then title when `filters.order` is not one of them)."""
     filters = filters or ControlFilters()
-    controls = (scope or EstateScope()).narrow(
-        Control.objects.filter(project__organisation=membership.organisation_id)
-    )
-    controls = controls.select_related("owner", "project__team").annotate(
-        is_overdue=ExpressionWrapper(
-            attention.control_overdue(timezone.localdate()), output_field=BooleanField()
-        )
-    )
+    overdue = ExpressionWrapper(attention.control_overdue(timezone.localdate()), output_field=BooleanField())
+    controls = _of_estate(Control, membership, scope).annotate(is_overdue=overdue)
     order = ESTATE_CONTROL_ORDERINGS.get(filters.order, ESTATE_CONTROL_ORDERINGS["project"])
     return _controls_matching(controls, filters).order_by(*order)
 

@@ -29,7 +29,7 @@ from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 
-from projects.models import Asset, Organisation, Threat
+from projects.models import Asset, Organisation, Project, Team, Threat
 from risks.inputs import Scales, Stage
 from risks.models import (
     AcceptanceStatus,
@@ -123,6 +123,14 @@ class RiskFilters:
         chosen = (self.category, self.status, self.treatment, self.owner, self.unowned, self.level)
         scope = (self.team, self.project, self.cell, self.acceptance)
         return any(chosen) or any(scope) or self.above_appetite or bool(self.q)
+
+    @property
+    def hidden_params(self) -> list[tuple[str, str]]:
+        """The narrowing the register's filter form has no control for, to carry along as hidden fields."""
+        chosen = [("team", self.team), ("project", str(self.project or "")), ("acceptance", self.acceptance)]
+        if self.cell is not None:
+            chosen += list(zip(("stage", "likelihood", "impact"), self.cell, strict=True))
+        return [(name, value) for name, value in chosen if value]
 
     @property
     def cell(self) -> tuple[str, str, str] | None:
@@ -263,6 +271,29 @@ def risks_of(
             match |= Q(number=int(reference))
         risks = risks.filter(match)
     return risks.order_by(*RISK_ORDERINGS[filters.order])
+
+
+def scope_of(organisation: Organisation, filters: RiskFilters) -> list[str]:
+    """The narrowing that the register's own filter controls do not show (a team, a project, a heat-map cell,
+    acceptances running out: the dashboard's links), in words, so the page says why it lists what it lists."""
+    said = []
+    if filters.team:
+        team = Team.objects.filter(organisation=organisation, slug=filters.team).values_list(
+            "name", flat=True
+        )
+        said.append(f"caused by threats of team {team.first() or filters.team}")
+    if filters.project:
+        project = Project.objects.filter(organisation=organisation, pk=filters.project)
+        said.append(f"caused by threats of project {project.values_list('name', flat=True).first() or '?'}")
+    if filters.cell is not None:
+        stage, likelihood, impact = filters.cell
+        said.append(
+            f"{stage} risk in the cell of {likelihood.replace('_', ' ')} likelihood by "
+            f"{impact.replace('_', ' ')} impact"
+        )
+    if filters.acceptance:
+        said.append(ACCEPTANCE_FILTERS[filters.acceptance])
+    return said
 
 
 def risk_of(organisation: Organisation, number: int) -> BusinessRisk:

@@ -77,6 +77,7 @@ def risk_list(request: AuthenticatedHttpRequest, membership: Membership) -> Http
         "page": page,
         "rows": rows,
         "filters": filters,
+        "scope": register_selectors.scope_of(organisation, filters),
         "scales": scales,
         "currency": scales.currency,
         "sorts": sort_headers(filters.order, COLUMNS),

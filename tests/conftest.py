@@ -1,9 +1,11 @@
 """The cast every test draws on: one organisation with a member of each role, and an outsider elsewhere."""
 
+import datetime
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from projects.models import Membership, Organisation, Team, User
 from projects.roles import Role
@@ -39,6 +41,11 @@ class Cast:
 
     def membership(self, user: User) -> Membership:
         return Membership.objects.get(user=user, organisation=self.organisation)
+
+
+@pytest.fixture
+def today() -> datetime.date:
+    return timezone.localdate()
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ LIKELIHOODS = ["very_low", "low", "moderate", "high", "very_high"]
 IMPACTS = ["low", "moderate", "high", "very_high"]
 
 
-def _settings(cast: Cast) -> None:
+def settings_with_tolerance(cast: Cast) -> None:
     ScoringSettings.objects.create(
         organisation=cast.organisation,
         likelihood_scale=inputs.DEFAULT_LIKELIHOOD_SCALE,
@@ -98,13 +98,8 @@ def _accept(risk: BusinessRisk, expires_on: datetime.date) -> None:
 
 
 @pytest.fixture
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
-@pytest.fixture
 def estate(cast: Cast, today: datetime.date) -> list[BusinessRisk]:
-    _settings(cast)
+    settings_with_tolerance(cast)
     return build_estate(cast, 6, today)
 
 
@@ -207,7 +202,7 @@ def test_risk_by_team_splits_each_risks_loss_among_the_teams_threats(
 def test_a_team_narrows_the_risks_to_those_its_threats_lead_to_and_the_work_to_its_projects(
     cast: Cast, today: datetime.date
 ) -> None:
-    _settings(cast)
+    settings_with_tolerance(cast)
     lead = cast.membership(cast.security_lead)
     build_estate(cast, 2, today)
     only_platform = services.risk_create(membership=lead, title="Platform only", impact="high")
@@ -368,7 +363,7 @@ def test_it_rejects_post(cast: Cast, viewer_client: Client) -> None:
 
 
 def test_the_page_costs_the_same_queries_for_one_project_and_fifty(cast: Cast, today: datetime.date) -> None:
-    _settings(cast)
+    settings_with_tolerance(cast)
     client = signed_in(cast.viewer)
     build_estate(cast, 1, today)
     take_snapshot(cast.organisation)

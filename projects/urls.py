@@ -8,7 +8,6 @@ urlpatterns = [
     path("account/tokens/new/", views.token_create, name="token_create"),
     path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
-    path("o/<slug:org_slug>/", views.organisation_dashboard, name="organisation_dashboard"),
     path("o/<slug:org_slug>/my-work/", estate_views.my_work, name="my_work"),
     path("o/<slug:org_slug>/projects/", include("projects.workspace_urls")),
     path("o/<slug:org_slug>/threats/", estate_views.estate_threat_list, name="estate_threat_list"),

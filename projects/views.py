@@ -42,19 +42,6 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("organisation_dashboard", org_slug=chosen.slug)
 
 
-@require_GET
-@member_required()
-def organisation_dashboard(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
-    organisation = membership.organisation
-    context = {
-        "membership": membership,
-        "organisation": organisation,
-        "team_count": organisation.teams.count(),
-        "member_count": organisation.memberships.count(),
-    }
-    return render(request, "projects/dashboard.html", context)
-
-
 @require_http_methods(["GET", "POST"])
 @member_required(Permission.MANAGE_ORGANISATION)
 def organisation_settings(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:

@@ -74,7 +74,7 @@ from risks.models import (
     ScoringSettings,
     Treatment,
 )
-from risks.register_selectors import CELL_STAGES, RISK_ORDERINGS, UNSCORED, RiskFilters
+from risks.register_selectors import ACCEPTANCE_FILTERS, CELL_STAGES, RISK_ORDERINGS, UNSCORED, RiskFilters
 from risks.selectors import StoredFigures
 from risks.services import EditConflict
 
@@ -361,8 +361,10 @@ RISK_FILTERS = [
     ),
     query_parameter(
         "acceptance",
-        '"expiring": accepted, running out within 30 days; "expired": the acceptance ran out, none in force.',
-        ["expiring", "expired"],
+        "Only risks whose acceptance is: "
+        + "; ".join(f'"{name}", {meaning}' for name, meaning in ACCEPTANCE_FILTERS.items())
+        + ".",
+        list(ACCEPTANCE_FILTERS),
     ),
     query_parameter("q", "Search the title and description, or R-12."),
     query_parameter("order", "Sort order.", RISK_ORDERINGS),

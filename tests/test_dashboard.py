@@ -396,3 +396,24 @@ def build_estate_more(cast: Cast, projects: int, today: datetime.date) -> None:
         ControlFactory.create(project=project, due_on=today - datetime.timedelta(days=1))
     _accept(risks[3], today - datetime.timedelta(days=1))
     recompute(cast.organisation.pk)
+
+
+def test_a_team_page_and_a_project_page_link_to_their_dashboards(
+    cast: Cast, estate: list[BusinessRisk], viewer_client: Client
+) -> None:
+    team_page = viewer_client.get(reverse("team_detail", args=[cast.organisation.slug, "payments"]))
+    project = Project.objects.get(name="System 0")
+    project_page = viewer_client.get(reverse("project_detail", args=[cast.organisation.slug, project.pk]))
+
+    assert _url(cast, "?team=payments") in team_page.content.decode()
+    assert _url(cast, f"?project={project.pk}") in project_page.content.decode()
+    summary = viewer_client.get(_url(cast, f"?project={project.pk}"))
+    assert summary.context["board"].project == project
+    assert summary.context["board"].project_count == 1
+
+
+def test_it_sends_anonymous_visitors_to_sign_in(cast: Cast, client: Client) -> None:
+    response = client.get(_url(cast))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))

@@ -793,6 +793,11 @@ def query_parameter(
 PROJECT_FILTERS = [
     query_parameter("team", "Only the projects of this team (its slug)."),
     query_parameter("status", "Only projects in this status.", ProjectStatus.values),
+    query_parameter(
+        "review",
+        '"overdue": only projects in use whose model was not reviewed in the last 90 days.',
+        ["overdue"],
+    ),
     SEARCH,
 ]
 THREAT_FILTERS = [
@@ -808,6 +813,11 @@ THREAT_FILTERS = [
         "owner", 'Only threats owned by this user (an id), or "none" for those without an owner.'
     ),
     query_parameter("control", '"none": only threats with no control yet.', ["none"]),
+    query_parameter(
+        "new",
+        '"since_review": only threats logged after their model was last reviewed (every one if never reviewed).',
+        ["since_review"],
+    ),
     query_parameter("q", "Search the statement's text, or a reference such as T-12."),
     query_parameter("order", "Sort order.", THREAT_ORDERINGS),
 ]
@@ -815,7 +825,15 @@ CONTROL_FILTERS = [
     query_parameter(
         "status", "Only controls in these statuses (repeat it for several).", ControlStatus.values, True
     ),
-    OpenApiParameter("owner", OpenApiTypes.INT, description="Only controls owned by this user."),
+    query_parameter(
+        "owner", 'Only controls owned by this user (an id), or "none" for those without an owner.'
+    ),
+    query_parameter(
+        "due",
+        '"overdue": only controls not in force past their due date; "soon": those and the ones due within '
+        "14 days.",
+        ["overdue", "soon"],
+    ),
     query_parameter("threat", '"none": only controls that address no threat yet.', ["none"]),
     SEARCH,
     query_parameter("order", 'Sort order; "-" before a column reverses it.', CONTROL_ORDERINGS),

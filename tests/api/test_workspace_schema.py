@@ -124,5 +124,6 @@ def test_the_bulk_status_changes_document_their_body_and_answers(
 def test_the_control_list_documents_its_sorting_and_its_filters(paths: Paths) -> None:
     controls = paths[WORKSPACE + "{project_id}/controls/"]["get"]
     filters = {p["name"]: p for p in controls["parameters"] if p["in"] == "query"}
-    assert set(filters) == {"status", "owner", "threat", "q", "order", "page", "page_size"}
+    assert set(filters) == {"status", "owner", "due", "threat", "q", "order", "page", "page_size"}
+    assert filters["due"]["schema"]["enum"] == ["overdue", "soon"]
     assert {"title", "-title", "cost", "-due", "threats"} <= set(filters["order"]["schema"]["enum"])

@@ -74,7 +74,7 @@ def dashboard_charts(board: Dashboard, risk_list: str) -> dict[str, object]:
     if board.trend is not None:
         trend = board.trend
         drawn["trend_count"] = charts.trend_chart(
-            [charts.Series("Risks above appetite", list(zip(trend.days, trend.above_count, strict=True)))],
+            [charts.Series("Above appetite", list(zip(trend.days, trend.above_count, strict=True)))],
             title="Business risks above appetite, day by day",
         )
         drawn["trend_loss"] = charts.trend_chart(
@@ -82,7 +82,7 @@ def dashboard_charts(board: Dashboard, risk_list: str) -> dict[str, object]:
                 charts.Series(
                     "Residual expected loss", list(zip(trend.days, trend.residual_ale, strict=True))
                 ),
-                charts.Series("Of which above appetite", list(zip(trend.days, trend.above_ale, strict=True))),
+                charts.Series("Above appetite", list(zip(trend.days, trend.above_ale, strict=True))),
             ],
             title="Expected annual loss, day by day",
             value_format=lambda amount: format_compact(amount, board.scales.currency),

@@ -4,7 +4,7 @@ from django import template
 
 from projects.models import ControlStatus
 from risks.models import Category, Level
-from risks.money import format_chance, format_money
+from risks.money import format_chance, format_compact, format_money
 
 register = template.Library()
 
@@ -15,6 +15,12 @@ LEVEL_LABELS = dict(Level.choices)
 def money(amount: float | None, currency: str) -> str:
     """`{{ figures.ale_mean|money:currency }}`: "€12,345"."""
     return format_money(amount, currency)
+
+
+@register.filter
+def money_short(amount: float | None, currency: str) -> str:
+    """`{{ amount|money_short:currency }}`: "€1.2 m", for a headline figure where space is short."""
+    return format_compact(amount, currency) if amount is not None else format_money(amount, currency)
 
 
 @register.filter

@@ -361,8 +361,8 @@ RISK_FILTERS = [
     ),
     query_parameter(
         "acceptance",
-        "Only risks whose acceptance is: "
-        + "; ".join(f'"{name}", {meaning}' for name, meaning in ACCEPTANCE_FILTERS.items())
+        "Only risks "
+        + "; or ".join(f'"{name}", {meaning}' for name, meaning in ACCEPTANCE_FILTERS.items())
         + ".",
         list(ACCEPTANCE_FILTERS),
     ),

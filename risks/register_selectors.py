@@ -47,9 +47,9 @@ EXPIRING_WITHIN = datetime.timedelta(days=30)  # an acceptance running out withi
 CELL_STAGES = (Stage.INHERENT, Stage.RESIDUAL)  # the heat maps' stages
 LEVEL_NAMES = frozenset(str(level) for level in LEVELS)
 ACCEPTANCE_FILTERS = {
-    "in_force": "accepted: an approved acceptance is in force",
-    "expiring": "accepted, but the acceptance runs out within 30 days",
-    "expired": "the acceptance ran out and none is in force",
+    "in_force": "with an approved acceptance in force",
+    "expiring": "with an acceptance in force that runs out within 30 days",
+    "expired": "whose acceptance ran out, with none in force",
 }
 
 RISK_ORDERINGS: dict[str, tuple[Any, ...]] = {
@@ -288,7 +288,7 @@ def scope_of(organisation: Organisation, filters: RiskFilters) -> list[str]:
     if filters.cell is not None:
         stage, likelihood, impact = filters.cell
         said.append(
-            f"{stage} risk in the cell of {likelihood.replace('_', ' ')} likelihood by "
+            f"in the {stage} heat-map cell of {likelihood.replace('_', ' ')} likelihood by "
             f"{impact.replace('_', ' ')} impact"
         )
     if filters.acceptance:

@@ -63,7 +63,7 @@ def test_a_cell_lists_the_risks_stored_in_it_and_says_so(
     )
     assert _list(viewer_client, cast, query) == expected
     page = viewer_client.get(reverse("risk_list", args=[cast.organisation.slug]) + query).content.decode()
-    assert f"residual risk in the cell of {likelihood.replace('_', ' ')} likelihood" in page
+    assert f"in the residual heat-map cell of {likelihood.replace('_', ' ')} likelihood" in page
     assert f'<input type="hidden" name="likelihood" value="{likelihood}">' in page
 
 

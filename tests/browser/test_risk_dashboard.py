@@ -30,8 +30,8 @@ LEVEL_NAMES = ["Very low", "Low", "Moderate", "High", "Very high"]
 def estate(cast: Cast, today: datetime.date) -> list[BusinessRisk]:
     """Two projects, one per team, with scored threats linked to business risks, and a snapshot for the trend.
 
-    The cache holds each organisation's change counter; a test database reuses ids, so a counter left by an
-    earlier test would mark these fresh results as out of date.
+    The cache holds each organisation's change counter and outlives the test database, whose ids start again at
+    each run, so a counter left by an earlier run would mark these fresh results as out of date.
     """
     cache.clear()
     settings_with_tolerance(cast)

@@ -6,4 +6,5 @@ from reports import views
 
 urlpatterns = [
     path("", views.organisation_dashboard, name="organisation_dashboard"),
+    path("snapshot/", views.snapshot_take, name="snapshot_take"),
 ]

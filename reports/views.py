@@ -4,11 +4,12 @@ charts from reports.charts, drawn here with links into the lists they count."""
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from projects.access import member_required
 from projects.http import AuthenticatedHttpRequest
@@ -20,6 +21,7 @@ from risks.inputs import Stage
 from risks.models import Category, Treatment
 from risks.money import Money, format_chance, format_compact
 from risks.scoring.levels import Level
+from risks.tasks import take_organisation_snapshot
 
 
 @require_GET
@@ -37,8 +39,18 @@ def organisation_dashboard(request: AuthenticatedHttpRequest, membership: Member
         "categories": Category.choices,
         "treatments": Treatment.choices,
         "can_manage": membership.can(Permission.MANAGE_MEMBERS),
+        "can_snapshot": membership.can(Permission.EDIT_RISK_REGISTER),
     }
     return render(request, "reports/dashboard.html", context)
+
+
+@require_POST
+@member_required(Permission.EDIT_RISK_REGISTER)
+def snapshot_take(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
+    """Take today's snapshot now (the nightly one would replace it), in the background."""
+    take_organisation_snapshot.delay_on_commit(membership.organisation_id)  # type: ignore[attr-defined]  # Celery 5.4+
+    messages.success(request, "Today's snapshot is being taken: the trend shows it in a moment.")
+    return redirect("organisation_dashboard", org_slug=membership.organisation.slug)
 
 
 def dashboard_charts(board: Dashboard, risk_list: str) -> dict[str, object]:

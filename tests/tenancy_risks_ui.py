@@ -33,4 +33,5 @@ WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "acceptance_decide": "a version, a decision and a note",
     "acceptance_withdraw": "a version only",
     "scoring_settings": "scales, a matrix, a currency and appetite figures: numbers and level names only",
+    "snapshot_take": "no body; it snapshots the member's own organisation",
 }

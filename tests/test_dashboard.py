@@ -5,6 +5,7 @@ import datetime
 import html
 import re
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -21,6 +22,7 @@ from risks.models import (
     BusinessRisk,
     RiskAcceptance,
     RiskResult,
+    RiskSnapshot,
     ScenarioResult,
     ScoringSettings,
 )
@@ -417,3 +419,30 @@ def test_it_sends_anonymous_visitors_to_sign_in(cast: Cast, client: Client) -> N
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_a_security_lead_takes_todays_snapshot_on_demand(
+    cast: Cast, estate: list[BusinessRisk], today: datetime.date, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = signed_in(cast.security_lead)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("snapshot_take", args=[cast.organisation.slug]))
+
+    assert response.status_code == 302
+    assert response["Location"] == _url(cast)
+    snapshot = RiskSnapshot.objects.get(organisation=cast.organisation, taken_on=today)
+    board = dashboard(cast.organisation, DashboardFilters(), today)
+    assert snapshot.figures["above_appetite"]["count"] == board.headline.above_count
+    assert board.trend is not None
+    assert board.trend.days == [today]
+
+
+def test_only_those_who_keep_the_register_take_snapshots(cast: Cast, viewer_client: Client) -> None:
+    url = reverse("snapshot_take", args=[cast.organisation.slug])
+
+    assert viewer_client.post(url).status_code == 403
+    assert signed_in(cast.engineer).post(url).status_code == 403
+    assert signed_in(cast.security_lead).get(url).status_code == 405
+    assert signed_in(cast.outsider).post(url).status_code == 404
+    assert not RiskSnapshot.objects.exists()

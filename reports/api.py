@@ -30,7 +30,7 @@ from projects.api import ORG_SLUG, JsonApiView, PersonSerializer, answers
 from projects.api_access import organisation_membership
 from projects.api_workspace import IF_NONE_MATCH, LIST_ETAG, NOT_MODIFIED, list_etag, query_parameter, tagged
 from projects.models import ControlStatus
-from reports.dashboard import Dashboard, DashboardFilters, Trend, dashboard
+from reports.dashboard import Dashboard, DashboardFilters, ReviewRow, Trend, dashboard
 from risks.api import level_field
 from risks.inputs import Scales
 from risks.models import Category, Currency, RiskAcceptance, Treatment
@@ -276,10 +276,7 @@ class AcceptancesOutput(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="DashboardStaleProject")
-class StaleProjectOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    team = serializers.CharField(source="team.name", help_text="The team's name.")
+class StaleProjectOutput(ProjectNameOutput):
     last_reviewed_on = serializers.DateField(allow_null=True, help_text="null: never reviewed.")
     url = LinkField(lambda links, project: links.to("api_project_detail", project.pk))
 
@@ -418,16 +415,14 @@ def _cells(board: Dashboard, stage: str, links: Links) -> list[dict[str, Any]]:
     ]
 
 
-def _review_row(row: Any, links: Links) -> dict[str, Any]:
-    threats = row.project_id
+def _review_row(row: ReviewRow, links: Links) -> dict[str, Any]:
+    threats = links.to("api_threat_list", row.project_id)
     return {
         "project": row.project_id,
         "name": row.name,
         "team": row.team,
-        "in_review": counted(row.in_review, links.to("api_threat_list", threats, status="in_review")),
-        "new_since_review": counted(
-            row.new_since_review, links.to("api_threat_list", threats, new="since_review")
-        ),
+        "in_review": counted(row.in_review, threats + "?status=in_review"),
+        "new_since_review": counted(row.new_since_review, threats + "?new=since_review"),
         "last_reviewed_on": row.last_reviewed_on,
         "url": links.to("api_project_detail", row.project_id),
     }

@@ -77,6 +77,7 @@ def test_reads_document_their_etag_and_lists_their_filters(paths: Paths) -> None
         "flow",
         "owner",
         "control",
+        "new",
         "q",
         "order",
         "page",

@@ -37,6 +37,7 @@ from projects.models import (
 )
 from projects.roles import Role
 from projects.services import api_token_create
+from reports.models import Report, ReportSchedule
 from risks import inputs
 from risks.models import (
     BusinessRisk,
@@ -412,6 +413,8 @@ OWNERSHIP: dict[type[Model], str] = {
     ScenarioResult: "risk__organisation",
     PortfolioResult: "organisation",
     RiskSnapshot: "organisation",
+    Report: "organisation",
+    ReportSchedule: "organisation",
 }
 # The history tables the triggers write: each event row keeps the columns of the row it records.
 OWNERSHIP |= {

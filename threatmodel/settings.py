@@ -209,6 +209,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 # Only browser developer tools fetch source maps; compressing the vendored ones would triple collectstatic's time.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
+# Report PDFs (and any other file the app makes) live here, under random names, served only through views that
+# check access. Web and worker processes must share it (a shared volume; see docker-compose.yml).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -287,7 +290,26 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-invitations": {"task": "projects.tasks.expire_invitations", "schedule": 3600.0},
     "expire-acceptances": {"task": "risks.tasks.expire_acceptances", "schedule": 3600.0},
     "take-risk-snapshots": {"task": "risks.tasks.take_daily_snapshots", "schedule": 86_400.0},
+    "sweep-abandoned-reports": {"task": "reports.tasks.sweep_abandoned_reports", "schedule": 60.0},
+    "send-scheduled-reports": {"task": "reports.delivery.request_scheduled_reports", "schedule": 3600.0},
 }
+# A worker is replaced after its tasks grew it past this (KiB): a large PDF's memory goes back to the machine.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 1_000_000)
+
+# PDF reports (reports.jobs, reports.tasks). A job's lease is renewed at every progress step; a worker that
+# died loses its lease after REPORT_LEASE_SECONDS and the job is claimed again, at most REPORT_MAX_ATTEMPTS
+# times. The broker hands an unacknowledged task to another worker only after its visibility timeout, which must
+# be longer than the hard time limit, or a slow report would be made twice at once.
+REPORT_LEASE_SECONDS = env_int("REPORT_LEASE_SECONDS", 120)
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
+REPORT_SOFT_TIME_LIMIT = env_int("REPORT_SOFT_TIME_LIMIT", 300)
+REPORT_TIME_LIMIT = env_int("REPORT_TIME_LIMIT", 360)
+REPORT_MAX_OPEN_PER_ORGANISATION = env_int("REPORT_MAX_OPEN_PER_ORGANISATION", 5)
+REPORT_MAX_RUNNING_PER_ORGANISATION = env_int("REPORT_MAX_RUNNING_PER_ORGANISATION", 2)
+REPORT_BUSY_RETRY_SECONDS = env_int("REPORT_BUSY_RETRY_SECONDS", 10)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= REPORT_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than REPORT_TIME_LIMIT.")
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

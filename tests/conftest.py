@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -24,6 +25,12 @@ def _celery_runs_tasks_in_process() -> None:
 def _fast_password_hashing(settings: object) -> None:
     """Real hashing costs a third of a second per user; tests make many users and check no hash strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _files_in_a_temporary_folder(settings: object, tmp_path: Path) -> None:
+    """Report PDFs and other stored files go to the test's own folder, never the developer's .data/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
 
 
 @dataclass

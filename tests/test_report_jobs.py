@@ -1,0 +1,143 @@
+"""A report job's lease (reports.jobs): claimed once, renewed by progress, claimed again after its worker died,
+finished only by the lease holder, failed after its attempts, and capped per organisation."""
+
+import datetime
+import time
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from reports import jobs
+from reports.models import Report, ReportKind, ReportStatus
+from tests.conftest import Cast
+
+
+@pytest.fixture
+def report(cast: Cast) -> Report:
+    return Report.objects.create(organisation=cast.organisation, kind=ReportKind.REGISTER)
+
+
+def _claimed(report_id: int) -> jobs.Claim:
+    held = jobs.claim(report_id)
+    assert isinstance(held, jobs.Claim)
+    return held
+
+
+def _expire_lease(report: Report) -> None:
+    Report.objects.filter(pk=report.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
+
+
+def test_a_waiting_job_is_claimed_once(report: Report) -> None:
+    held = _claimed(report.pk)
+
+    assert jobs.claim(report.pk) is None
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RUNNING
+    assert report.attempts == 1
+    assert report.lease_token == held.token
+    assert report.lease_until is not None
+    assert report.lease_until > timezone.now()
+
+
+def test_progress_renews_the_lease_and_says_how_far(report: Report) -> None:
+    held = _claimed(report.pk)
+    before = Report.objects.get(pk=report.pk).lease_until
+    time.sleep(0.01)
+
+    assert jobs.report_progress(held, 40, "Drawing the charts")
+
+    report.refresh_from_db()
+    assert (report.progress, report.stage) == (40, "Drawing the charts")
+    assert before is not None
+    assert report.lease_until is not None
+    assert report.lease_until > before
+
+
+def test_a_job_whose_worker_died_is_claimed_again_and_the_old_holder_can_no_longer_touch_it(
+    report: Report,
+) -> None:
+    first = _claimed(report.pk)
+    _expire_lease(report)
+
+    second = _claimed(report.pk)
+
+    assert not jobs.report_progress(first, 50, "late")
+    with pytest.raises(jobs.LeaseLost):
+        jobs.progress_of(first)(50, "late")
+    assert not jobs.complete(first, b"%PDF-old", 1, timezone.now(), time.perf_counter())
+    assert jobs.complete(second, b"%PDF-new", 2, timezone.now(), time.perf_counter())
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DONE
+    assert report.attempts == 2
+    assert report.file.read() == b"%PDF-new"
+    assert (report.page_count, report.file_size, report.progress) == (2, 8, 100)
+
+
+def test_a_finished_job_is_never_claimed_again(report: Report) -> None:
+    held = _claimed(report.pk)
+    assert jobs.complete(held, b"%PDF", 1, timezone.now(), time.perf_counter())
+
+    assert jobs.claim(report.pk) is None
+    assert Report.objects.get(pk=report.pk).status == ReportStatus.DONE
+
+
+@override_settings(REPORT_MAX_ATTEMPTS=2)
+def test_after_its_attempts_a_job_fails_with_the_reason(report: Report) -> None:
+    _claimed(report.pk)
+    _expire_lease(report)
+    _claimed(report.pk)
+    _expire_lease(report)
+
+    assert jobs.claim(report.pk) is None
+
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FAILED
+    assert "after 2 attempts" in report.error
+    assert report.finished_at is not None
+
+
+def test_a_failed_job_keeps_its_reason(report: Report) -> None:
+    held = _claimed(report.pk)
+
+    jobs.fail(held, "The report could not be made (ValueError: bad).")
+
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FAILED
+    assert report.error == "The report could not be made (ValueError: bad)."
+    assert report.lease_token == ""
+
+
+def test_a_released_job_waits_again_for_a_retry(report: Report) -> None:
+    held = _claimed(report.pk)
+
+    jobs.release(held, "OperationalError")
+
+    report.refresh_from_db()
+    assert report.status == ReportStatus.QUEUED
+    assert "try again" in report.stage
+    assert isinstance(jobs.claim(report.pk), jobs.Claim)
+
+
+@override_settings(REPORT_MAX_RUNNING_PER_ORGANISATION=1)
+def test_an_organisation_makes_at_most_its_cap_at_once(cast: Cast, report: Report) -> None:
+    other = Report.objects.create(organisation=cast.organisation, kind=ReportKind.EXECUTIVE_SUMMARY)
+    elsewhere = Report.objects.create(organisation=cast.outsider_organisation, kind=ReportKind.REGISTER)
+    held = _claimed(report.pk)
+
+    assert jobs.claim(other.pk) is jobs.BUSY
+    assert isinstance(jobs.claim(elsewhere.pk), jobs.Claim)  # another organisation has its own cap
+    jobs.complete(held, b"%PDF", 1, timezone.now(), time.perf_counter())
+    assert isinstance(jobs.claim(other.pk), jobs.Claim)
+
+
+def test_abandoned_jobs_are_those_past_their_lease_or_waiting_too_long(cast: Cast, report: Report) -> None:
+    running = Report.objects.create(organisation=cast.organisation, kind=ReportKind.EXECUTIVE_SUMMARY)
+    _claimed(running.pk)
+    fresh = Report.objects.create(organisation=cast.outsider_organisation, kind=ReportKind.REGISTER)
+    Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+
+    assert jobs.abandoned() == [report.pk]
+    _expire_lease(running)
+    assert sorted(jobs.abandoned()) == sorted([report.pk, running.pk])
+    assert fresh.pk not in jobs.abandoned()

@@ -679,7 +679,11 @@ class Threat(Versioned):
                 violation_error_message="Say why this threat is rejected or not applicable.",
             ),
         ]
-        indexes = [models.Index(fields=["project", "status"], name="threat_project_status")]
+        indexes = [
+            # With created_at, the dashboards count a project's threats in review and those new since its last
+            # review from the index alone (reports.dashboard, projects.attention).
+            models.Index(fields=["project", "status"], include=["created_at"], name="threat_project_status")
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.statement}"
@@ -757,6 +761,15 @@ class Control(Versioned):
                 condition=Q(effort_days__isnull=True) | Q(effort_days__gte=0),
                 name="control_effort_not_negative",
             ),
+        ]
+        indexes = [
+            # The controls not yet in force, by due date within each project: what is overdue or due soon
+            # (projects.attention), counted on the dashboards without reading the rest.
+            models.Index(
+                fields=["project", "due_on"],
+                condition=~Q(status__in=sorted(status.value for status in IN_FORCE_STATUSES)),
+                name="control_not_in_force_due",
+            )
         ]
 
     def __str__(self) -> str:

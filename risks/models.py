@@ -336,5 +336,16 @@ class ScenarioResult(models.Model):
     inherent_ale = models.FloatField()
     residual_ale = models.FloatField()
 
+    class Meta:
+        indexes = [
+            # Risk by team and by project add up each project's scenarios from this index alone, in project
+            # order, with the risk for the category and treatment filters (reports.dashboard).
+            models.Index(
+                fields=["project"],
+                include=["risk", "residual_ale", "inherent_ale"],
+                name="scenario_result_sums",
+            )
+        ]
+
     def __str__(self) -> str:
         return f"Result of scenario {self.scenario_id}"

@@ -117,34 +117,39 @@ HEADLINE = f"""
     FROM judged
 """  # noqa: S608 (made of constants; the values are parameters)
 HEAT = f"""
-    WITH risks AS ({RISKS_IN_SCOPE})
+    WITH risks AS MATERIALIZED ({RISKS_IN_SCOPE})
     SELECT stage, figures -> stage ->> 'likelihood', figures -> stage ->> 'impact', count(*)
     FROM risks, unnest(ARRAY['inherent', 'residual']) AS stage
     WHERE figures -> stage ->> 'likelihood' IS NOT NULL AND figures -> stage ->> 'impact' IS NOT NULL
     GROUP BY 1, 2, 3
 """  # noqa: S608 (as above)
+# Summed by team id, then named: grouping by the names would sort every scenario.
 BY_TEAM = """
-    SELECT tm.slug, sum(sr.residual_ale), sum(sr.inherent_ale), count(DISTINCT sr.project_id)
-    FROM risks_scenarioresult sr JOIN projects_project p ON p.id = sr.project_id
-         JOIN projects_team tm ON tm.id = p.team_id
-    WHERE p.organisation_id = %(organisation)s AND (%(team)s::bigint IS NULL OR p.team_id = %(team)s)
-    GROUP BY tm.id
+    SELECT tm.slug, sums.residual, sums.inherent, sums.projects
+    FROM (SELECT p.team_id, sum(sr.residual_ale) AS residual, sum(sr.inherent_ale) AS inherent,
+                 count(DISTINCT sr.project_id) AS projects
+          FROM risks_scenarioresult sr JOIN projects_project p ON p.id = sr.project_id
+          WHERE p.organisation_id = %(organisation)s AND (%(team)s::bigint IS NULL OR p.team_id = %(team)s)
+          GROUP BY p.team_id) AS sums
+         JOIN projects_team tm ON tm.id = sums.team_id
 """
 # projects.attention: threats in review or logged after their model's last review (created_at's date in the
 # site's time zone, as Django's __date reads it), controls overdue, models not reviewed within 90 days.
 WORK_WAITING = """
     WITH projects AS (
         SELECT id, status, last_reviewed_on FROM projects_project
-        WHERE organisation_id = %(organisation)s AND (%(team)s::bigint IS NULL OR team_id = %(team)s))
-    SELECT
-        (SELECT count(*) FROM projects_threat t WHERE t.project_id IN (SELECT id FROM projects)
-                AND t.status = %(in_review)s),
-        (SELECT count(*) FROM projects_threat t JOIN projects p ON p.id = t.project_id
-         WHERE p.last_reviewed_on IS NULL OR (t.created_at AT TIME ZONE %(zone)s)::date > p.last_reviewed_on),
-        (SELECT count(*) FROM projects_control c WHERE c.project_id IN (SELECT id FROM projects)
-                AND c.due_on < %(today)s AND NOT c.status = ANY(%(in_force)s)),
+        WHERE organisation_id = %(organisation)s AND (%(team)s::bigint IS NULL OR team_id = %(team)s)),
+    threats AS (
+        SELECT count(*) FILTER (WHERE t.status = %(in_review)s) AS in_review,
+               count(*) FILTER (WHERE p.last_reviewed_on IS NULL
+                                OR (t.created_at AT TIME ZONE %(zone)s)::date > p.last_reviewed_on) AS new
+        FROM projects_threat t JOIN projects p ON p.id = t.project_id)
+    SELECT threats.in_review, threats.new,
+        (SELECT count(*) FROM projects_control c JOIN projects p ON p.id = c.project_id
+         WHERE c.due_on < %(today)s AND NOT c.status = ANY(%(in_force)s)),
         (SELECT count(*) FROM projects WHERE status <> %(archived)s
                 AND (last_reviewed_on IS NULL OR last_reviewed_on < %(today)s - 90))
+    FROM threats
 """
 THREAT_COUNT = """
     SELECT count(*) FROM projects_threat t JOIN projects_project p ON p.id = t.project_id

@@ -6,7 +6,7 @@ from typing import Concatenate
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 
 from projects.http import AuthenticatedHttpRequest
 from projects.models import Membership, Project
@@ -17,20 +17,21 @@ from projects.workspace_services import require_edit
 
 SESSION_ORGANISATION_KEY = "organisation_slug"
 
-type OrganisationView[**P] = Callable[Concatenate[AuthenticatedHttpRequest, Membership, P], HttpResponse]
+# HttpResponseBase: a view may stream (a file download) as well as answer a page.
+type OrganisationView[**P] = Callable[Concatenate[AuthenticatedHttpRequest, Membership, P], HttpResponseBase]
 
 
 def member_required[**P](
     permission: Permission = Permission.READ,
-) -> Callable[[OrganisationView[P]], Callable[..., HttpResponse]]:
+) -> Callable[[OrganisationView[P]], Callable[..., HttpResponseBase]]:
     """Resolve `org_slug` to the user's membership (404 for non-members), then check the permission (403)."""
 
-    def decorator(view: OrganisationView[P]) -> Callable[..., HttpResponse]:
+    def decorator(view: OrganisationView[P]) -> Callable[..., HttpResponseBase]:
         @login_required
         @wraps(view)
         def wrapped(
             request: AuthenticatedHttpRequest, org_slug: str, *args: P.args, **kwargs: P.kwargs
-        ) -> HttpResponse:
+        ) -> HttpResponseBase:
             membership = membership_for(request.user, org_slug)
             request.membership = membership  # the error pages' header names the organisation too
             if not membership.can(permission):
@@ -44,16 +45,18 @@ def member_required[**P](
     return decorator
 
 
-type ProjectView[**P] = Callable[Concatenate[AuthenticatedHttpRequest, Membership, Project, P], HttpResponse]
+type ProjectView[**P] = Callable[
+    Concatenate[AuthenticatedHttpRequest, Membership, Project, P], HttpResponseBase
+]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def project_required[**P]() -> Callable[[ProjectView[P]], Callable[..., HttpResponse]]:
+def project_required[**P]() -> Callable[[ProjectView[P]], Callable[..., HttpResponseBase]]:
     """Resolve `org_slug` and `project_id` to the member's project (404 otherwise). A write (any method but
     GET/HEAD) also needs the right to edit the project: its team's engineers, security leads, owners (403)."""
 
-    def decorator(view: ProjectView[P]) -> Callable[..., HttpResponse]:
+    def decorator(view: ProjectView[P]) -> Callable[..., HttpResponseBase]:
         @member_required()
         @wraps(view)
         def wrapped(
@@ -62,7 +65,7 @@ def project_required[**P]() -> Callable[[ProjectView[P]], Callable[..., HttpResp
             project_id: int,
             *args: P.args,
             **kwargs: P.kwargs,
-        ) -> HttpResponse:
+        ) -> HttpResponseBase:
             project = project_of(membership, project_id)
             if request.method not in SAFE_METHODS:
                 require_edit(membership, project)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import Enum
 
+from django.core.files.base import ContentFile
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -37,7 +38,7 @@ from projects.models import (
 )
 from projects.roles import Role
 from projects.services import api_token_create
-from reports.models import Report, ReportSchedule
+from reports.models import Report, ReportKind, ReportSchedule, ReportStatus
 from risks import inputs
 from risks.models import (
     BusinessRisk,
@@ -92,6 +93,7 @@ class World:
     scenario: Scenario
     acceptance: RiskAcceptance
     scoring: ScoringSettings
+    report: Report
 
 
 def build_world(name: str, slug: str, email_domain: str, threat_number: int) -> World:
@@ -142,6 +144,10 @@ def build_world(name: str, slug: str, email_domain: str, threat_number: int) -> 
     acceptance = RiskAcceptance.objects.create(
         risk=risk, requested_by=actor, rationale=f"{name} rationale", expires_on=datetime.date(2099, 1, 1)
     )
+    report = Report.objects.create(
+        organisation=organisation, kind=ReportKind.PROJECT, project=project, status=ReportStatus.DONE
+    )
+    report.file.save("report.pdf", ContentFile(f"%PDF-1.7 {name} report".encode()))
     return World(
         organisation,
         actor,
@@ -162,6 +168,7 @@ def build_world(name: str, slug: str, email_domain: str, threat_number: int) -> 
         scenario,
         acceptance,
         scoring,
+        report,
     )
 
 
@@ -213,6 +220,7 @@ PARAMS: dict[str, Sample] = {
     "risk_number": Sample(Kind.TENANT, lambda w: w.risk.number),
     "scenario_id": Sample(Kind.TENANT, lambda w: w.scenario.pk),
     "acceptance_id": Sample(Kind.TENANT, lambda w: w.acceptance.pk),
+    "report_id": Sample(Kind.TENANT, lambda w: w.report.pk),
 }
 
 SAMPLES: dict[str, dict[str, Sample]] = {
@@ -312,6 +320,7 @@ def references(w: World) -> dict[str, object]:
 type BodyFn = Callable[[World, World], dict[str, object]]
 
 WRITES_WITH_REFERENCES: dict[str, BodyFn] = {
+    "report_list": lambda a, b: {"kind": "project", "project": b.project.pk, "paper": "a4"},
     "member_invite": lambda a, b: {"email": "new@alpha.test", "role": Role.ENGINEER, "teams": [b.team.pk]},
     "member_update": lambda a, b: {"role": Role.ENGINEER, "teams": [a.team.pk, b.team.pk]},
     "api_membership_detail": lambda a, b: {"role": Role.ENGINEER, "teams": [a.team.pk, b.team.pk]},

@@ -237,18 +237,21 @@ def tabs_of(user: User) -> list[str]:
 
 
 def test_the_header_has_a_risks_tab_for_everyone_and_scoring_for_those_who_change_it(cast: Cast) -> None:
-    assert tabs_of(cast.viewer) == ["Dashboard", "Projects", "Risks", "Teams", "Members"]
-    assert tabs_of(cast.engineer) == ["Dashboard", "Projects", "Risks", "Teams", "Members"]
-    assert tabs_of(cast.security_lead) == ["Dashboard", "Projects", "Risks", "Teams", "Members", "Scoring"]
-    assert tabs_of(cast.owner) == [
+    everyone = [
+        "My work",
         "Dashboard",
         "Projects",
+        "Threats",
+        "Controls",
         "Risks",
+        "Reports",
         "Teams",
         "Members",
-        "Scoring",
-        "Settings",
     ]
+    assert tabs_of(cast.viewer) == everyone
+    assert tabs_of(cast.engineer) == everyone
+    assert tabs_of(cast.security_lead) == [*everyone, "Scoring"]
+    assert tabs_of(cast.owner) == [*everyone, "Scoring", "Settings"]
 
 
 def test_the_tabs_mark_where_you_are(cast: Cast) -> None:

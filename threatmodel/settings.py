@@ -291,8 +291,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-acceptances": {"task": "risks.tasks.expire_acceptances", "schedule": 3600.0},
     "take-risk-snapshots": {"task": "risks.tasks.take_daily_snapshots", "schedule": 86_400.0},
     "sweep-abandoned-reports": {"task": "reports.tasks.sweep_abandoned_reports", "schedule": 60.0},
-    "send-scheduled-reports": {"task": "reports.delivery.request_scheduled_reports", "schedule": 3600.0},
+    "send-scheduled-reports": {
+        "task": "reports.schedule_tasks.request_scheduled_reports",
+        "schedule": 3600.0,
+    },
 }
+CELERY_IMPORTS = ["reports.schedule_tasks"]  # tasks outside a `tasks` module (see its docstring)
 # A worker is replaced after its tasks grew it past this (KiB): a large PDF's memory goes back to the machine.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 1_000_000)
 
@@ -330,5 +334,8 @@ LOGGING = {
         # Django's own console handler (DEBUG only) would print every warning a second time, unformatted.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
+        # WeasyPrint logs every step of every PDF at INFO; its warnings (a skipped resource) still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

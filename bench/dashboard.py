@@ -357,6 +357,8 @@ def measure(organisation: Organisation) -> list[Row]:
             lambda: threat_list_floor(everyone),
         ),
     ]
+    if changes.current_change(organisation.pk) is None:
+        raise RuntimeError("The cache lost the change counter while timing (flushed?): run the bench again.")
     # Last, as it forgets the counter: what the dashboard costs when the cache has lost the change counter (a
     # day without changes, or a flush), and risks.selectors reads every input to tell whether it is stale.
     cache.delete(changes._key(organisation.pk))

@@ -11,11 +11,11 @@ import datetime
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Max, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, QuerySet, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -46,38 +46,53 @@ TEMPLATE = "reports/print/project.html"
 LATEST_CHANGES = 25  # the history's latest changes, listed one by one
 HISTORY_MONTHS = 12  # the history's counts, month by month
 
-type Progress = Callable[[int, str], None]
-
-
 # What the report reads, for its fingerprint ------------------------------------------------------------------
 
 
-def _parts(project_id: int) -> dict[str, QuerySet[Any]]:
-    """Every kind of row the report reads, each a versioned row with its own updated_at."""
+def _project_of(report: Report, projects: QuerySet[Project]) -> Project:
+    """The report's project, looked up in the report's organisation only."""
+    if report.project_id is None:
+        raise Project.DoesNotExist("A project report names its project.")
+    return projects.get(pk=report.project_id, organisation=report.organisation_id)
+
+
+def _parts(project: Project) -> dict[str, QuerySet[Any]]:
+    """Every kind of row the report reads, each once (every one is versioned, with its own updated_at)."""
+    scenarios = Scenario.objects.filter(threat__project=project.pk)
     return {
-        "zones": TrustZone.objects.filter(project=project_id),
-        "assets": Asset.objects.filter(project=project_id),
-        "components": Component.objects.filter(project=project_id),
-        "flows": DataFlow.objects.filter(project=project_id),
-        "threats": Threat.objects.filter(project=project_id),
-        "controls": Control.objects.filter(project=project_id),
-        "links": ThreatControl.objects.filter(control__project=project_id),
-        "scenarios": Scenario.objects.filter(threat__project=project_id),
-        # A risk's title and impact are printed beside its scenarios, and its impact sets their level.
-        "risks": BusinessRisk.objects.filter(scenarios__threat__project=project_id),
-        "scoring": ScoringSettings.objects.filter(organisation__projects=project_id),
+        "project": Project.objects.filter(pk=project.pk),
+        "zones": TrustZone.objects.filter(project=project.pk),
+        "assets": Asset.objects.filter(project=project.pk),
+        "components": Component.objects.filter(project=project.pk),
+        "flows": DataFlow.objects.filter(project=project.pk),
+        "threats": Threat.objects.filter(project=project.pk),
+        "controls": Control.objects.filter(project=project.pk),
+        "links": ThreatControl.objects.filter(control__project=project.pk),
+        "scenarios": scenarios,
+        # A risk's title is printed beside its scenarios, and its impact sets their level; the scoring settings
+        # name the likelihood levels and hold the matrix and the currency.
+        "risks": BusinessRisk.objects.filter(pk__in=scenarios.values("risk")),
+        "scoring": ScoringSettings.objects.filter(organisation=project.organisation_id),
     }
 
 
 def fingerprint(report: Report) -> str:
-    """The project's version and, for each kind of row it reads, how many there are and the latest change: the
-    same on unchanged data, different after any edit (updated_at moves) or deletion (the count drops)."""
-    assert report.project_id is not None
-    project = Project.objects.filter(pk=report.project_id, organisation=report.organisation_id)
-    read: list[Any] = [report.paper, list(project.values_list("version", "updated_at").get())]
-    for name, rows in _parts(report.project_id).items():
-        figures = rows.order_by().aggregate(count=Count("pk", distinct=True), latest=Max("updated_at"))
-        read.append([name, figures["count"], figures["latest"]])
+    """For each kind of row the report reads (the project's own included), how many there are, the sum of their
+    versions and the latest change, in one query: the same on unchanged data, different after any edit (a
+    version goes up, updated_at moves) or deletion (the count drops)."""
+    project = _project_of(report, Project.objects.only("pk", "organisation_id"))
+    aggregates = [
+        rows.order_by()
+        .annotate(part=Value(name))
+        .values("part")
+        .annotate(count=Count("pk"), versions=Sum("version"), latest=Max("updated_at"))
+        for name, rows in _parts(project).items()
+    ]
+    figures = aggregates[0].union(*aggregates[1:], all=True).order_by()
+    read = [
+        report.paper,
+        sorted((row["part"], row["count"], row["versions"], row["latest"]) for row in figures),
+    ]
     return hashlib.sha256(json.dumps(read, default=str).encode()).hexdigest()
 
 
@@ -212,23 +227,35 @@ def _risks_by_threat(project: Project, settings: ScoringSettings) -> dict[int, l
     return found
 
 
-def _links(project: Project) -> list[dict[str, Any]]:
-    return list(
-        selectors.links_of(project).values(
-            "threat_id", "threat__number", "control_id", "control__title", "control__status", "effectiveness"
-        )
+@dataclass(frozen=True)
+class Link:
+    """A control on a threat, as both the threats and the controls plan print it."""
+
+    threat_id: int
+    threat_number: int
+    control_id: int
+    title: str
+    status: str
+    effectiveness: int
+
+
+def _links(project: Project) -> list[Link]:
+    fields = (
+        "threat_id",
+        "threat__number",
+        "control_id",
+        "control__title",
+        "control__status",
+        "effectiveness",
     )
+    return [Link(*row) for row in selectors.links_of(project).values_list(*fields)]
 
 
-def threat_rows(project: Project, settings: ScoringSettings, links: list[dict[str, Any]]) -> list[ThreatRow]:
+def threat_rows(project: Project, settings: ScoringSettings, links: list[Link]) -> list[ThreatRow]:
     controls: dict[int, list[ControlOfThreat]] = defaultdict(list)
     for link in links:
-        controls[link["threat_id"]].append(
-            ControlOfThreat(
-                link["control__title"],
-                link["effectiveness"],
-                str(ControlStatus(link["control__status"]).label).lower(),
-            )
+        controls[link.threat_id].append(
+            ControlOfThreat(link.title, link.effectiveness, str(ControlStatus(link.status).label).lower())
         )
     risks = _risks_by_threat(project, settings)
     return [
@@ -258,13 +285,13 @@ def _tally(labels: Iterable[str], order: Iterable[str]) -> list[Tally]:
 
 
 def controls_plan(
-    project: Project, settings: ScoringSettings, links: list[dict[str, Any]], today: datetime.date
+    project: Project, settings: ScoringSettings, links: list[Link], today: datetime.date
 ) -> list[ControlGroup]:
     """The controls by status in their workflow's order, each group by due date (undated last) then title,
     with the threats each addresses."""
     threats: dict[int, list[str]] = defaultdict(list)
-    for link in sorted(links, key=lambda link: link["threat__number"]):
-        threats[link["control_id"]].append(f"T-{link['threat__number']}")
+    for link in sorted(links, key=lambda link: link.threat_number):
+        threats[link.control_id].append(f"T-{link.threat_number}")
     by_status: dict[str, list[ControlRow]] = defaultdict(list)
     overdue = ExpressionWrapper(attention.control_overdue(today), output_field=BooleanField())
     controls = (
@@ -345,11 +372,9 @@ def history_of(project: Project, as_of: datetime.datetime) -> History:
 # The report ---------------------------------------------------------------------------------------------------
 
 
-def build(report: Report, progress: Progress) -> "documents.Printable":
+def build(report: Report, progress: "documents.Progress") -> "documents.Printable":
     as_of = timezone.now()
-    project = Project.objects.select_related("organisation", "team").get(
-        pk=report.project_id, organisation=report.organisation_id
-    )
+    project = _project_of(report, Project.objects.select_related("organisation", "team"))
     settings = inputs.settings_of(project.organisation)
     progress(10, "Drawing the system")
     system = system_of(project)

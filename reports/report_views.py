@@ -16,7 +16,7 @@ from projects.models import Membership, Project
 from projects.roles import Permission
 from reports import selectors, services
 from reports.forms import ReportRequestForm
-from reports.models import ReportStatus
+from reports.models import Report, ReportStatus
 
 REPORTS_PER_PAGE = 25
 
@@ -62,7 +62,12 @@ def report_detail(request: AuthenticatedHttpRequest, membership: Membership, rep
 def report_download(
     request: AuthenticatedHttpRequest, membership: Membership, report_id: int
 ) -> FileResponse:
-    report = selectors.report_of(membership, report_id)
+    return pdf_attachment(selectors.report_of(membership, report_id))
+
+
+def pdf_attachment(report: Report) -> FileResponse:
+    """A finished report's PDF as a download, for this page and the API alike: an attachment with a name made
+    of slugs (no quote or line break from a project's name reaches the header), never cached by a proxy."""
     if report.status != ReportStatus.DONE or not report.file:
         raise Http404("This report has no file yet.")
     made_on = (report.finished_at or report.created_at).date().isoformat()

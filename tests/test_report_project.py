@@ -153,8 +153,7 @@ def test_the_report_prints_the_system_every_threat_its_controls_and_risks_the_pl
     assert "Shopper → Payment API" in text
     assert replay.statement in text
     assert "Spoofing, Tampering · on Pay" in text
-    assert "Likelihood: High" in text
-    assert f"Owner: {cast.engineer.display_name}" in text
+    assert f"Identified High {cast.engineer.display_name}" in text  # status, likelihood, owner
     assert "Single-use payment nonces (80 %, implemented)" in text
     # High likelihood by high impact is high on the default matrix; the nonces, in force at 80 %, bring the
     # likelihood down a level, so the scenario is left at moderate.
@@ -341,6 +340,6 @@ def test_a_bare_project_says_what_it_lacks_rather_than_printing_empty_tables(cas
     ThreatFactory.create(project=project, threat_action="guess the admin password")
     text, _, _ = printed(report_of(project))
     assert "guess the admin password" in text
-    assert "Likelihood not estimated None None" in text
+    assert "Identified not estimated None None" in text  # no likelihood, no control, no business risk
     assert "No controls are planned yet." in text
     assert "The project has no components yet" in text

@@ -322,6 +322,7 @@ type BodyFn = Callable[[World, World], dict[str, object]]
 WRITES_WITH_REFERENCES: dict[str, BodyFn] = {
     "report_list": lambda a, b: {"kind": "project", "project": b.project.pk, "paper": "a4"},
     "api_report_list": lambda a, b: {"kind": "project", "project": b.project.pk, "paper": "a4"},
+    "report_schedule": lambda a, b: {"active": "on", "paper": "a4", "recipients": [a.actor.pk, b.actor.pk]},
     "member_invite": lambda a, b: {"email": "new@alpha.test", "role": Role.ENGINEER, "teams": [b.team.pk]},
     "member_update": lambda a, b: {"role": Role.ENGINEER, "teams": [a.team.pk, b.team.pk]},
     "api_membership_detail": lambda a, b: {"role": Role.ENGINEER, "teams": [a.team.pk, b.team.pk]},

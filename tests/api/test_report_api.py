@@ -3,25 +3,23 @@ from the same data), polling it, listing them, downloading the file as the page 
 and the schema."""
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
-from django.core.files.base import ContentFile
-from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from projects.models import User
 from reports.forms import ReportRequestForm
 from reports.models import Report, ReportKind, ReportStatus
 from tests.api.conftest import session_client, token_client
+from tests.api.test_schema import schema
 from tests.conftest import Cast, signed_in
 from tests.factories import ProjectFactory
 from tests.queries import count_queries
+from tests.test_report_pages import _done as done
 
 type Body = dict[str, Any]
 
@@ -32,20 +30,6 @@ def reports_url(slug: str = "acme") -> str:
 
 def report_url(report: Report, name: str = "api_report_detail", slug: str = "acme") -> str:
     return reverse(name, args=[slug, report.pk])
-
-
-def done(cast: Cast, kind: str = ReportKind.REGISTER, **fields: Any) -> Report:
-    report = Report.objects.create(
-        organisation=cast.organisation,
-        kind=kind,
-        status=ReportStatus.DONE,
-        page_count=3,
-        file_size=10,
-        finished_at=timezone.now(),
-        **fields,
-    )
-    report.file.save("report.pdf", ContentFile(b"%PDF-1.7 x"))
-    return report
 
 
 def ask(api: APIClient, body: Body, slug: str = "acme") -> Any:
@@ -371,16 +355,8 @@ def test_other_methods_are_refused(name: str, method: str, cast: Cast, owner_api
 # The schema -----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def document(tmp_path_factory: pytest.TempPathFactory) -> Body:
-    """The schema as `manage.py spectacular --fail-on-warn` writes it: a warning fails it."""
-    target = tmp_path_factory.mktemp("schema") / "schema.yaml"
-    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(target))
-    loaded: Body = yaml.safe_load(Path(target).read_text())
-    return loaded
-
-
-def test_the_schema_documents_the_reports_under_their_tag(document: Body) -> None:
+def test_the_schema_documents_the_reports_under_their_tag(db: None, client: Client) -> None:
+    document: Body = schema(client)
     base = "/api/v1/organisations/{org_slug}/reports/"
     paths = document["paths"]
     operations = {

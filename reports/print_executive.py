@@ -38,8 +38,11 @@ from risks.selectors import StageFigures, StoredFigures
 
 TEMPLATE = "reports/print/executive_summary.html"
 COMPARE_DAYS = 30  # with no earlier report, compare with the snapshot about this many days ago
-SHOWN = 8  # rows in each list of the summary: it must stay within four pages
-STOPS = 4  # risks above appetite whose "where to stop" is told
+# Rows in the summary's lists: it must stay within four pages, on Letter too.
+SHOWN = 8  # top risks
+INVESTMENTS = 6  # recommended controls listed (all are added up)
+ACCEPTED = 6  # acceptances in force, the soonest to run out first
+STOPS = 3  # risks above appetite whose "where to stop" is told
 TOLERATED_CHANCE = 0.1  # the chance the tolerance is told at when the organisation has set none
 
 type Progress = Callable[[int, str], None]
@@ -148,7 +151,7 @@ class Stop:
 
 @dataclass(frozen=True)
 class Investments:
-    chosen: list[Investment]  # the best return first, the first SHOWN of them
+    chosen: list[Investment]  # the best return first, the first INVESTMENTS of them
     more: int  # chosen and not listed
     cost: float  # of all chosen, a year
     removes: float  # expected loss a year they remove
@@ -284,8 +287,8 @@ def _investments(board: Dashboard) -> Investments:
         chosen[control_id].project = project
     ordered = sorted(chosen.values(), key=lambda each: (-each.rosi, each.title))
     return Investments(
-        chosen=ordered[:SHOWN],
-        more=len(ordered) - SHOWN if len(ordered) > SHOWN else 0,
+        chosen=ordered[:INVESTMENTS],
+        more=max(len(ordered) - INVESTMENTS, 0),
         cost=sum(each.cost for each in ordered),
         removes=sum(each.removes for each in ordered),
         free=len({c.control_id for plan in plans.values() for c in plan.free}),
@@ -324,7 +327,7 @@ def _accepted(board: Dashboard, today: datetime.date) -> list[RiskAcceptance]:
         RiskAcceptance.objects.filter(pk__in=latest.values("pk"))
         .select_related("risk", "risk__owner", "decided_by")
         .annotate(residual_ale=Cast(_residual_ale_of_risk, FloatField()))
-        .order_by("expires_on", "risk__number")[:SHOWN]
+        .order_by("expires_on", "risk__number")[:ACCEPTED]
     )
 
 

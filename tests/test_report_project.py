@@ -144,6 +144,8 @@ def test_the_report_prints_the_system_every_threat_its_controls_and_risks_the_pl
     text, pages, _ = printed(report_of(checkout))
     replay = checkout.threats.get(number=1)
     assert "Project threat model: Checkout" in text
+    assert "{%" not in text
+    assert "{#" not in text
     assert "Acme Payments" in text
     for heading in SECTIONS:
         assert heading in text

@@ -290,7 +290,7 @@ def controls_plan(
     """The controls by status in their workflow's order, each group by due date (undated last) then title,
     with the threats each addresses."""
     threats: dict[int, list[str]] = defaultdict(list)
-    for link in sorted(links, key=lambda link: link.threat_number):
+    for link in links:  # by threat number
         threats[link.control_id].append(f"T-{link.threat_number}")
     by_status: dict[str, list[ControlRow]] = defaultdict(list)
     overdue = ExpressionWrapper(attention.control_overdue(today), output_field=BooleanField())
@@ -395,5 +395,5 @@ def build(report: Report, progress: "documents.Progress") -> "documents.Printabl
         "control_count": sum(len(group.controls) for group in plan),
         "history": history,
     }
-    progress(55, "Reading done")
+    progress(55, "Everything read")
     return documents.Printable(template=TEMPLATE, context=context, as_of=as_of)

@@ -7,14 +7,12 @@ event that redraws the diagram; without JavaScript the same URLs answer with red
 """
 
 import copy
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -32,15 +30,8 @@ from projects.access import member_required, project_required
 from projects.conflicts import ConflictNotice, rebase_form
 from projects.diagram import (
     INSTALL_HINT,
-    Diagram,
-    DiagramComponent,
-    DiagramFlow,
-    DiagramZone,
-    GraphvizFailed,
-    GraphvizMissing,
-    render_svg,
-    to_dot,
 )
+from projects.drawings import DiagramView, drawn
 from projects.http import CONFLICT, CONFLICT_FOR_HTMX, AuthenticatedHttpRequest, posted
 from projects.model_forms import (
     AssetForm,
@@ -60,7 +51,6 @@ logger = logging.getLogger(__name__)
 
 PROJECTS_PER_PAGE = 25
 HISTORY_PER_PAGE = 50
-DIAGRAM_CACHE_SECONDS = 24 * 60 * 60
 
 
 # Parts of a project -----------------------------------------------------------------------------------------
@@ -160,51 +150,8 @@ def _edit_form(project: Project, part: Part, obj: Any, data: Any = None, *, row:
 # The diagram ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DiagramView:
-    svg: str = ""
-    empty: bool = False
-    graphviz_missing: bool = False
-    failed: bool = False
-
-
-def _diagram_of(zones: Any, components: Any, flows: Any) -> DiagramView:
-    """The project's data-flow diagram as inline SVG. The SVG is cached under a hash of its DOT source, so
-    any change to what is drawn makes a new key and the picture is never stale."""
-    diagram = Diagram(
-        zones=[DiagramZone(z.pk, z.name, z.trust_level, z.parent_id) for z in zones],
-        components=[DiagramComponent(c.pk, c.name, c.kind, c.zone_id, c.technology) for c in components],
-        flows=[
-            DiagramFlow(
-                f.pk,
-                f.source_id,
-                f.destination_id,
-                f.name,
-                f.is_encrypted,
-                f.is_authenticated,
-                f.crosses_boundary,
-            )
-            for f in flows
-        ],
-    )
-    if not diagram.components:
-        return DiagramView(empty=True)
-    key = "diagram-svg:" + hashlib.sha256(to_dot(diagram).encode()).hexdigest()
-    svg = cache.get(key)
-    if svg is None:
-        try:
-            svg = render_svg(diagram)
-        except GraphvizMissing:
-            return DiagramView(graphviz_missing=True)
-        except GraphvizFailed:
-            logger.exception("The data-flow diagram could not be drawn")
-            return DiagramView(failed=True)
-        cache.set(key, svg, DIAGRAM_CACHE_SECONDS)
-    return DiagramView(svg=svg)
-
-
 def _project_diagram(project: Project) -> DiagramView:
-    return _diagram_of(
+    return drawn(
         project.zones.all(),
         project.components.all(),
         DataFlow.objects.filter(project=project).with_boundary(),
@@ -250,7 +197,7 @@ def _model_page(
 ) -> HttpResponse:
     context = _model_context(membership, project, bound=bound)
     context["section"] = "model"
-    context["diagram"] = _diagram_of(context["zones"], context["components"], context["flows"])
+    context["diagram"] = drawn(context["zones"], context["components"], context["flows"])
     return render(request, "workspace/project_detail.html", context, status=status)
 
 

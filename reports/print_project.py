@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from projects import attention
 from projects import workspace_selectors as selectors
-from projects.model_views import DiagramView, _diagram_of
+from projects.drawings import DiagramView, drawn
 from projects.models import (
     Asset,
     Component,
@@ -197,7 +197,7 @@ def system_of(project: Project) -> System:
         assets=list(selectors.assets_of(project)),
         components=components,
         flows=flows,
-        diagram=_diagram_of(zones, components, flows),
+        diagram=drawn(zones, components, flows),
     )
 
 

@@ -1,7 +1,7 @@
 """`python -m bench`: `make bench` runs it under the launcher, which supplies DATABASE_URL and REDIS_URL.
 
-`python -m bench register` (or any section's name: hot_paths, risk, register, dashboard) runs only the sections
-named. Figures are for reading, not asserting; bench/RESULTS.md keeps the last ones recorded.
+`python -m bench register` (or any section's name: hot_paths, risk, register, dashboard, reports) runs only the
+sections named. Figures are for reading, not asserting; bench/RESULTS.md keeps the last ones recorded.
 """
 
 import os
@@ -14,6 +14,7 @@ django.setup()
 
 from bench.dashboard import main as dashboard_main  # noqa: E402 (its imports need Django set up)
 from bench.hot_paths import main as hot_paths_main  # noqa: E402
+from bench.reports import main as reports_main  # noqa: E402
 from bench.risk import main as risk_main  # noqa: E402
 from bench.risk_register import main as register_main  # noqa: E402
 
@@ -22,6 +23,7 @@ SECTIONS = {
     "risk": risk_main,
     "register": register_main,
     "dashboard": dashboard_main,
+    "reports": reports_main,
 }
 
 for name in sys.argv[1:] or list(SECTIONS):

@@ -10,6 +10,7 @@ Every figure is one the app already keeps, never simulated again here:
   as the risk's page shows it): each control once, with the loss it removes from every risk it was chosen for.
 """
 
+import dataclasses
 import datetime
 import math
 from collections.abc import Callable
@@ -39,9 +40,9 @@ from risks.selectors import StageFigures, StoredFigures
 TEMPLATE = "reports/print/executive_summary.html"
 COMPARE_DAYS = 30  # with no earlier report, compare with the snapshot about this many days ago
 # Rows in the summary's lists: it must stay within four pages, on Letter too.
-SHOWN = 8  # top risks
+TOP = 6  # top risks, in the chart and the table
 INVESTMENTS = 6  # recommended controls listed (all are added up)
-ACCEPTED = 6  # acceptances in force, the soonest to run out first
+ACCEPTED = 4  # acceptances in force, the soonest to run out first
 STOPS = 3  # risks above appetite whose "where to stop" is told
 TOLERATED_CHANCE = 0.1  # the chance the tolerance is told at when the organisation has set none
 
@@ -173,6 +174,7 @@ def build(report: Report, progress: Progress) -> "documents.Printable":
     today = timezone.localdate()
     progress(10, "Reading the dashboard's figures")
     board = dashboard(organisation, DashboardFilters(), today, with_choices=False)
+    board = dataclasses.replace(board, top_risks=board.top_risks[:TOP])
     progress(20, "Drawing the charts")
     charts = dashboard_charts(board, reverse("risk_list", args=[organisation.slug]))
     if "lec" in charts:
@@ -183,6 +185,7 @@ def build(report: Report, progress: Progress) -> "documents.Printable":
     progress(40, "Planning the investments")
     investments = _investments(board)
     progress(55, "Listing the accepted risks")
+    accepted = _accepted(board, today)
     context = {
         "board": board,
         "charts": charts,
@@ -191,9 +194,9 @@ def build(report: Report, progress: Progress) -> "documents.Printable":
         "change": change,
         "tolerance": _tolerance(board),
         "investments": investments,
-        "accepted": _accepted(board, today),
+        "accepted": accepted,
+        "accepted_more": max(board.headline.accepted_count - len(accepted), 0),
         "soon": today + EXPIRING_WITHIN,
-        "top_risks": board.top_risks[:SHOWN],
         "iterations": inputs.ITERATIONS,
         "compare_days": COMPARE_DAYS,
     }

@@ -111,7 +111,7 @@ def test_its_figures_are_the_dashboards_as_the_summary_writes_them(
     assert f"There is a 10 % chance of losing more than {money(p90)} this year" in text
     tolerance = board.portfolio.residual.p_exceeding_tolerance
     assert f"the estimated chance is {format_chance(tolerance)}" in text
-    for risk in board.top_risks[: print_executive.SHOWN]:
+    for risk in board.top_risks[: print_executive.TOP]:
         assert f"{risk.reference} {risk.title}" in text
         assert money(risk.residual_ale) in text  # type: ignore[attr-defined]
         assert risk.review_on is not None

@@ -14,7 +14,7 @@ from reports import documents, print_executive
 from reports.dashboard import DashboardFilters, dashboard
 from reports.models import PaperSize, Report, ReportKind, ReportStatus
 from risks import inputs, selectors, services
-from risks.models import BusinessRisk, RiskSnapshot
+from risks.models import BusinessRisk, RiskAcceptance, RiskSnapshot
 from risks.money import format_chance, format_money
 from risks.pages import recommendation
 from risks.results import recompute
@@ -217,6 +217,41 @@ def test_it_lists_the_accepted_risks_with_their_expiry(
         assert f"{runs_out}{soon}" in text
     assert "Renew or end the 1 acceptance that runs out within 30 days." in text
     assert "1 acceptance has run out" in text
+
+
+def test_long_names_and_many_risks_still_fit_four_pages_of_letter(
+    cast: Cast, estate: list[BusinessRisk], today: datetime.date
+) -> None:
+    lead = cast.membership(cast.security_lead)
+    cast.viewer.name = "Maximilian Alexander von Hohenzollern-Sigmaringen"
+    cast.viewer.save(update_fields=["name"])
+    project = ProjectFactory.create(
+        organisation=cast.organisation, team=cast.team, name="A long project name " * 9
+    )
+    for n in range(12):
+        risk = services.risk_create(
+            membership=lead,
+            title=f"{n} " + "Customer card data exposed, leading to PCI fines, churn and lawsuits " * 2,
+            impact="very_high",
+            owner=cast.viewer,
+            review_on=today,
+        )
+        services.scenario_create(
+            membership=lead, risk=risk, threat=ThreatFactory.create(project=project, likelihood="high")
+        )
+        RiskAcceptance.objects.create(
+            risk=risk, rationale="Agreed.", expires_on=today + datetime.timedelta(days=n), status="approved"
+        )
+    propose_priced_controls(cast)
+    for days in range(0, 40, 5):
+        take_snapshot(cast.organisation, today - datetime.timedelta(days=days))
+
+    document = documents.render(summary_report(cast, PaperSize.LETTER), ignore_progress)
+
+    assert document.pages <= 4
+    text = read_pdf(document.pdf).text
+    assert "Method and assumptions" in text
+    assert "more, in the register." in text
 
 
 def test_an_organisation_without_risks_gets_a_short_honest_summary(cast: Cast) -> None:

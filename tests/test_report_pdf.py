@@ -5,7 +5,7 @@ server that must hear no request; the paper is A4 or Letter."""
 import io
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -44,6 +44,22 @@ def read_pdf(data: bytes) -> Read:
 
 def ignore_progress(percent: int, words: str) -> None:
     """Progress goes nowhere in these tests (reports.jobs records it in a worker)."""
+
+
+def assert_progress_rises_within_its_share(
+    build: Callable[[Report, documents.Progress], object], report: Report
+) -> None:
+    """A report module's build says what it does, in words, at rising percentages from 10 to 55: the rest of
+    the job is reports.documents' (reading starts at 5, laying out at 60)."""
+    said: list[tuple[int, str]] = []
+
+    build(report, lambda percent, words: said.append((percent, words)))
+
+    percents = [percent for percent, _ in said]
+    assert percents == sorted(percents)
+    assert percents[0] >= 10
+    assert percents[-1] <= 55
+    assert all(words for _, words in said)
 
 
 def site(path: str) -> str:

@@ -18,7 +18,7 @@ from tests.conftest import Cast
 from tests.factories import ProjectFactory, ThreatFactory
 from tests.queries import count_queries
 from tests.test_dashboard import build_estate, settings_with_tolerance
-from tests.test_report_pdf import ignore_progress, read_pdf
+from tests.test_report_pdf import assert_progress_rises_within_its_share, ignore_progress, read_pdf
 
 
 def register_report(cast: Cast) -> Report:
@@ -115,15 +115,7 @@ def test_it_costs_the_same_queries_for_few_risks_and_many(cast: Cast, today: dat
 
 
 def test_progress_rises_within_its_share_of_the_job(cast: Cast, estate: list[BusinessRisk]) -> None:
-    said: list[tuple[int, str]] = []
-
-    print_register.build(register_report(cast), lambda percent, words: said.append((percent, words)))
-
-    percents = [percent for percent, _ in said]
-    assert percents == sorted(percents)
-    assert percents[0] >= 10
-    assert percents[-1] <= 55
-    assert all(words for _, words in said)
+    assert_progress_rises_within_its_share(print_register.build, register_report(cast))
 
 
 def test_the_fingerprint_is_the_same_on_unchanged_data_and_moves_with_what_is_printed(

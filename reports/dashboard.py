@@ -237,7 +237,12 @@ def _risks(
 ) -> QuerySet[BusinessRisk]:
     risks = register_selectors.scored_risks(organisation, today)
     if filters.team or filters.project:
-        risks = risks.filter(register_selectors.fed_by(filters.team, filters.project))
+        # Which risks the team's threats lead to is read once, here, and the ids handed on: as a subquery, each
+        # of the eight queries below would join the team's thousands of threats to their scenarios again.
+        fed = BusinessRisk.objects.filter(organisation=organisation).filter(
+            register_selectors.fed_by(filters.team, filters.project)
+        )
+        risks = risks.filter(pk__in=list(fed.values_list("pk", flat=True)))
     if filters.category:
         risks = risks.filter(categories__overlap=[filters.category])
     if filters.treatment:

@@ -11,17 +11,20 @@ Rendering itself is reports.documents; this module knows nothing of what a repor
 import datetime
 import logging
 import secrets
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from reports.models import OPEN_STATUSES, Report, ReportStatus
+from reports.models import OPEN_STATUSES, REPORT_FOLDER, Report, ReportStatus
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +124,7 @@ def complete(held: Claim, pdf: bytes, pages: int, as_of: datetime.datetime, star
     if report is None:
         return False
     report.file.save("report.pdf", ContentFile(pdf), save=False)
-    with transaction.atomic():
+    try:
         done = Report.objects.filter(
             pk=held.report_id, lease_token=held.token, status=ReportStatus.RUNNING
         ).update(
@@ -138,9 +141,36 @@ def complete(held: Claim, pdf: bytes, pages: int, as_of: datetime.datetime, star
             lease_token="",
             lease_until=None,
         )
+    except BaseException:
+        report.file.delete(save=False)  # no row names it: do not leave it behind
+        raise
     if not done:
         report.file.delete(save=False)  # another delivery took the job over: its file is the one kept
     return bool(done)
+
+
+@contextmanager
+def heartbeat(held: Claim) -> Iterator[None]:
+    """Renew the lease every third of its length while the body runs (WeasyPrint's layout says nothing for
+    long stretches), so a live worker never loses its job to the sweeper; a dead one stops renewing it."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.REPORT_LEASE_SECONDS / 3):
+                Report.objects.filter(
+                    pk=held.report_id, lease_token=held.token, status=ReportStatus.RUNNING
+                ).update(lease_until=timezone.now() + lease_length())
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"report-{held.report_id}-lease", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def fail(held: Claim, reason: str) -> None:
@@ -164,10 +194,31 @@ def release(held: Claim, reason: str) -> None:
 
 
 def abandoned(now: datetime.datetime | None = None) -> list[int]:
-    """Jobs whose worker's lease ran out without a redelivery yet, and jobs waiting longer than a lease: the
-    sweeper enqueues them again (claim() decides whether each is still to be done)."""
+    """Jobs whose worker's lease ran out (it died) and jobs still waiting after the broker's visibility
+    timeout (their message was lost): the sweeper enqueues them again, and claim() decides whether each is
+    still to be done. A job merely waiting its turn behind busy workers is left alone."""
     now = now or timezone.now()
+    lost = datetime.timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
     stale = Q(status=ReportStatus.RUNNING, lease_until__lt=now) | Q(
-        status=ReportStatus.QUEUED, created_at__lt=now - lease_length()
+        status=ReportStatus.QUEUED, created_at__lt=now - lost
     )
     return list(Report.objects.filter(stale, status__in=OPEN_STATUSES).values_list("pk", flat=True))
+
+
+def orphan_files_delete(now: datetime.datetime | None = None) -> int:
+    """Delete stored PDFs that no report names, older than the hard time limit (a worker killed between writing
+    the file and recording it); how many."""
+    now = now or timezone.now()
+    oldest = now - datetime.timedelta(seconds=settings.REPORT_TIME_LIMIT)
+    try:
+        _, names = default_storage.listdir(REPORT_FOLDER)
+    except FileNotFoundError:
+        return 0
+    stored = {f"{REPORT_FOLDER}/{name}" for name in names}
+    known = set(Report.objects.filter(file__in=stored).values_list("file", flat=True))
+    deleted = 0
+    for name in sorted(stored - known):
+        if default_storage.get_modified_time(name) < oldest:
+            default_storage.delete(name)
+            deleted += 1
+    return deleted

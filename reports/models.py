@@ -35,11 +35,12 @@ class PaperSize(models.TextChoices):
 
 
 OPEN_STATUSES = (ReportStatus.QUEUED, ReportStatus.RUNNING)
+REPORT_FOLDER = "reports"  # in the default storage
 
 
 def report_file_name(report: "Report", filename: str) -> str:
     """Where a report's PDF is stored: a random name, so a path alone never leads to a file."""
-    return f"reports/{secrets.token_urlsafe(24)}.pdf"
+    return f"{REPORT_FOLDER}/{secrets.token_urlsafe(24)}.pdf"
 
 
 class ReportSchedule(models.Model):

@@ -40,7 +40,8 @@ def render_report(self, report_id: int) -> str:
     started = time.perf_counter()
     report = Report.objects.select_related("organisation", "project").get(pk=report_id)
     try:
-        document = documents.render(report, jobs.progress_of(held))
+        with jobs.heartbeat(held):
+            document = documents.render(report, jobs.progress_of(held))
     except jobs.LeaseLost:
         return "lease lost"
     except SoftTimeLimitExceeded:
@@ -67,8 +68,10 @@ def email_report_links(report_id: int) -> int:
 
 @shared_task
 def sweep_abandoned_reports() -> int:
-    """Enqueue again the jobs whose worker died and which no redelivery picked up; how many."""
+    """Enqueue again the jobs whose worker died (or whose message was lost), and delete files a killed worker
+    left unrecorded; how many jobs were enqueued."""
     found = jobs.abandoned()
     for report_id in found:
         render_report.delay(report_id)
+    jobs.orphan_files_delete()
     return len(found)

@@ -2,15 +2,20 @@
 finished only by the lease holder, failed after its attempts, and capped per organisation."""
 
 import datetime
+import os
 import time
 
 import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import override_settings
 from django.utils import timezone
 
 from reports import jobs
-from reports.models import Report, ReportKind, ReportStatus
+from reports.models import REPORT_FOLDER, Report, ReportKind, ReportStatus
 from tests.conftest import Cast
+from tests.factories import OrganisationFactory
 
 
 @pytest.fixture
@@ -131,13 +136,50 @@ def test_an_organisation_makes_at_most_its_cap_at_once(cast: Cast, report: Repor
     assert isinstance(jobs.claim(other.pk), jobs.Claim)
 
 
-def test_abandoned_jobs_are_those_past_their_lease_or_waiting_too_long(cast: Cast, report: Report) -> None:
+def test_abandoned_jobs_are_those_past_their_lease_or_waiting_past_the_visibility_timeout(
+    cast: Cast, report: Report
+) -> None:
     running = Report.objects.create(organisation=cast.organisation, kind=ReportKind.EXECUTIVE_SUMMARY)
     _claimed(running.pk)
     fresh = Report.objects.create(organisation=cast.outsider_organisation, kind=ReportKind.REGISTER)
-    Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    lost = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] + 60
+    Report.objects.filter(pk=report.pk).update(created_at=timezone.now() - datetime.timedelta(seconds=lost))
+    Report.objects.filter(pk=fresh.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=10))
 
     assert jobs.abandoned() == [report.pk]
     _expire_lease(running)
     assert sorted(jobs.abandoned()) == sorted([report.pk, running.pk])
     assert fresh.pk not in jobs.abandoned()
+
+
+@override_settings(REPORT_LEASE_SECONDS=1)
+def test_the_heartbeat_keeps_a_live_workers_lease_through_a_long_layout(transactional_db: None) -> None:
+    organisation = OrganisationFactory.create()
+    report = Report.objects.create(organisation=organisation, kind=ReportKind.REGISTER)
+    held = _claimed(report.pk)
+
+    with jobs.heartbeat(held):
+        time.sleep(2.5)  # past two leases, without a progress step
+        assert jobs.abandoned() == []
+        assert jobs.claim(report.pk) is None
+
+    _expire_lease(report)
+    assert jobs.abandoned() == [report.pk]  # once it stops beating, the job is the sweeper's
+
+
+def test_files_no_report_names_are_deleted_once_older_than_the_hard_limit(report: Report) -> None:
+    held = _claimed(report.pk)
+    jobs.complete(held, b"%PDF-kept", 1, timezone.now(), time.perf_counter())
+    old_orphan = default_storage.save(f"{REPORT_FOLDER}/left-by-a-killed-worker.pdf", ContentFile(b"%PDF-1"))
+    new_orphan = default_storage.save(f"{REPORT_FOLDER}/being-recorded-now.pdf", ContentFile(b"%PDF-2"))
+    long_ago = time.time() - settings.REPORT_TIME_LIMIT - 60
+    kept = Report.objects.get(pk=report.pk).file.name
+    assert kept is not None
+    for name in (old_orphan, kept):
+        os.utime(default_storage.path(name), (long_ago, long_ago))
+
+    assert jobs.orphan_files_delete() == 1
+
+    assert not default_storage.exists(old_orphan)
+    assert default_storage.exists(new_orphan)
+    assert Report.objects.get(pk=report.pk).file.read() == b"%PDF-kept"

@@ -12,23 +12,14 @@ turns the HTML into a PDF with WeasyPrint, fetching nothing but the app's own st
 """
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from django.template.loader import render_to_string
 
 from reports import pdf, print_executive, print_project, print_register
 from reports.models import Report, ReportKind
-
-type Progress = Callable[[int, str], None]
-
-
-@dataclass(frozen=True)
-class Printable:
-    template: str  # a template under templates/reports/print/
-    context: dict[str, Any]
-    as_of: datetime.datetime  # when the figures were read (or computed, for stored results)
+from reports.printable import Printable, Progress
 
 
 @dataclass(frozen=True)

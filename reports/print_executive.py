@@ -13,7 +13,6 @@ Every figure is one the app already keeps, never simulated again here:
 import dataclasses
 import datetime
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import FloatField
@@ -24,18 +23,16 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from projects.models import Control, Threat, ThreatControl
-from reports import documents  # documents imports this module too: only its attributes are read, at run time
 from reports.dashboard import Dashboard, DashboardFilters, dashboard
 from reports.dashboard_charts import dashboard_charts
 from reports.models import Report, ReportKind, ReportStatus
 from reports.print_register import fingerprint_of, register_parts
+from reports.printable import Printable, Progress
 from risks import inputs, selectors
-from risks.inputs import RiskInputs
 from risks.models import AcceptanceStatus, BusinessRisk, PortfolioResult, RiskAcceptance, RiskSnapshot
 from risks.pages import recommendation
-from risks.planning import Recommendation
 from risks.register_selectors import EXPIRING_WITHIN
-from risks.selectors import StageFigures, StoredFigures
+from risks.selectors import StageFigures
 
 TEMPLATE = "reports/print/executive_summary.html"
 COMPARE_DAYS = 30  # with no earlier report, compare with the snapshot about this many days ago
@@ -45,8 +42,6 @@ INVESTMENTS = 6  # recommended controls listed (all are added up)
 ACCEPTED = 4  # acceptances in force, the soonest to run out first
 STOPS = 3  # risks above appetite whose "where to stop" is told
 TOLERATED_CHANCE = 0.1  # the chance the tolerance is told at when the organisation has set none
-
-type Progress = Callable[[int, str], None]
 
 
 # What the report reads, for its fingerprint ------------------------------------------------------------------
@@ -169,7 +164,7 @@ class Investments:
         return (self.removes - self.cost) / self.cost if self.cost else None
 
 
-def build(report: Report, progress: Progress) -> "documents.Printable":
+def build(report: Report, progress: Progress) -> Printable:
     organisation = report.organisation
     today = timezone.localdate()
     progress(10, "Reading the dashboard's figures")
@@ -201,7 +196,7 @@ def build(report: Report, progress: Progress) -> "documents.Printable":
         "compare_days": COMPARE_DAYS,
     }
     as_of = board.portfolio.computed_at if board.portfolio is not None else timezone.now()
-    return documents.Printable(template=TEMPLATE, context=context, as_of=as_of)
+    return Printable(template=TEMPLATE, context=context, as_of=as_of)
 
 
 def _previous_report(organisation_id: int, today: datetime.date) -> Report | None:
@@ -274,9 +269,7 @@ def _investments(board: Dashboard) -> Investments:
     organisation = board.organisation
     every = inputs.risk_inputs(organisation)
     stored = selectors.stored_figures(organisation, [each.risk_id for each in every])
-    plans = {
-        each.risk_id: plan for each in every if (plan := _recommendation(each, stored.get(each.risk_id)))
-    }
+    plans = {each.risk_id: plan for each in every if (plan := recommendation(each, stored.get(each.risk_id)))}
     references = {risk.pk: risk.reference for risk in BusinessRisk.objects.filter(organisation=organisation)}
     chosen: dict[int, Investment] = {}
     for risk_id, plan in plans.items():
@@ -302,15 +295,6 @@ def _investments(board: Dashboard) -> Investments:
             if risk.above and risk.pk in plans and plans[risk.pk].plan is not None  # type: ignore[attr-defined]
         ][:STOPS],
     )
-
-
-def _recommendation(risk: RiskInputs, stored: StoredFigures | None) -> Recommendation | None:
-    """The risk page's recommendation; None for a risk already within its tolerance whatever is done, for which
-    risks.planning hands the planner an infinite appetite that the planner refuses (ValueError)."""
-    try:
-        return recommendation(risk, stored)
-    except ValueError:
-        return None
 
 
 _residual_ale_of_risk = KeyTextTransform("ale_mean", KeyTransform("residual", "risk__result__figures"))

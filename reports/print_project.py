@@ -35,8 +35,8 @@ from projects.models import (
     ThreatStatus,
     TrustZone,
 )
-from reports import documents  # documents imports this module too: only its attributes are read, at run time
 from reports.models import Report
+from reports.printable import Printable, Progress
 from risks import inputs
 from risks.models import BusinessRisk, Scenario, ScoringSettings
 from risks.money import format_money
@@ -372,7 +372,7 @@ def history_of(project: Project, as_of: datetime.datetime) -> History:
 # The report ---------------------------------------------------------------------------------------------------
 
 
-def build(report: Report, progress: "documents.Progress") -> "documents.Printable":
+def build(report: Report, progress: Progress) -> Printable:
     as_of = timezone.now()
     project = _project_of(report, Project.objects.select_related("organisation", "team"))
     settings = inputs.settings_of(project.organisation)
@@ -396,4 +396,4 @@ def build(report: Report, progress: "documents.Progress") -> "documents.Printabl
         "history": history,
     }
     progress(55, "Everything read")
-    return documents.Printable(template=TEMPLATE, context=context, as_of=as_of)
+    return Printable(template=TEMPLATE, context=context, as_of=as_of)

@@ -10,7 +10,7 @@ import datetime
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +18,8 @@ from django.db.models import Count, Max, Prefetch, QuerySet
 from django.utils import timezone
 
 from projects.models import Asset, Project, Threat
-from reports import documents  # documents imports this module too: only its attributes are read, at run time
 from reports.models import Report
+from reports.printable import Printable, Progress
 from risks import inputs, register, register_selectors, selectors
 from risks.appetite import Standing
 from risks.inputs import Stage
@@ -28,8 +28,6 @@ from risks.pages import STAGE_LABELS, Register, register_rows
 from risks.selectors import StageFigures
 
 TEMPLATE = "reports/print/register.html"
-
-type Progress = Callable[[int, str], None]
 
 
 # What the report reads, for its fingerprint ------------------------------------------------------------------
@@ -111,7 +109,7 @@ class Totals:
     projected_ale: float
 
 
-def build(report: Report, progress: Progress) -> "documents.Printable":
+def build(report: Report, progress: Progress) -> Printable:
     organisation = report.organisation
     today = timezone.localdate()
     progress(10, "Reading the register")
@@ -135,7 +133,7 @@ def build(report: Report, progress: Progress) -> "documents.Printable":
         "stale": any(row.figures.stale for row in rows if row.figures is not None),
         "today": today,
     }
-    return documents.Printable(template=TEMPLATE, context=context, as_of=_as_of(rows))
+    return Printable(template=TEMPLATE, context=context, as_of=_as_of(rows))
 
 
 def _scenarios(organisation_id: int) -> dict[int, list[ScenarioLine]]:

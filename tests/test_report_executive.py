@@ -125,12 +125,7 @@ def test_the_recommended_investments_add_up_each_risks_plan(cast: Cast, estate: 
     stored = selectors.stored_figures(cast.organisation, [each.risk_id for each in every])
     chosen: dict[int, tuple[float, float]] = {}  # control -> (cost, loss removed)
     for each in every:
-        try:
-            plan = recommendation(each, stored[each.risk_id])
-        except (
-            ValueError
-        ):  # a risk within its tolerance whatever is done: the planner refuses it (see the module)
-            continue
+        plan = recommendation(each, stored[each.risk_id])
         for ranked in plan.to_do:
             cost, removed = chosen.get(ranked.control.control_id, (ranked.planned.cost, 0.0))
             chosen[ranked.control.control_id] = (cost, removed + ranked.planned.delta_ale)

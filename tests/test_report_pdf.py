@@ -18,6 +18,7 @@ from django.templatetags.static import static
 from projects.models import Threat
 from reports import documents, pdf
 from reports.models import PaperSize, Report, ReportKind
+from reports.printable import Progress
 from risks import services
 from risks.results import recompute
 from tests.conftest import Cast
@@ -47,7 +48,7 @@ def ignore_progress(percent: int, words: str) -> None:
 
 
 def assert_progress_rises_within_its_share(
-    build: Callable[[Report, documents.Progress], object], report: Report
+    build: Callable[[Report, Progress], object], report: Report
 ) -> None:
     """A report module's build says what it does, in words, at rising percentages from 10 to 55: the rest of
     the job is reports.documents' (reading starts at 5, laying out at 60)."""

@@ -82,7 +82,13 @@ def plan_controls(
     appetite: float | None = None,
     budget: float | None = None,
 ) -> Plan:
-    for name, value in (("ale", ale), ("appetite", appetite), ("budget", budget)):
+    # An infinite appetite is a real answer: a risk whose every loss is already within tolerance.
+    unbounded_appetite = appetite == math.inf
+    for name, value in (
+        ("ale", ale),
+        ("appetite", None if unbounded_appetite else appetite),
+        ("budget", budget),
+    ):
         if value is not None and not (math.isfinite(value) and value >= 0):
             raise ValueError(f"{name} is an amount from 0 up, not {value}.")
     residual, spent = ale, 0.0

@@ -105,7 +105,7 @@ def test_polling_the_job_finds_it_done_with_the_pdf_to_download(
     assert body["finished_at"] is not None
     pdf = viewer_api.get(path_of(body["download"]))
     assert pdf.status_code == 200
-    content = b"".join(pdf.streaming_content)
+    content = b"".join(pdf.streaming_content)  # type: ignore[attr-defined]
     assert content.startswith(b"%PDF-")
     assert len(content) == body["file_size"]
 
@@ -253,7 +253,7 @@ def test_the_download_is_the_pages_attachment_with_the_same_headers(
         assert api[header] == page[header], header
     assert api["Content-Type"] == "application/pdf"
     assert api["Content-Disposition"].startswith("attachment; filename=")
-    assert b"".join(api.streaming_content) == b"%PDF-1.7 x"
+    assert b"".join(api.streaming_content) == b"%PDF-1.7 x"  # type: ignore[attr-defined]
 
 
 def test_a_client_that_accepts_only_pdf_gets_the_file_and_errors_in_json(
@@ -285,7 +285,7 @@ def test_a_viewer_downloads_with_a_personal_access_token(
     pdf = api.get(path_of(body["download"]))
 
     assert pdf.status_code == 200
-    assert b"".join(pdf.streaming_content) == b"%PDF-1.7 x"
+    assert b"".join(pdf.streaming_content) == b"%PDF-1.7 x"  # type: ignore[attr-defined]
 
 
 def test_a_personal_access_token_asks_for_a_report(cast: Cast, token_for: Callable[[User], str]) -> None:

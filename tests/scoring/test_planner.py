@@ -40,6 +40,14 @@ def test_nothing_is_chosen_for_a_risk_already_within_appetite() -> None:
     assert not any(c.selected for c in plan.controls)
 
 
+def test_an_unbounded_appetite_chooses_nothing() -> None:
+    # risks.planning.tolerated_expected_loss answers infinity for a risk whose chance of any loss is already
+    # within the tolerated chance: whatever it loses, it meets the tolerance.
+    plan = plan_controls(1_000_000, [MFA, WAF], appetite=math.inf)
+    assert plan.stop_reason == StopReason.WITHIN_APPETITE
+    assert not any(c.selected for c in plan.controls)
+
+
 def test_it_stops_when_the_budget_runs_out() -> None:
     plan = plan_controls(1_000_000, [MFA, WAF], budget=120_000)
     assert [(c.name, c.selected) for c in plan.controls] == [("MFA", True), ("WAF", False)]
@@ -72,6 +80,9 @@ def test_the_gordon_loeb_cap_is_the_expected_loss_over_e() -> None:
         lambda: CandidateControl("Magic", cost=1, effectiveness=1.5),
         lambda: plan_controls(-1, []),
         lambda: plan_controls(1, [], budget=-5),
+        lambda: plan_controls(1, [], appetite=-math.inf),
+        lambda: plan_controls(1, [], appetite=math.nan),
+        lambda: plan_controls(math.inf, []),
     ],
 )
 def test_impossible_inputs_are_refused(make: object) -> None:

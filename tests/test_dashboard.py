@@ -446,3 +446,13 @@ def test_only_those_who_keep_the_register_take_snapshots(cast: Cast, viewer_clie
     assert signed_in(cast.security_lead).get(url).status_code == 405
     assert signed_in(cast.outsider).post(url).status_code == 404
     assert not RiskSnapshot.objects.exists()
+
+
+def test_every_risk_page_of_the_estate_opens(
+    cast: Cast, estate: list[BusinessRisk], viewer_client: Client
+) -> None:
+    # Some of these risks are within their tolerance whatever is done (an unbounded tolerated loss), which once
+    # broke the planner on their page.
+    for risk in estate:
+        response = viewer_client.get(reverse("risk_detail", args=[cast.organisation.slug, risk.number]))
+        assert response.status_code == 200, risk.reference

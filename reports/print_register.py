@@ -2,8 +2,10 @@
 residual and projected figures, and the scenarios (threats, with their projects) that lead to it.
 
 The rows come from the register's own reads (risks.register_selectors, risks.selectors, risks.register,
-risks.pages.register_rows), so the paper says what the register page says; the scenarios of every risk are one
-query more. A fixed number of queries however many risks and scenarios there are.
+risks.pages.register_rows), so the paper says what the register page says. Each risk prints its SCENARIOS_SHOWN
+threats with the largest share of its residual loss and says how many more there are (a large estate links
+hundreds of threats to one risk: every one on paper would be thousands of pages that no one reads; the register
+page lists them all). A fixed number of queries however many risks and scenarios there are.
 """
 
 import datetime
@@ -14,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, QuerySet
+from django.db.models import Count, F, Max, Prefetch, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from projects.models import Asset, Project, Threat
@@ -28,6 +31,7 @@ from risks.pages import STAGE_LABELS, Register, register_rows
 from risks.selectors import StageFigures
 
 TEMPLATE = "reports/print/register.html"
+SCENARIOS_SHOWN = 25
 
 
 # What the report reads, for its fingerprint ------------------------------------------------------------------
@@ -86,7 +90,12 @@ class ScenarioLine:
 @dataclass(frozen=True)
 class Entry:
     row: Register  # the risk, its stored figures, its position against appetite, its acceptances
-    scenarios: list[ScenarioLine]
+    scenarios: list[ScenarioLine]  # the SCENARIOS_SHOWN with the largest share of the residual loss
+    scenario_count: int  # all of them
+
+    @property
+    def more(self) -> int:
+        return self.scenario_count - len(self.scenarios)
 
     @property
     def stages(self) -> list[tuple[str, StageFigures]]:
@@ -121,8 +130,8 @@ def build(report: Report, progress: Progress) -> Printable:
         risks, selectors.stored_figures(organisation, ids), register.acceptances_by_risk(ids), scales
     )
     progress(40, "Reading the scenarios")
-    scenarios = _scenarios(organisation.pk)
-    entries = [Entry(row, scenarios.get(row.risk.pk, [])) for row in rows]
+    scenarios, counts = _scenarios(organisation.pk), _scenario_counts(organisation.pk)
+    entries = [Entry(row, scenarios.get(row.risk.pk, []), counts.get(row.risk.pk, 0)) for row in rows]
     progress(55, "Adding up")
     context = {
         "entries": entries,
@@ -137,13 +146,22 @@ def build(report: Report, progress: Progress) -> Printable:
 
 
 def _scenarios(organisation_id: int) -> dict[int, list[ScenarioLine]]:
-    """Every scenario of the organisation's risks, by risk: two queries however many."""
+    """Each risk's SCENARIOS_SHOWN scenarios with the largest share of its residual loss (then by project and
+    threat), ranked in SQL: two queries however many."""
     found: dict[int, list[ScenarioLine]] = defaultdict(list)
+    largest_first = (
+        F("result__residual_ale").desc(nulls_last=True),
+        F("threat__project__name").asc(),
+        F("threat__project_id").asc(),
+        F("threat__number").asc(),
+    )
     scenarios = (
         Scenario.objects.filter(risk__organisation=organisation_id)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("risk_id")], order_by=largest_first))
+        .filter(rank__lte=SCENARIOS_SHOWN)
         .select_related("threat__project", "result")
         .prefetch_related(Prefetch("threat__impacted_assets", queryset=Asset.objects.order_by("name")))
-        .order_by("risk_id", "threat__project__name", "threat__project_id", "threat__number")
+        .order_by("risk_id", "rank")
     )
     for scenario in scenarios:
         result = getattr(scenario, "result", None)
@@ -159,6 +177,16 @@ def _scenarios(organisation_id: int) -> dict[int, list[ScenarioLine]]:
             )
         )
     return found
+
+
+def _scenario_counts(organisation_id: int) -> dict[int, int]:
+    rows = (
+        Scenario.objects.filter(risk__organisation=organisation_id)
+        .order_by()
+        .values("risk_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["risk_id"]: row["n"] for row in rows}
 
 
 def _totals(rows: list[Register]) -> Totals:

@@ -14,6 +14,7 @@ from reports.models import PaperSize, Report, ReportKind
 from risks import services
 from risks.models import AcceptanceStatus, BusinessRisk, RiskAcceptance, RiskResult, Scenario
 from risks.money import format_money
+from risks.results import recompute
 from tests.conftest import Cast
 from tests.factories import ProjectFactory, ThreatFactory
 from tests.queries import count_queries
@@ -143,3 +144,29 @@ def test_the_fingerprint_is_the_same_on_unchanged_data_and_moves_with_what_is_pr
         fingerprints.add(now)
     letter = Report(organisation=cast.organisation, kind=ReportKind.REGISTER, paper=PaperSize.LETTER)
     assert print_register.fingerprint(letter) not in fingerprints
+
+
+def test_a_risk_with_many_threats_prints_those_with_the_largest_shares_and_says_how_many_more(
+    cast: Cast, today: datetime.date
+) -> None:
+    settings_with_tolerance(cast)
+    lead = cast.membership(cast.security_lead)
+    project = ProjectFactory.create(organisation=cast.organisation, team=cast.team, name="Busy system")
+    risk = services.risk_create(membership=lead, title="Widely caused", impact="high")
+    likelihoods = ["very_high"] * 3 + ["low"] * (print_register.SCENARIOS_SHOWN + 2)
+    threats = [ThreatFactory.create(project=project, likelihood=level) for level in likelihoods]
+    for threat in threats:
+        services.scenario_create(membership=lead, risk=risk, threat=threat)
+    recompute(cast.organisation.pk)
+
+    printable = print_register.build(register_report(cast), ignore_progress)
+    (entry,) = printable.context["entries"]
+    text = read_pdf(documents.render(register_report(cast), ignore_progress).pdf).text
+
+    shares = sorted(
+        Scenario.objects.filter(risk=risk).values_list("result__residual_ale", flat=True), reverse=True
+    )
+    assert entry.scenario_count == len(threats)
+    assert [line.residual_ale for line in entry.scenarios] == shares[: print_register.SCENARIOS_SHOWN]
+    assert {line.reference for line in entry.scenarios[:3]} == {t.reference for t in threats[:3]}
+    assert "And 5 more threats with smaller shares" in text

@@ -4,22 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0003_threat_likelihood'),
+        ("projects", "0003_threat_likelihood"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='threat',
-            name='threat_project_status',
+            model_name="threat",
+            name="threat_project_status",
         ),
         migrations.AddIndex(
-            model_name='control',
-            index=models.Index(condition=models.Q(('status__in', ['implemented', 'verified']), _negated=True), fields=['project', 'due_on'], name='control_not_in_force_due'),
+            model_name="control",
+            index=models.Index(
+                condition=models.Q(("status__in", ["implemented", "verified"]), _negated=True),
+                fields=["project", "due_on"],
+                name="control_not_in_force_due",
+            ),
         ),
         migrations.AddIndex(
-            model_name='threat',
-            index=models.Index(fields=['project', 'status'], include=('created_at',), name='threat_project_status'),
+            model_name="threat",
+            index=models.Index(
+                fields=["project", "status"], include=("created_at",), name="threat_project_status"
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0004_index_threats_awaiting_review_and_controls_not_in_force'),
-        ('risks', '0005_scenario_results_and_risk_cells'),
+        ("projects", "0004_index_threats_awaiting_review_and_controls_not_in_force"),
+        ("risks", "0005_scenario_results_and_risk_cells"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='scenarioresult',
-            index=models.Index(fields=['project'], include=('risk', 'residual_ale', 'inherent_ale'), name='scenario_result_sums'),
+            model_name="scenarioresult",
+            index=models.Index(
+                fields=["project"],
+                include=("risk", "residual_ale", "inherent_ale"),
+                name="scenario_result_sums",
+            ),
         ),
     ]

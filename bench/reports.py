@@ -14,15 +14,16 @@ renders: Django set up, one tiny PDF printed first (WeasyPrint's fonts and cache
 peak resident set, VmHWM in /proc/self/status (ru_maxrss would do, but Linux carries it over exec from the
 forking parent, this bench's big process); its resident set after the warm-up is given beside it. That peak is
 what a worker's memory threshold (CELERY_WORKER_MAX_MEMORY_PER_CHILD) is about.
-Where the time goes is read in the same run, without a profiler's overhead: the SQL through an execute wrapper,
-and the template, WeasyPrint's layout and its PDF writing by timing those calls where reports.documents and
-reports.pdf make them; "reading" is the rest (the report module's queries and Python). Each reading stage is
-timed from the progress the report module reports.
+
+Where the time goes is read in the same run, without a profiler's overhead: the SQL through an execute wrapper;
+the template, WeasyPrint's parsing of the HTML, its layout and its PDF writing by timing those calls where
+reports.documents and reports.pdf make them; "reading" is the rest (the report module's queries and Python), and
+each of its stages is timed from the progress the report module reports.
 
 The floor is the app's own print stylesheet and PDF path (reports.pdf.html_to_pdf, A4) over one plain table whose
 rows look like a threat's (a reference, a two-line statement, STRIDE, status, owner), as many rows as give the
 report's page count, found by printing it. The table is printed and added to bench/RESULTS.md as a new dated
-section. `python -m bench reports` runs this section alone; it takes about a quarter of an hour, most of it
+section. `python -m bench reports` runs this section alone; it takes about half an hour, half of it
 building the estate.
 """
 
@@ -83,6 +84,7 @@ WARM_UP = "<!doctype html><title>Warm-up</title><p>One line, to load the fonts o
 # The calls whose time is counted as a phase: where reports.documents and reports.pdf make them.
 PHASES: list[tuple[object, str, str]] = [
     (documents, "render_to_string", "template"),
+    (weasyprint.HTML, "__init__", "parsing"),
     (weasyprint.HTML, "render", "layout"),
     (weasyprint.document.Document, "write_pdf", "writing"),
 ]
@@ -101,7 +103,7 @@ class Run:
     peak_mb: float  # the process's peak resident set
     warm_mb: float  # its resident set after the warm-up, before the measurement
     characters_per_page: float  # of text, whitespace left out: how full the pages are
-    phases: dict[str, float]  # template, layout, writing; seconds
+    phases: dict[str, float]  # template, parsing (the HTML, by WeasyPrint), layout, writing; seconds
     stages: dict[str, float]  # the report module's progress stages; seconds each
     queries: int
     sql_seconds: float
@@ -338,8 +340,9 @@ def measure(estate: Organisation, large: Project) -> list[Row]:
 def table(rows: list[Row]) -> str:
     lines = [
         "| document | pages | text a page | median s | CPU s | pages / s | below the floor (CPU) "
-        "| peak MB (after warm-up) | reading s (SQL s, queries) | template s | layout s | PDF writing s |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| peak MB (after warm-up) | reading s (SQL s, queries) | template s | HTML parsing s | layout s "
+        "| PDF writing s |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
         run = row.median_run
@@ -348,7 +351,8 @@ def table(rows: list[Row]) -> str:
             f"| {row.document} | {row.pages} | {run.characters_per_page:,.0f} | {row.seconds:.2f} "
             f"| {row.cpu_seconds:.2f} | {row.pages_per_second:.1f} | {ratio} | {row.peak_mb:.0f} "
             f"({run.warm_mb:.0f}) | {run.reading_seconds:.2f} ({run.sql_seconds:.2f}, {run.queries}) "
-            f"| {run.phases.get('template', 0):.2f} | {run.phases.get('layout', 0):.2f} "
+            f"| {run.phases.get('template', 0):.2f} | {run.phases.get('parsing', 0):.2f} "
+            f"| {run.phases.get('layout', 0):.2f} "
             f"| {run.phases.get('writing', 0):.2f} |"
         )
     return "\n".join(lines)
@@ -369,22 +373,24 @@ def stages(rows: list[Row]) -> list[str]:
 
 
 def dominant(run: Run) -> str:
-    """What takes most of the run's time: one of WeasyPrint's phases, the template, our queries, or our Python
-    (then its slowest reading stage is named)."""
-    python = run.reading_seconds - run.sql_seconds
+    """What takes most of the run's time: one of WeasyPrint's phases, the template, or reading the figures (then
+    how much of that is our queries, and its slowest stage)."""
     parts = {
+        "WeasyPrint parsing the HTML": run.phases.get("parsing", 0),
         "WeasyPrint's layout": run.phases.get("layout", 0),
         "WeasyPrint writing the PDF": run.phases.get("writing", 0),
         "the template": run.phases.get("template", 0),
-        "our queries": run.sql_seconds,
-        "our Python reading the figures": python,
+        "reading the figures": run.reading_seconds,
     }
     name, seconds = max(parts.items(), key=lambda part: part[1])
     said = f"{name} dominates, {seconds:.2f} s of {run.seconds:.2f} s"
     reading = {stage: took for stage, took in run.stages.items() if stage != LAYING_OUT}
-    if seconds == python and reading:
+    if name == "reading the figures" and reading:
         slowest = max(reading, key=reading.__getitem__)
-        said += f', most of it in "{slowest}" ({reading[slowest]:.2f} s)'
+        said += (
+            f" ({run.sql_seconds:.2f} s of it our {run.queries} queries, the rest our Python; the slowest stage is"
+            f' "{slowest}", {reading[slowest]:.2f} s)'
+        )
     return said
 
 
@@ -428,9 +434,10 @@ def section(rows: list[Row], built_s: float, recomputed_s: float, took_s: float)
             f"executive summary and the 100-threat project; the 1,000-threat project is `seed_estate "
             + " ".join(f"--{name.replace('_', '-')} {value}" for name, value in LARGE_SIZE.items())
             + "` in the same database",
-            f"- {RUNS} runs per row, each in a fresh process after a one-line warm-up PDF, A4; median time, highest"
-            " peak resident set (VmHWM); the phases are the median run's; text a page is the characters pypdf reads"
-            " on an average page, whitespace left out",
+            f"- {RUNS} runs per row, each in a fresh process after a one-line warm-up PDF, A4: the median time (and"
+            " the median CPU time of the process), the highest peak resident set (VmHWM); the phases are the median"
+            " run's. Text a page: the characters pypdf reads on an average page, whitespace left out. Below the"
+            " floor: the floor's pages per second over ours (and the same in CPU time a page)",
             "",
             table(rows),
             "",

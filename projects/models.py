@@ -763,12 +763,13 @@ class Control(Versioned):
             ),
         ]
         indexes = [
-            # The controls not yet in force, by due date within each project: what is overdue or due soon
-            # (projects.attention), counted on the dashboards without reading the rest.
+            # The controls not yet in force, in due-date order, with their project: the dashboards list the
+            # first overdue ones without sorting them all and count them from the index alone.
             models.Index(
-                fields=["project", "due_on"],
+                fields=["due_on"],
+                include=["project"],
                 condition=~Q(status__in=sorted(status.value for status in IN_FORCE_STATUSES)),
-                name="control_not_in_force_due",
+                name="control_not_in_force_by_due",
             )
         ]
 

@@ -35,3 +35,11 @@ def current_change(organisation_id: int) -> int | None:
     """The last change counted, or None when the cache has no counter (then nothing can be told from it)."""
     value = cache.get(_key(organisation_id))
     return int(value) if value is not None else None
+
+
+def restore(organisation_id: int, recorded: object) -> None:
+    """Put back a lost counter at the value the current results recorded, once the exact check found them
+    current, so the next reads take the fast path again. Only when no counter exists: a change counted since
+    (its own add wins) keeps its higher value, and the results read as stale, as they should."""
+    if isinstance(recorded, int):
+        cache.add(_key(organisation_id), recorded, timeout=COUNTER_TIMEOUT)

@@ -111,7 +111,10 @@ def portfolio_figures(organisation: Organisation) -> StoredFigures | None:
     if _unchanged_since(organisation, [result]):
         return StoredFigures.of(result, stale=False)
     current = inputs.portfolio_fingerprint(each.fingerprint() for each in inputs.risk_inputs(organisation))
-    return StoredFigures.of(result, stale=result.fingerprint != current)
+    stale = result.fingerprint != current
+    if not stale:
+        changes.restore(organisation.pk, result.figures.get("change"))
+    return StoredFigures.of(result, stale=stale)
 
 
 def _unchanged_since(organisation: Organisation, results: Iterable[RiskResult | PortfolioResult]) -> bool:

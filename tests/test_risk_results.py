@@ -436,3 +436,28 @@ def test_while_nothing_changed_the_counter_answers_without_reading_the_inputs(
     portfolio = portfolio_figures(cast.organisation)
     assert portfolio is not None
     assert portfolio.stale
+
+
+def test_a_lost_counter_is_put_back_once_the_exact_check_finds_the_results_current(
+    cast: Cast, project: Project
+) -> None:
+    _risks(cast, project, 3)
+    changes.next_change(cast.organisation.pk)
+    recompute(cast.organisation.pk)
+    cache.delete(changes._key(cast.organisation.pk))  # the cache lost it (expired, flushed)
+
+    with CaptureQueriesContext(connection) as slow:
+        first = portfolio_figures(cast.organisation)
+    with CaptureQueriesContext(connection) as fast:
+        second = portfolio_figures(cast.organisation)
+
+    assert first is not None
+    assert second is not None
+    assert not first.stale
+    assert not second.stale
+    assert len(fast) == 1 < len(slow)  # the portfolio row only: the counter answers again
+    changes.next_change(cast.organisation.pk)  # a change after that is still seen
+    Threat.objects.filter(project=project).update(likelihood="very_high")
+    again = portfolio_figures(cast.organisation)
+    assert again is not None
+    assert again.stale

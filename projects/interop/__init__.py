@@ -1,0 +1,1 @@
+"""Moving models and registers in and out: other tools' formats, spreadsheets, organisation backups."""

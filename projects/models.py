@@ -311,6 +311,8 @@ class Project(Versioned):
     last_reviewed_on = models.DateField(null=True, blank=True)
     # The last threat number handed out, so numbers are never reused even after a threat is deleted.
     threat_counter = models.PositiveIntegerField(default=0)
+    # What an import found in its file and could not keep as parts of the model (projects.interop.services).
+    notes = models.TextField(blank=True, max_length=100_000)
 
     objects = ProjectQuerySet.as_manager()
 

@@ -21,7 +21,6 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
-    FloatField,
     OuterRef,
     Q,
     QuerySet,
@@ -30,13 +29,13 @@ from django.db.models import (
     Window,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 
 from projects import attention
 from projects.models import Control, Organisation, Project, Team, Threat
 from projects.workspace_selectors import EstateScope
 from risks import inputs, register_selectors
-from risks.inputs import Scales, Stage
+from risks.inputs import Scales
 from risks.models import (
     AcceptanceStatus,
     BusinessRisk,
@@ -254,9 +253,7 @@ def _headline(risks: QuerySet[BusinessRisk], scales: Scales) -> Headline:
     above = register_selectors.above_appetite(scales)
     ale = Coalesce(F("residual_ale"), 0.0)
     inherent = Coalesce(F("inherent_ale"), 0.0)
-    figures = risks.annotate(
-        inherent_ale=Cast(register_selectors.stored(Stage.INHERENT, "ale_mean"), FloatField())
-    ).aggregate(
+    figures = risks.annotate(inherent_ale=F("result__inherent_ale")).aggregate(
         risks=Count("pk"),
         scored=Count("pk", filter=Q(residual_level__isnull=False)),
         above_count=Count("pk", filter=above),
@@ -285,10 +282,9 @@ def _top_risks(risks: QuerySet[BusinessRisk], scales: Scales) -> list[BusinessRi
 def _heat(risks: QuerySet[BusinessRisk], stage: str) -> dict[tuple[Level, Level], int]:
     rows = (
         risks.annotate(
-            cell_likelihood=register_selectors.stored(stage, "likelihood"),
-            cell_impact=register_selectors.stored(stage, "impact"),
+            cell_likelihood=F(f"result__{stage}_likelihood"), cell_impact=F(f"result__{stage}_impact")
         )
-        .filter(cell_likelihood__isnull=False, cell_impact__isnull=False)
+        .filter(cell_likelihood__in=LEVELS, cell_impact__in=LEVELS)
         .order_by()
         .values("cell_likelihood", "cell_impact")
         .annotate(n=Count("pk"))

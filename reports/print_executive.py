@@ -15,9 +15,7 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import FloatField
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.db.models.functions import Cast
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -297,9 +295,6 @@ def _investments(board: Dashboard) -> Investments:
     )
 
 
-_residual_ale_of_risk = KeyTextTransform("ale_mean", KeyTransform("residual", "risk__result__figures"))
-
-
 def _accepted(board: Dashboard, today: datetime.date) -> list[RiskAcceptance]:
     """The approved acceptances in force, the soonest to run out first, each with its risk's residual expected
     annual loss (`residual_ale`): what the organisation has chosen to live with, and until when."""
@@ -313,7 +308,7 @@ def _accepted(board: Dashboard, today: datetime.date) -> list[RiskAcceptance]:
     return list(
         RiskAcceptance.objects.filter(pk__in=latest.values("pk"))
         .select_related("risk", "risk__owner", "decided_by")
-        .annotate(residual_ale=Cast(_residual_ale_of_risk, FloatField()))
+        .annotate(residual_ale=F("risk__result__residual_ale"))
         .order_by("expires_on", "risk__number")[:ACCEPTED]
     )
 

@@ -11,21 +11,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
-    FloatField,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Value,
-    When,
 )
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.db.models.functions import Cast
+from django.db.models.functions import Coalesce, NullIf
 from django.http import Http404
 from django.utils import timezone
 
@@ -140,43 +135,24 @@ class RiskFilters:
         return None
 
 
-def stored(stage: str, key: str) -> KeyTextTransform:
-    """Over business risks: one figure of a stage of the stored result, as text (NULL without a result)."""
-    return KeyTextTransform(key, KeyTransform(stage, "result__figures"))
-
-
-def _residual(key: str) -> KeyTextTransform:
-    return stored(Stage.RESIDUAL, key)
-
-
-def _level_rank() -> Case:
-    return Case(
-        *(When(residual_level=level.value, then=Value(level.rank)) for level in LEVELS),
-        default=Value(-1),
-        output_field=IntegerField(),
-    )
-
-
 def scored_risks(
     organisation: Organisation | int, today: datetime.date | None = None
 ) -> QuerySet[BusinessRisk]:
-    """The organisation's business risks with their stored residual figures as columns: `residual_level`,
-    `residual_rank` (-1 when unscored), `residual_ale`, `residual_tolerance` (the chance of a year above the
-    tolerance amount) and `accepted` (an approved acceptance in force on `today`). The dashboards, the daily
-    snapshots and the register all count from here, with above_appetite() saying which are above the line."""
+    """The organisation's business risks with their stored residual figures as columns: `residual_level` (None
+    when unscored), `residual_rank` (-1 when unscored), `residual_ale`, `residual_tolerance` (the chance of a
+    year above the tolerance amount) and `accepted` (an approved acceptance in force on `today`). The
+    dashboards, the daily snapshots and the register all count from here, with above_appetite() saying which
+    are above the line. The figures are RiskResult's columns, copied from its JSON as it is written."""
     today = today or timezone.localdate()
     in_force = RiskAcceptance.objects.filter(
         risk=OuterRef("pk"), status=AcceptanceStatus.APPROVED, expires_on__gte=today
     )
-    return (
-        BusinessRisk.objects.filter(organisation=organisation)
-        .annotate(residual_level=_residual("level"))
-        .annotate(
-            residual_rank=_level_rank(),
-            residual_ale=Cast(_residual("ale_mean"), FloatField()),
-            residual_tolerance=Cast(_residual("p_exceeding_tolerance"), FloatField()),
-            accepted=Exists(in_force),
-        )
+    return BusinessRisk.objects.filter(organisation=organisation).annotate(
+        residual_level=NullIf(F("result__residual_level"), Value("")),
+        residual_rank=Coalesce(F("result__residual_rank"), -1),
+        residual_ale=F("result__residual_ale"),
+        residual_tolerance=F("result__residual_tolerance"),
+        accepted=Exists(in_force),
     )
 
 
@@ -202,9 +178,7 @@ def fed_by(team: str = "", project: int | None = None) -> Q:
 
 def in_cell(stage: str, likelihood: str, impact: str) -> Q:
     """Over business risks: those whose stored `stage` figures sit in the (likelihood, impact) cell."""
-    return Q(
-        **{f"result__figures__{stage}__likelihood": likelihood, f"result__figures__{stage}__impact": impact}
-    )
+    return Q(**{f"result__{stage}_likelihood": likelihood, f"result__{stage}_impact": impact})
 
 
 def acceptance_running_out(kind: str, today: datetime.date) -> Q:
@@ -251,9 +225,9 @@ def risks_of(
         risks = risks.filter(owner__isnull=True)
     if filters.level:
         scored = [lvl for lvl in filters.level if lvl != UNSCORED]
-        match = Q(result__figures__residual__level__in=scored) if scored else Q(pk__in=[])
+        match = Q(result__residual_level__in=scored) if scored else Q(pk__in=[])
         if UNSCORED in filters.level:
-            match |= Q(result__isnull=True) | Q(result__figures__residual__level=None)
+            match |= Q(result__isnull=True) | Q(result__residual_level="")
         risks = risks.filter(match)
     if filters.above_appetite and scales is not None:
         risks = risks.filter(above_appetite(scales))

@@ -176,6 +176,7 @@ def _recompute(organisation: Organisation) -> Recomputed:
             iterations=inputs.ITERATIONS,
             seed=seed,
             figures={**figures.get(each.risk_id, unscored), "change": change},
+            **RiskResult.columns_of(figures.get(each.risk_id, unscored)),
         )
         for each in all_inputs
     ]
@@ -198,7 +199,14 @@ def _recompute(organisation: Organisation) -> Recomputed:
             batch_size=1_000,
             update_conflicts=True,
             unique_fields=["risk"],
-            update_fields=["fingerprint", "computed_at", "iterations", "seed", "figures"],
+            update_fields=[
+                "fingerprint",
+                "computed_at",
+                "iterations",
+                "seed",
+                "figures",
+                *RiskResult.COLUMNS,
+            ],
         )
         _store_scenario_results(organisation, [row for row in scenario_rows if row.risk_id in still_there])
         PortfolioResult.objects.update_or_create(

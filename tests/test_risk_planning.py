@@ -6,13 +6,15 @@ import datetime
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reports.charts import Curve, Marker, loss_exceedance_chart
 from risks.appetite import AcceptanceState, Standing, position_of
 from risks.inputs import ControlOnThreat, Counted, RiskInputs, Scales, ScenarioInput
 from risks.models import AcceptanceStatus, RiskAcceptance
 from risks.money import Money, format_chance, format_compact, format_money
-from risks.planning import effectiveness_for_risk, recommend, tolerated_expected_loss
+from risks.planning import effectiveness_for_risk, effects_for_risk, recommend, tolerated_expected_loss
 from risks.scoring.distributions import FixedRate
 from risks.scoring.levels import DEFAULT_FREQUENCY_SCALE, DEFAULT_MAGNITUDE_SCALE, Level
 from risks.scoring.matrix import NIST_SP_800_30
@@ -87,6 +89,33 @@ def test_effectiveness_for_the_risk_counts_the_committed_controls_first() -> Non
     inputs = risk(scenario(1, 2, firewall, tokenise), scenario(2, 1))
     # Without tokenisation: 2 x 0.5 + 1 = 2 events a year; with it: 2 x 0.25 + 1 = 1.5.
     assert effectiveness_for_risk(inputs, 2, frozenset({1})) == pytest.approx(0.25)
+
+
+_links = st.lists(
+    st.tuples(st.integers(1, 6), st.sampled_from(["proposed", "implemented"]), st.floats(0, 1)),
+    max_size=4,
+    unique_by=lambda link: link[0],
+)
+
+
+@given(
+    scenarios=st.lists(st.tuples(st.floats(0, 50), _links), min_size=1, max_size=6),
+    base=st.frozensets(st.integers(1, 6)),
+)
+def test_each_controls_effect_from_its_own_scenarios_is_the_whole_risks_closed_form(
+    scenarios: list[tuple[float, list[tuple[int, str, float]]]], base: frozenset[int]
+) -> None:
+    inputs = risk(
+        *(
+            scenario(n, rate, *(control(pk, status, effect, 1_000) for pk, status, effect in links))
+            for n, (rate, links) in enumerate(scenarios, start=1)
+        )
+    )
+    without = inputs.expected_annual_loss(Counted(only=base))
+    for control_id, effect in effects_for_risk(inputs, range(1, 8), base).items():
+        with_it = inputs.expected_annual_loss(Counted(only=base | {control_id}))
+        whole = min(max(1 - with_it / without, 0.0), 1.0) if without and with_it is not None else 0.0
+        assert effect == pytest.approx(whole, abs=1e-9)
 
 
 # The recommendation ----------------------------------------------------------------------------------------

@@ -1,0 +1,468 @@
+"""Importing a model (projects.interop.services): a new project or a replaced one, all of it or nothing."""
+
+from collections.abc import Callable
+
+import pghistory.models
+import pytest
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from projects.interop import document as doc
+from projects.interop.document import InvalidModelFile, ModelDocument
+from projects.interop.services import model_import, model_preview
+from projects.models import (
+    Component,
+    DataFlow,
+    Project,
+    Threat,
+    ThreatControl,
+    ThreatStatus,
+    TrustZone,
+)
+from risks.models import BusinessRisk, Scenario
+from tests.conftest import Cast
+from tests.factories import ProjectFactory, ThreatFactory
+from tests.queries import count_queries
+
+
+def shop(threats: int = 2, name: str = "Shop") -> ModelDocument:
+    """A small model with a part of every kind, nested zones, links and a warning."""
+    document = ModelDocument(
+        format="otm",
+        name=name,
+        description="The web shop.",
+        zones=[
+            doc.Zone("internet", "Internet", trust_level=0),
+            doc.Zone("dc", "Data centre", trust_level=3),
+            doc.Zone("dmz", "DMZ", trust_level=2, parent="dc"),
+        ],
+        assets=[doc.Asset("cards", "Card data", confidentiality=4)],
+        components=[
+            doc.Component("browser", "Browser", "actor", zone="internet"),
+            doc.Component("web", "Web app", "process", zone="dmz", technology="Django", tags=["web"]),
+            doc.Component("db", "Database", "data_store", zone="dc", assets=["cards"]),
+        ],
+        flows=[
+            doc.Flow("f1", "Orders", "browser", "web", protocol="HTTPS", is_encrypted=True),
+            doc.Flow("f2", "Queries", "web", "db", assets=["cards"]),
+        ],
+        threats=[
+            doc.Threat(
+                f"t{i}",
+                "attacker",
+                f"steal session {i}",
+                stride=["S", "I"],
+                impacted_goals=["confidentiality"],
+                assets=["cards"],
+                targets=["web", "f1"],
+                likelihood="moderate",
+            )
+            for i in range(threats)
+        ],
+        controls=[doc.Control("c1", "Rotate sessions", status="implemented")],
+        links=[doc.Link(f"t{i}", "c1", effectiveness=70) for i in range(threats)],
+        notes=["Reviewed by the shop team."],
+    )
+    document.warn("project.owner", "the owner is not kept")
+    return document
+
+
+def counts_of_every_model() -> dict[str, int]:
+    ours = [m for m in apps.get_models() if m._meta.app_label in ("projects", "risks", "reports")]
+    return {m._meta.label: m._default_manager.count() for m in ours}
+
+
+# Creating ------------------------------------------------------------------------------------------------
+
+
+def test_it_creates_a_project_with_every_part(cast: Cast) -> None:
+    result = model_import(membership=cast.membership(cast.engineer), team=cast.team, document=shop())
+
+    project = result.project
+    assert (project.name, project.team, project.description) == ("Shop", cast.team, "The web shop.")
+    assert result.counts == {
+        "zones": 3,
+        "assets": 1,
+        "components": 3,
+        "flows": 2,
+        "threats": 2,
+        "controls": 1,
+        "links": 2,
+    }
+    assert project.zones.get(name="DMZ").parent == project.zones.get(name="Data centre")
+    web = project.components.get(name="Web app")
+    assert (web.kind, web.zone, web.technology, web.tags) == (
+        "process",
+        project.zones.get(name="DMZ"),
+        "Django",
+        ["web"],
+    )
+    assert list(project.components.get(name="Database").assets.values_list("name", flat=True)) == [
+        "Card data"
+    ]
+    flow = DataFlow.objects.get(project=project, name="Orders")
+    assert (flow.source.name, flow.destination.name, flow.is_encrypted) == ("Browser", "Web app", True)
+    threats = list(project.threats.order_by("number"))
+    assert [t.number for t in threats] == [1, 2]
+    assert threats[0].statement == (
+        "An attacker can steal session 0, resulting in reduced confidentiality of Card data."
+    )
+    assert (threats[0].stride, threats[0].likelihood, threats[0].created_by) == (
+        ["S", "I"],
+        "moderate",
+        cast.engineer,
+    )
+    assert list(threats[0].target_components.all()) == [web]
+    assert list(threats[0].target_flows.all()) == [flow]
+    assert [
+        (link.control.title, link.effectiveness) for link in ThreatControl.objects.filter(threat=threats[0])
+    ] == [("Rotate sessions", 70)]
+    project.refresh_from_db()
+    assert project.threat_counter == 2
+
+
+def test_it_keeps_warnings_and_the_files_notes_in_the_projects_notes(cast: Cast) -> None:
+    result = model_import(membership=cast.membership(cast.owner), team=cast.team, document=shop())
+
+    assert result.warnings == ["project.owner: the owner is not kept"]
+    result.project.refresh_from_db()
+    assert "project.owner: the owner is not kept" in result.project.notes
+    assert "Reviewed by the shop team." in result.project.notes
+
+
+def test_the_summary_names_the_project_and_counts_its_parts(cast: Cast) -> None:
+    result = model_import(membership=cast.membership(cast.owner), team=cast.team, document=shop())
+
+    summary = result.summary()
+    assert summary["project"] == {"id": result.project.pk, "name": "Shop", "team": "payments"}
+    assert (summary["zones"], summary["components"], summary["flows"], summary["threats"]) == (3, 3, 2, 2)
+    assert (summary["controls"], summary["warnings"]) == (1, ["project.owner: the owner is not kept"])
+
+
+def test_history_names_the_member_who_imported(cast: Cast) -> None:
+    result = model_import(membership=cast.membership(cast.engineer), team=cast.team, document=shop())
+
+    events = pghistory.models.Events.objects.filter(pgh_label="created", pgh_obj_model="projects.Threat")
+    assert events.count() == 2
+    assert {event.pgh_context["user"] for event in events} == {cast.engineer.pk}
+    assert pghistory.models.Events.objects.filter(
+        pgh_obj_model="projects.Project", pgh_obj_id=result.project.pk
+    ).exists()
+
+
+def test_threat_numbers_continue_the_projects_counter_on_replace(cast: Cast) -> None:
+    project = ProjectFactory.create(team=cast.team, name="Shop", threat_counter=9)
+
+    model_import(membership=cast.membership(cast.owner), team=cast.team, document=shop(), replace=project)
+
+    assert list(project.threats.values_list("number", flat=True).order_by("number")) == [10, 11]
+
+
+def test_its_queries_do_not_grow_with_the_model(cast: Cast) -> None:
+    membership = cast.membership(cast.owner)
+    model_import(
+        membership=membership, team=cast.team, document=shop(1, "Warm-up")
+    )  # loads the membership's own
+
+    small = count_queries(lambda: model_import(membership=membership, team=cast.team, document=shop(2, "A")))
+    large = count_queries(
+        lambda: model_import(membership=membership, team=cast.team, document=shop(200, "B"))
+    )
+
+    assert small == large
+
+
+def test_repeated_names_get_a_number_with_a_warning(cast: Cast) -> None:
+    document = shop()
+    document.components.append(doc.Component("web2", "Web app", "process"))
+
+    result = model_import(membership=cast.membership(cast.owner), team=cast.team, document=document)
+
+    assert result.project.components.filter(name="Web app (2)").exists()
+    assert any("also named “Web app”" in warning for warning in result.warnings)
+
+
+# Decisions ----------------------------------------------------------------------------------------------
+
+
+def rejected() -> ModelDocument:
+    document = shop(1)
+    document.threats[0].status = ThreatStatus.REJECTED
+    document.threats[0].status_reason = "Sessions are not used."
+    return document
+
+
+def test_a_security_lead_imports_decided_threats_as_decided(cast: Cast) -> None:
+    result = model_import(membership=cast.membership(cast.security_lead), team=cast.team, document=rejected())
+
+    threat = result.project.threats.get()
+    assert (threat.status, threat.status_reason) == ("rejected", "Sessions are not used.")
+
+
+def test_an_engineers_decided_threats_wait_in_review_with_a_warning(cast: Cast) -> None:
+    result = model_import(membership=cast.membership(cast.engineer), team=cast.team, document=rejected())
+
+    threat = result.project.threats.get()
+    assert (threat.status, threat.status_reason) == ("in_review", "")
+    assert any("Sessions are not used." in w and "only a security lead" in w for w in result.warnings)
+
+
+# Replacing ----------------------------------------------------------------------------------------------
+
+
+def test_replace_keeps_the_project_and_replaces_its_parts(cast: Cast) -> None:
+    project = ProjectFactory.create(team=cast.team, name="Old shop", description="old")
+    old = ThreatFactory.create(project=project, number=1)
+    TrustZone.objects.create(project=project, name="Old zone")
+
+    result = model_import(
+        membership=cast.membership(cast.engineer), team=cast.team, document=shop(), replace=project
+    )
+
+    assert result.project.pk == project.pk
+    assert result.replaced
+    project.refresh_from_db()
+    assert (project.name, project.description, project.version) == ("Old shop", "The web shop.", 2)
+    assert not Threat.objects.filter(pk=old.pk).exists()
+    assert sorted(project.zones.values_list("name", flat=True)) == ["DMZ", "Data centre", "Internet"]
+    assert project.threats.count() == 2
+
+
+def test_replace_takes_a_new_name_when_given(cast: Cast) -> None:
+    project = ProjectFactory.create(team=cast.team, name="Old shop")
+
+    model_import(
+        membership=cast.membership(cast.owner), team=cast.team, document=shop(), replace=project, name="New"
+    )
+
+    project.refresh_from_db()
+    assert project.name == "New"
+
+
+def test_replace_warns_of_the_scenarios_it_drops(cast: Cast) -> None:
+    project = ProjectFactory.create(team=cast.team, name="Shop")
+    threat = ThreatFactory.create(project=project, number=4)
+    risk = BusinessRisk.objects.create(organisation=cast.organisation, number=2, title="Fines", impact="high")
+    Scenario.objects.create(risk=risk, threat=threat)
+    membership = cast.membership(cast.owner)
+
+    preview = model_preview(membership=membership, team=cast.team, document=shop(), replace=project)
+    result = model_import(membership=membership, team=cast.team, document=shop(), replace=project)
+
+    assert [(loss.threat, loss.risks) for loss in preview.scenario_losses] == [("T-4", ["R-2"])]
+    assert preview.dropping["threats"] == 1
+    expected = "T-4 of the replaced project leads to R-2; replacing it drops those scenarios."
+    assert expected in preview.warnings
+    assert expected in result.warnings
+    assert not Scenario.objects.exists()
+
+
+def test_an_engineer_cannot_replace_another_teams_project(cast: Cast) -> None:
+    project = ProjectFactory.create(team=cast.other_team, name="Shop")
+
+    with pytest.raises(PermissionDenied):
+        model_import(
+            membership=cast.membership(cast.engineer), team=cast.team, document=shop(), replace=project
+        )
+
+
+def test_replace_refuses_a_project_of_another_organisation(cast: Cast) -> None:
+    project = ProjectFactory.create(name="Shop")  # a team of an organisation of its own
+
+    with pytest.raises(ValidationError) as refused:
+        model_import(membership=cast.membership(cast.owner), team=cast.team, document=shop(), replace=project)
+
+    assert "replace" in refused.value.message_dict
+
+
+# Refusals -----------------------------------------------------------------------------------------------
+
+
+def test_a_name_already_taken_is_refused_with_the_way_out(cast: Cast) -> None:
+    ProjectFactory.create(team=cast.other_team, name="Shop")
+
+    with pytest.raises(ValidationError) as refused:
+        model_import(membership=cast.membership(cast.owner), team=cast.team, document=shop())
+
+    assert refused.value.message_dict == {
+        "name": [
+            "A project named “Shop” already exists. Choose it to replace, or give this import another name."
+        ]
+    }
+
+
+def test_another_name_avoids_the_clash(cast: Cast) -> None:
+    ProjectFactory.create(team=cast.team, name="Shop")
+
+    result = model_import(
+        membership=cast.membership(cast.owner), team=cast.team, document=shop(), name="Shop 2"
+    )
+
+    assert result.project.name == "Shop 2"
+
+
+def test_a_viewer_cannot_import(cast: Cast) -> None:
+    with pytest.raises(PermissionDenied):
+        model_import(membership=cast.membership(cast.viewer), team=cast.team, document=shop())
+
+
+def test_an_engineer_imports_only_into_their_own_team(cast: Cast) -> None:
+    with pytest.raises(ValidationError) as refused:
+        model_import(membership=cast.membership(cast.engineer), team=cast.other_team, document=shop())
+
+    assert refused.value.message_dict == {"team": ["Choose one of your own teams."]}
+
+
+def test_a_team_of_another_organisation_is_refused(cast: Cast) -> None:
+    other = ProjectFactory.create().team
+
+    with pytest.raises(ValidationError) as refused:
+        model_import(membership=cast.membership(cast.owner), team=other, document=shop())
+
+    assert "team" in refused.value.message_dict
+
+
+def broken(document: ModelDocument) -> ModelDocument:
+    document.threats[1].threat_action = ""
+    document.threats[1].threat_source = "Steal session"
+    document.components[0].kind = "robot"
+    document.flows[1].destination = "nowhere"
+    return document
+
+
+def test_invalid_parts_are_named_and_nothing_is_written(cast: Cast) -> None:
+    before = counts_of_every_model()
+
+    with pytest.raises(InvalidModelFile) as refused:
+        model_import(membership=cast.membership(cast.owner), team=cast.team, document=broken(shop()))
+
+    message = str(refused.value)
+    assert message.startswith("3 parts of the file are not valid:")
+    assert "- components[0] (\"Browser\"): kind: Value 'robot' is not a valid choice." in message
+    assert '- flows[1] ("Queries"): names components that the file does not hold: nowhere' in message
+    assert '- threats[1] ("Steal session"): threat_action: This field cannot be blank.' in message
+    assert counts_of_every_model() == before
+
+
+def test_one_invalid_part_is_the_whole_message(cast: Cast) -> None:
+    document = shop()
+    document.controls[0].ticket_url = "not a url"
+
+    with pytest.raises(InvalidModelFile) as refused:
+        model_import(membership=cast.membership(cast.owner), team=cast.team, document=document)
+
+    assert str(refused.value) == 'controls[0] ("Rotate sessions"): ticket_url: Enter a valid URL.'
+
+
+def test_a_replace_that_fails_leaves_the_project_as_it_was(cast: Cast) -> None:
+    project = ProjectFactory.create(team=cast.team, name="Shop")
+    ThreatFactory.create(project=project, number=1)
+    before = counts_of_every_model()
+
+    with pytest.raises(InvalidModelFile):
+        model_import(
+            membership=cast.membership(cast.owner), team=cast.team, document=broken(shop()), replace=project
+        )
+
+    assert counts_of_every_model() == before
+    assert project.threats.count() == 1
+
+
+def zones_in_a_circle(document: ModelDocument) -> None:
+    document.zones[0].parent = "dmz"  # the DMZ sits in the data centre, which sits in the internet
+    document.zones[1].parent = "internet"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (zones_in_a_circle, "sits inside itself"),
+        (lambda d: setattr(d.zones[0], "parent", "moon"), "sits inside a zone the file does not hold: moon"),
+        (lambda d: setattr(d.flows[0], "destination", "browser"), "goes from a component to itself"),
+        (
+            lambda d: setattr(d.threats[0], "targets", ["mars"]),
+            "names targets that the file does not hold: mars",
+        ),
+        (lambda d: setattr(d.links[0], "control", "c9"), "names a control that the file does not hold: c9"),
+        (lambda d: setattr(d.components[1], "ref", "browser"), "its id “browser” is used by another"),
+        (lambda d: setattr(d.threats[0], "stride", ["X"]), "stride: Item 1 in the array did not validate"),
+        (lambda d: setattr(d.threats[0], "status", "rejected"), "Say why this threat is rejected"),
+        (
+            lambda d: setattr(d.links[0], "effectiveness", 120),
+            "effectiveness: Ensure this value is less than",
+        ),
+        (lambda d: setattr(d.assets[0], "description", "x" * 2_001), "Keep this to 2,000 characters"),
+        (lambda d: setattr(d.components[0], "name", "a\x00b"), "Remove the NUL character"),
+    ],
+)
+def test_each_broken_reference_or_field_is_refused(
+    cast: Cast, change: Callable[[ModelDocument], object], message: str
+) -> None:
+    document = shop()
+    change(document)
+    before = counts_of_every_model()
+
+    with pytest.raises(InvalidModelFile, match=message):
+        model_import(membership=cast.membership(cast.security_lead), team=cast.team, document=document)
+
+    assert counts_of_every_model() == before
+
+
+def test_a_file_with_no_component_and_no_threat_is_refused(cast: Cast) -> None:
+    document = ModelDocument(format="otm", name="Empty", zones=[doc.Zone("z", "Zone")])
+
+    with pytest.raises(InvalidModelFile, match="no component and no threat"):
+        model_import(membership=cast.membership(cast.owner), team=cast.team, document=document)
+
+    assert not Project.objects.filter(name="Empty").exists()
+
+
+def test_a_nameless_model_needs_a_name(cast: Cast) -> None:
+    with pytest.raises(ValidationError) as refused:
+        model_import(membership=cast.membership(cast.owner), team=cast.team, document=shop(name=" "))
+
+    assert "name" in refused.value.message_dict
+    result = model_import(
+        membership=cast.membership(cast.owner), team=cast.team, document=shop(name=" "), name="Named"
+    )
+    assert result.project.name == "Named"
+
+
+# The preview --------------------------------------------------------------------------------------------
+
+
+def test_the_preview_lists_what_would_be_written_and_writes_nothing(cast: Cast) -> None:
+    before = counts_of_every_model()
+
+    preview = model_preview(membership=cast.membership(cast.engineer), team=cast.team, document=shop())
+
+    assert counts_of_every_model() == before
+    assert (preview.name, preview.team, preview.replace) == ("Shop", cast.team, None)
+    assert preview.counts["threats"] == 2
+    assert preview.zones == ["Internet", "Data centre", "DMZ"]
+    assert preview.components == ["Browser", "Web app", "Database"]
+    assert preview.flows == ["Orders (Browser → Web app)", "Queries (Web app → Database)"]
+    assert (
+        preview.threats[0]
+        == "An attacker can steal session 0, resulting in reduced confidentiality of Card data."
+    )
+    assert preview.controls == ["Rotate sessions"]
+    assert preview.warnings == ["project.owner: the owner is not kept"]
+    assert preview.notes == ["Reviewed by the shop team."]
+
+
+def test_the_preview_refuses_what_the_import_would(cast: Cast) -> None:
+    with pytest.raises(InvalidModelFile):
+        model_preview(membership=cast.membership(cast.owner), team=cast.team, document=broken(shop()))
+    with pytest.raises(PermissionDenied):
+        model_preview(membership=cast.membership(cast.viewer), team=cast.team, document=shop())
+
+
+def test_the_projects_component_rows_come_back_in_order(cast: Cast) -> None:
+    result = model_import(membership=cast.membership(cast.owner), team=cast.team, document=shop())
+
+    assert list(Component.objects.filter(project=result.project).values_list("name", flat=True)) == [
+        "Browser",
+        "Database",
+        "Web app",
+    ]

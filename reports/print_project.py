@@ -216,11 +216,11 @@ def _risks_by_threat(project: Project, settings: ScoringSettings) -> dict[int, l
     risk_ids = {risk_id for _, risk_id, _, _ in scenarios}
     residual = inputs.Counted.stage(inputs.Stage.RESIDUAL)
     levels: dict[tuple[int, int], str] = {}
-    for risk in inputs.risk_inputs(project.organisation, risk_ids, settings) if risk_ids else ():
+    of_project = inputs.risk_inputs(project.organisation, risk_ids, settings, project=project.pk)
+    for risk in of_project if risk_ids else ():
         for scenario in risk.scenarios:
-            if scenario.project_id == project.pk:
-                level = scenario.level(risk.scales, risk.impact, residual)
-                levels[(risk.risk_id, scenario.threat_id)] = level_label(level)
+            level = scenario.level(risk.scales, risk.impact, residual)
+            levels[(risk.risk_id, scenario.threat_id)] = level_label(level)
     found: dict[int, list[RiskOfThreat]] = defaultdict(list)
     for threat_id, risk_id, number, title in scenarios:
         found[threat_id].append(RiskOfThreat(f"R-{number}", title, levels.get((risk_id, threat_id), "")))

@@ -316,17 +316,25 @@ def risk_inputs(
     organisation: Organisation,
     risk_ids: Iterable[int] | None = None,
     settings: ScoringSettings | None = None,
+    *,
+    project: int | None = None,
 ) -> list[RiskInputs]:
-    """Each business risk of the organisation (or the named ones) with its scenarios, in five queries."""
+    """Each business risk of the organisation (or the named ones) with its scenarios, in five queries.
+
+    With `project`, each risk carries only the scenarios of that project's threats: enough for what each of
+    them scores (a project's report), never for a risk's own figures, which need all its scenarios."""
     scales = Scales.of(settings or settings_of(organisation))  # `settings`: the caller read them already
     risks = BusinessRisk.objects.filter(organisation=organisation).order_by("number")
     if risk_ids is not None:
         risks = risks.filter(pk__in=list(risk_ids))
     risk_rows = list(risks.only("pk", "impact", "loss_low", "loss_high"))
+    of_risks = Scenario.objects.filter(risk__in=[r.pk for r in risk_rows])
+    if project is not None:
+        of_risks = of_risks.filter(threat__project=project)
     scenarios = list(
-        Scenario.objects.filter(risk__in=[r.pk for r in risk_rows])
-        .order_by("risk_id", "threat__project_id", "threat__number")
-        .values_list("pk", "risk_id", "threat_id")
+        of_risks.order_by("risk_id", "threat__project_id", "threat__number").values_list(
+            "pk", "risk_id", "threat_id"
+        )
     )
     threat_ids = {threat_id for _, _, threat_id in scenarios}
     threats = {

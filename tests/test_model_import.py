@@ -1,6 +1,7 @@
 """Importing a model (projects.interop.services): a new project or a replaced one, all of it or nothing."""
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pghistory.models
 import pytest
@@ -9,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from projects.interop import document as doc
 from projects.interop.document import InvalidModelFile, ModelDocument
+from projects.interop.formats import READERS, WRITERS, export, parse
+from projects.interop.selectors import project_document
 from projects.interop.services import model_import, model_preview
 from projects.models import (
     Component,
@@ -466,3 +469,147 @@ def test_the_projects_component_rows_come_back_in_order(cast: Cast) -> None:
         "Database",
         "Web app",
     ]
+
+
+# Files of other tools -----------------------------------------------------------------------------------
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "interop"
+
+# What each real file holds, counted by hand from the file (links: control-threat pairs).
+EXPECTED = {
+    "otm/EXAMPLE.json": {
+        "zones": 2,
+        "assets": 2,
+        "components": 4,
+        "flows": 2,
+        "threats": 1,
+        "controls": 2,
+        "links": 1,
+    },
+}
+FORMAT_OF = {"otm": "otm", "threat-dragon": "threat-dragon", "threat-composer": "threat-composer"}
+LANDED = [path for path in EXPECTED if FORMAT_OF.get(path.split("/")[0], path.split("/")[0]) in READERS]
+
+
+@pytest.mark.parametrize("path", LANDED)
+def test_every_sample_file_imports_with_its_counts(cast: Cast, path: str) -> None:
+    document = parse((DATA / path).read_bytes())
+
+    result = model_import(membership=cast.membership(cast.security_lead), team=cast.team, document=document)
+
+    assert result.counts == EXPECTED[path]
+    project = result.project
+    assert project.zones.count() == EXPECTED[path]["zones"]
+    assert project.components.count() == EXPECTED[path]["components"]
+    assert project.threats.count() == EXPECTED[path]["threats"]
+    assert ThreatControl.objects.filter(control__project=project).count() == EXPECTED[path]["links"]
+    assert result.warnings == [str(warning) for warning in document.warnings]
+
+
+@pytest.mark.parametrize("path", LANDED)
+def test_every_sample_file_is_told_by_its_content_and_read_as_named(path: str) -> None:
+    data = (DATA / path).read_bytes()
+    named = FORMAT_OF.get(path.split("/")[0], path.split("/")[0])
+
+    assert parse(data).format == named
+    assert parse(data, format=named).format == named
+
+
+def test_a_file_of_no_format_we_read_is_refused_with_the_formats_we_do() -> None:
+    with pytest.raises(InvalidModelFile) as refused:
+        parse(b'{"hello": "world"}')
+
+    assert "not in a format we read (Open Threat Model" in str(refused.value)
+
+
+def test_a_named_format_that_does_not_fit_says_so() -> None:
+    data = (DATA / "otm/EXAMPLE.json").read_bytes()
+
+    with pytest.raises(InvalidModelFile, match="is not a format we read"):
+        parse(data, format="visio")
+    other = next((key for key in READERS if key != "otm"), None)
+    if other is not None:
+        with pytest.raises(InvalidModelFile, match=f"This file is not {READERS[other].LABEL}; it looks like"):
+            parse(data, format=other)
+
+
+def test_broken_json_is_refused_with_its_place() -> None:
+    with pytest.raises(InvalidModelFile, match="line 1, column"):
+        parse(b'{"otmVersion": "0.2.0", "project": ')
+
+
+# Round trips through the database -----------------------------------------------------------------------
+
+
+def parts(project: Project) -> dict[str, object]:
+    """A project's model by names and values, without ids, to compare two projects."""
+    document = project_document(project)
+    names = {part.ref: part.name for part in [*document.zones, *document.assets, *document.components]}
+    names |= {flow.ref: flow.name for flow in document.flows}
+    names |= {control.ref: control.title for control in document.controls}
+    names |= {threat.ref: threat.threat_action for threat in document.threats}
+
+    def named(values: dict[str, object]) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for key, value in values.items():
+            if key == "ref":
+                continue
+            if key in {"zone", "parent", "source", "destination", "threat", "control"}:
+                value = names.get(str(value), value)
+            elif key in {"assets", "targets"} and isinstance(value, list):
+                value = sorted(names[ref] for ref in value)
+            out[key] = value
+        return out
+
+    def rows(items: list[object]) -> list[dict[str, object]]:
+        return sorted((named(vars(item)) for item in items), key=repr)
+
+    return {
+        "zones": rows(list(document.zones)),
+        "assets": rows(list(document.assets)),
+        "components": rows(list(document.components)),
+        "flows": rows(list(document.flows)),
+        "threats": rows(list(document.threats)),
+        "controls": rows(list(document.controls)),
+        "links": rows(list(document.links)),
+    }
+
+
+@pytest.mark.parametrize("format", list(WRITERS))
+def test_export_and_import_again_gives_the_same_parts(cast: Cast, format: str) -> None:
+    membership = cast.membership(cast.security_lead)
+    document = shop(3)
+    document.threats[1].status, document.threats[1].status_reason = "rejected", "Not reachable."
+    document.threats[2].prerequisites = "with a stolen cookie"
+    document.threats[2].threat_impact = "account takeover"
+    original = model_import(membership=membership, team=cast.team, document=document).project
+
+    exported = export(project_document(original), format)
+    again = model_import(membership=membership, team=cast.team, document=parse(exported.data), name="Again")
+
+    assert parse(exported.data).format == format
+    assert parts(again.project) == parts(original)
+
+
+@pytest.mark.parametrize("format", list(WRITERS))
+def test_a_sample_file_survives_export_and_import(cast: Cast, format: str) -> None:
+    membership = cast.membership(cast.security_lead)
+    first = model_import(
+        membership=membership, team=cast.team, document=parse((DATA / "otm/EXAMPLE.json").read_bytes())
+    ).project
+
+    exported = export(project_document(first), format)
+    again = model_import(membership=membership, team=cast.team, document=parse(exported.data), name="Again")
+
+    assert parts(again.project) == parts(first)
+
+
+def test_the_document_of_a_project_is_read_in_a_fixed_number_of_queries(cast: Cast) -> None:
+    membership = cast.membership(cast.owner)
+    one = model_import(membership=membership, team=cast.team, document=shop(1, "One")).project
+    fifty = model_import(membership=membership, team=cast.team, document=shop(50, "Fifty")).project
+
+    assert (
+        count_queries(lambda: project_document(one)) == count_queries(lambda: project_document(fifty)) == 12
+    )
+    assert len(project_document(fifty).threats) == 50

@@ -205,7 +205,7 @@ _KIND_WORDS: list[tuple[ComponentKind, frozenset[str]]] = [
     (
         ComponentKind.DATA_STORE,
         frozenset(
-            {
+            [
                 "database",
                 "db",
                 "datastore",
@@ -225,7 +225,7 @@ _KIND_WORDS: list[tuple[ComponentKind, frozenset[str]]] = [
                 "mysql",
                 "filesystem",
                 "disk",
-            }
+            ]
         ),
     ),
     (

@@ -486,6 +486,15 @@ EXPECTED = {
         "controls": 2,
         "links": 1,
     },
+    "threat-dragon/v2-threat-model.json": {
+        "zones": 0,  # its three trust boundaries are lines, which enclose no area
+        "assets": 0,
+        "components": 7,
+        "flows": 9,  # of ten: "Web Request" has an end connected to nothing
+        "threats": 14,
+        "controls": 12,
+        "links": 14,
+    },
 }
 FORMAT_OF = {"otm": "otm", "threat-dragon": "threat-dragon", "threat-composer": "threat-composer"}
 LANDED = [path for path in EXPECTED if FORMAT_OF.get(path.split("/")[0], path.split("/")[0]) in READERS]
@@ -541,10 +550,12 @@ def test_broken_json_is_refused_with_its_place() -> None:
 # Round trips through the database -----------------------------------------------------------------------
 
 
-def parts(project: Project) -> dict[str, object]:
+def parts(project: Project) -> dict[str, list[dict[str, object]]]:
     """A project's model by names and values, without ids, to compare two projects."""
     document = project_document(project)
-    names = {part.ref: part.name for part in [*document.zones, *document.assets, *document.components]}
+    names = {zone.ref: zone.name for zone in document.zones}
+    names |= {asset.ref: asset.name for asset in document.assets}
+    names |= {component.ref: component.name for component in document.components}
     names |= {flow.ref: flow.name for flow in document.flows}
     names |= {control.ref: control.title for control in document.controls}
     names |= {threat.ref: threat.threat_action for threat in document.threats}
@@ -601,7 +612,15 @@ def test_a_sample_file_survives_export_and_import(cast: Cast, format: str) -> No
     exported = export(project_document(first), format)
     again = model_import(membership=membership, team=cast.team, document=parse(exported.data), name="Again")
 
-    assert parts(again.project) == parts(first)
+    expected = parts(first)
+    if format in MITIGATIONS_ONLY_ON_THREATS:
+        linked = {link["control"] for link in expected["links"]}
+        expected["controls"] = [c for c in expected["controls"] if c["title"] in linked]
+    assert parts(again.project) == expected
+
+
+# Threat Dragon keeps a mitigation as text on a threat, so a control linked to no threat has no place in it.
+MITIGATIONS_ONLY_ON_THREATS = {"threat-dragon"}
 
 
 def test_the_document_of_a_project_is_read_in_a_fixed_number_of_queries(cast: Cast) -> None:

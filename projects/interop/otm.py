@@ -357,7 +357,7 @@ class _Reader:
         self.links: dict[tuple[str, str], Link] = {}
         self.names: dict[str, set[str]] = {"zone": set(), "asset": set(), "component": set()}
         # What the parts of a section have that the project does not keep: (section, what) -> examples.
-        self.dropped: dict[tuple[str, str], list[str]] = {}
+        self.dropped: dict[tuple[str, str, bool], list[str]] = {}
 
     def read(self) -> ModelDocument:
         root = self.root
@@ -762,7 +762,7 @@ class _Reader:
             )
         if description := text(item.get("description"), at(where, "description")):
             document.notes.append(f"Data flow “{name}”: {description}")
-            self._note_dropped("dataflows", "data flows' descriptions (kept in the notes)", name)
+            self._note_dropped("dataflows", "data flows' descriptions", name, noted=True)
         for tag in texts(item.get("tags"), at(where, "tags")):
             self._note_dropped("dataflows", "data flows' tags", tag)
         document.flows.append(flow)
@@ -987,17 +987,21 @@ class _Reader:
         if item.get("representations"):
             self._note_dropped(section, "where parts sit in diagrams and code (representations)", "")
 
-    def _note_dropped(self, section: str, what: str, example: str) -> None:
-        examples = self.dropped.setdefault((section, what), [])
+    def _note_dropped(self, section: str, what: str, example: str, *, noted: bool = False) -> None:
+        """Remember that parts of a section have something the project does not keep (``noted``: keeps only in
+        its notes), with an example of each; one warning per section lists them all."""
+        examples = self.dropped.setdefault((section, what, noted), [])
         if example and example not in examples:
             examples.append(example)
 
     def _report_dropped(self) -> None:
-        for (section, what), examples in self.dropped.items():
-            shown = ", ".join(examples[:10]) + (
-                f" and {len(examples) - 10} more" if len(examples) > 10 else ""
-            )
-            self.document.warn(section, f"Not kept: {what}" + (f": {shown}." if shown else "."))
+        lists: dict[tuple[str, bool], list[str]] = {}
+        for (section, what, noted), examples in self.dropped.items():
+            shown = ", ".join(examples[:5]) + (f" and {len(examples) - 5} more" if len(examples) > 5 else "")
+            lists.setdefault((section, noted), []).append(f"{what} ({shown})" if shown else what)
+        for (section, noted), whats in lists.items():
+            heading = "Kept only in the notes" if noted else "Not kept"
+            self.document.warn(section, f"{heading}: {'; '.join(whats)}.")
 
 
 def _listing(instances: Iterable[_Instance]) -> str:

@@ -247,7 +247,7 @@ class _Reader:
         self.tracking: list[_Tracking] = []
         self.threat_ids: set[str] = set()
         # Fields of a kind of part that the project does not keep: (section, field) -> the parts that had them.
-        self.dropped: dict[tuple[str, str], list[str]] = {}
+        self.dropped: dict[tuple[str, str, bool], list[str]] = {}
 
     def read(self) -> ModelDocument:
         root = self.root
@@ -508,7 +508,7 @@ class _Reader:
         description = _plain(text(item.get("description"), at(where, "description")))
         if description and description != title:
             document.notes.append(f"Data flow “{name}” ({source} to {target}): {description}")
-            self._note_dropped("communication_links", "descriptions, kept in the notes,", name)
+            self._note_dropped("communication_links", "descriptions", name, noted=True)
         self._drop_fields(item, "communication_links", _DROPPED_LINK_FIELDS, name)
         self.flows[ref] = flow
         document.flows.append(flow)
@@ -694,12 +694,14 @@ class _Reader:
         ]
         if details:
             self.document.notes.append(
-                f"Risk category “{_plain(title)}”. " + " ".join(f"{d}." for d in details)
+                f"Risk category “{_plain(title)}”. "
+                + " ".join(detail if detail[-1] in ".?!" else f"{detail}." for detail in details)
             )
             self._note_dropped(
                 "individual_risk_categories",
-                "checks, detection logic and the like, kept in the notes,",
+                "checks, detection logic and the like",
                 _plain(title),
+                noted=True,
             )
 
     def _risk(
@@ -839,10 +841,14 @@ class _Reader:
             )
         if unused:
             ids = ", ".join(tracking.risk_id for tracking in unused)
+            entries = (
+                f"{len(unused)} risk-tracking entries ({ids}) are"
+                if len(unused) > 1
+                else f"The risk tracking {ids} is"
+            )
             self.document.warn(
                 "risk_tracking",
-                f"{len(unused)} risk-tracking entries ({ids}) are for risks that Threagile's rules find, which the "
-                "file does not hold; they are kept in the notes.",
+                f"{entries} for risks that Threagile's rules find, which the file does not hold; kept in the notes.",
             )
         if "technical_assets" in self.root:
             self.document.warn(
@@ -878,7 +884,7 @@ class _Reader:
         place = at(where, "justification_cia_rating")
         if justification := _plain(text(item.get("justification_cia_rating"), place)):
             self.document.notes.append(f"{label}, why it is rated so: {justification}")
-            self._note_dropped(where.split(".")[0].split("[")[0], "CIA justifications, kept in the notes", "")
+            self._note_dropped(where.split(".")[0].split("[")[0], "CIA justifications", "", noted=True)
 
     def _unknown_value(self, where: str, key: str, value: str, instead: str) -> None:
         self.document.warn(
@@ -891,15 +897,18 @@ class _Reader:
             if item.get(key) not in (None, "", [], {}, False):
                 self._note_dropped(section, key.replace("_", " "), name)
 
-    def _note_dropped(self, section: str, what: str, example: str) -> None:
-        examples = self.dropped.setdefault((section, what), [])
+    def _note_dropped(self, section: str, what: str, example: str, *, noted: bool = False) -> None:
+        """Remember that parts of a section have something the project does not keep (``noted``: keeps only in
+        its notes), with an example of each; one warning per section lists them all."""
+        examples = self.dropped.setdefault((section, what, noted), [])
         if example and example not in examples:
             examples.append(example)
 
     def _report_dropped(self) -> None:
-        by_section: dict[str, list[str]] = {}
-        for (section, what), examples in self.dropped.items():
+        lists: dict[tuple[str, bool], list[str]] = {}
+        for (section, what, noted), examples in self.dropped.items():
             shown = ", ".join(examples[:5]) + (f" and {len(examples) - 5} more" if len(examples) > 5 else "")
-            by_section.setdefault(section, []).append(f"{what} ({shown})" if shown else what)
-        for section, whats in by_section.items():
-            self.document.warn(section, f"Not kept: {'; '.join(whats)}.")
+            lists.setdefault((section, noted), []).append(f"{what} ({shown})" if shown else what)
+        for (section, noted), whats in lists.items():
+            heading = "Kept only in the notes" if noted else "Not kept"
+            self.document.warn(section, f"{heading}: {'; '.join(whats)}.")

@@ -41,8 +41,8 @@ beside them; external services are drawn as actors. A threat sits on the cell of
 id on each, read back as one threat); threats with no target sit on a text block that lists them. A threat's
 title is its action and its description the whole statement. What Threat Dragon has no field for travels under
 the key ``threatmodel`` (its schema allows extra keys): the statement's parts, every STRIDE letter, the exact
-status and likelihood, the controls with kind, status and effectiveness, trust levels, technology, tags beyond
-the flags, data carried, authentication and assets. Reading trusts a threat's ``threatmodel`` only while its
+status and likelihood, the controls with kind, status and effectiveness (and the controls linked to no threat),
+trust levels, technology, tags beyond the flags, data carried, authentication and assets. Reading trusts a threat's ``threatmodel`` only while its
 Threat Dragon fields still read exactly as they were written; a threat edited in Threat Dragon since is read from
 those fields instead, with a warning.
 """
@@ -341,6 +341,9 @@ class _Reader:
         self._summary(data)
         detail = mapping(data.get("detail"), "detail")
         self._assets(detail)
+        unlinked = (
+            detail.get(EXTENSION, {}).get("controls") if isinstance(detail.get(EXTENSION), dict) else None
+        )
         diagrams = detail.get("diagrams")
         if diagrams is None or diagrams == []:
             raise InvalidModelFile("The model has no diagrams.", "detail.diagrams")
@@ -348,6 +351,12 @@ class _Reader:
         check_size(sum(_cell_count(diagram) for diagram in diagrams))
         for index, diagram in enumerate(diagrams):
             self._diagram(diagram, at("detail.diagrams", index), several=len(diagrams) > 1)
+        for index, item in enumerate(unlinked if isinstance(unlinked, list) else []):
+            control = _control_of_extension(item)
+            if control is None or control.ref in self.controls_by_ref:
+                self.document.warn(at(f"detail.{EXTENSION}.controls", index), "Not a control; left out.")
+            else:
+                self._add_control(control)
         self._people(detail)
         if not document.components and not document.threats:
             raise InvalidModelFile(
@@ -1073,25 +1082,38 @@ def _threat_of_extension(
     if not isinstance(items, list):
         return None
     for item in items:
-        if not isinstance(item, dict) or not string("id", item) or not string("title", item):
-            return None
-        effectiveness = item.get("effectiveness", DEFAULT_EFFECTIVENESS)
+        control = _control_of_extension(item)
+        effectiveness = item.get("effectiveness", DEFAULT_EFFECTIVENESS) if control else None
         if (
-            not isinstance(effectiveness, int)
+            control is None
+            or not isinstance(effectiveness, int)
             or isinstance(effectiveness, bool)
             or not 0 <= effectiveness <= 100
         ):
             return None
-        control = Control(
-            ref=string("id", item),
-            title=string("title", item),
-            description=string("description", item),
-            kind=_choice(item.get("kind"), ControlKind.values, ControlKind.PREVENTIVE),
-            status=_choice(item.get("status"), ControlStatus.values, ControlStatus.PROPOSED),
-            ticket_url=string("ticketUrl", item),
-        )
         controls.append((control, effectiveness))
     return threat, assets, controls
+
+
+def _control_of_extension(item: Any) -> Control | None:
+    """A control as the writer put it under threatmodel, or None if it is not one."""
+    if not isinstance(item, dict):
+        return None
+    values = {key: item.get(key, "") for key in ("id", "title", "description", "ticketUrl")}
+    if (
+        not all(isinstance(value, str) for value in values.values())
+        or not values["id"]
+        or not values["title"]
+    ):
+        return None
+    return Control(
+        ref=values["id"],
+        title=values["title"],
+        description=values["description"],
+        kind=_choice(item.get("kind"), ControlKind.values, ControlKind.PREVENTIVE),
+        status=_choice(item.get("status"), ControlStatus.values, ControlStatus.PROPOSED),
+        ticket_url=values["ticketUrl"],
+    )
 
 
 # Writing
@@ -1139,8 +1161,9 @@ class _Writer:
         self.flows = {flow.ref: flow for flow in document.flows if self._joins(flow)}
         self.controls = {control.ref: control for control in document.controls}
         self.links: dict[str, list[Link]] = {}
+        threats = {threat.ref for threat in document.threats}
         for link in document.links:
-            if link.control in self.controls:
+            if link.control in self.controls and link.threat in threats:
                 self.links.setdefault(link.threat, []).append(link)
         self.threats_on: dict[str, list[dict[str, Any]]] = {}
         self.unplaced: list[dict[str, Any]] = []
@@ -1215,9 +1238,25 @@ class _Writer:
                 "diagramTop": 1,
                 "reviewer": "",
                 "threatTop": len(document.threats),
-                EXTENSION: {"assets": assets},
+                EXTENSION: {"assets": assets, "controls": self._unlinked_controls()},
             },
         }
+
+    def _unlinked_controls(self) -> list[dict[str, Any]]:
+        """Controls linked to no threat: Threat Dragon keeps mitigations on threats only."""
+        linked = {link.control for links in self.links.values() for link in links}
+        return [
+            {
+                "id": self._id("control", control.ref),
+                "title": control.title,
+                "description": control.description,
+                "kind": control.kind,
+                "status": control.status,
+                "ticketUrl": control.ticket_url,
+            }
+            for control in self.document.controls
+            if control.ref not in linked
+        ]
 
     def _place_threats(self) -> None:
         for number, threat in enumerate(self.document.threats, start=1):

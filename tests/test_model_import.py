@@ -495,6 +495,15 @@ EXPECTED = {
         "controls": 12,
         "links": 14,
     },
+    "threat-composer/ThreatComposer.tc.json": {
+        "zones": 0,
+        "assets": 7,  # the distinct impacted assets of its threats
+        "components": 1,  # the application described, which every threat targets
+        "flows": 0,
+        "threats": 20,
+        "controls": 18,
+        "links": 32,  # of its 36 mitigation links, those whose threat is in the file
+    },
 }
 FORMAT_OF = {"otm": "otm", "threat-dragon": "threat-dragon", "threat-composer": "threat-composer"}
 LANDED = [path for path in EXPECTED if FORMAT_OF.get(path.split("/")[0], path.split("/")[0]) in READERS]
@@ -599,7 +608,7 @@ def test_export_and_import_again_gives_the_same_parts(cast: Cast, format: str) -
     again = model_import(membership=membership, team=cast.team, document=parse(exported.data), name="Again")
 
     assert parse(exported.data).format == format
-    assert parts(again.project) == parts(original)
+    assert kept_by(format, parts(again.project)) == kept_by(format, parts(original))
 
 
 @pytest.mark.parametrize("format", list(WRITERS))
@@ -612,15 +621,25 @@ def test_a_sample_file_survives_export_and_import(cast: Cast, format: str) -> No
     exported = export(project_document(first), format)
     again = model_import(membership=membership, team=cast.team, document=parse(exported.data), name="Again")
 
-    expected = parts(first)
-    if format in MITIGATIONS_ONLY_ON_THREATS:
-        linked = {link["control"] for link in expected["links"]}
-        expected["controls"] = [c for c in expected["controls"] if c["title"] in linked]
-    assert parts(again.project) == expected
+    assert kept_by(format, parts(again.project)) == kept_by(format, parts(first))
 
 
 # Threat Dragon keeps a mitigation as text on a threat, so a control linked to no threat has no place in it.
 MITIGATIONS_ONLY_ON_THREATS = {"threat-dragon"}
+# threat-composer has no zones, components or flows (the import makes one component of the application), so
+# what goes round is the threats (with the names of the assets they impact), the controls and the links.
+THREATS_ONLY = {"threat-composer"}
+
+
+def kept_by(format: str, parts: dict[str, list[dict[str, object]]]) -> dict[str, list[dict[str, object]]]:
+    """The parts of a project that an export to the format keeps, as `parts` gives them."""
+    if format in THREATS_ONLY:
+        threats = [{k: v for k, v in threat.items() if k != "targets"} for threat in parts["threats"]]
+        return {"threats": threats, "controls": parts["controls"], "links": parts["links"]}
+    if format in MITIGATIONS_ONLY_ON_THREATS:
+        linked = {link["control"] for link in parts["links"]}
+        return parts | {"controls": [c for c in parts["controls"] if c["title"] in linked]}
+    return parts
 
 
 def test_the_document_of_a_project_is_read_in_a_fixed_number_of_queries(cast: Cast) -> None:

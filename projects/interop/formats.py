@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from django.utils.text import slugify
 
-from projects.interop import otm, threat_dragon
+from projects.interop import otm, threat_composer, threat_dragon
 from projects.interop.document import InvalidModelFile, ModelDocument
 from projects.interop.loading import load_any
 
@@ -34,8 +34,8 @@ class Writer(Reader, Protocol):
     def write(self, document: ModelDocument) -> dict[str, Any]: ...
 
 
-READERS: dict[str, Reader] = {module.FORMAT: module for module in (otm, threat_dragon)}
-WRITERS: dict[str, Writer] = {module.FORMAT: module for module in (otm, threat_dragon)}
+READERS: dict[str, Reader] = {module.FORMAT: module for module in (otm, threat_dragon, threat_composer)}
+WRITERS: dict[str, Writer] = {module.FORMAT: module for module in (otm, threat_dragon, threat_composer)}
 
 
 @dataclass(frozen=True)

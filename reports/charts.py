@@ -10,7 +10,7 @@ PDFs (WeasyPrint). Pure functions: figures in, SVG out, no queries.
 Every chart is accessible the same way: role="img" labelled by its <title> and <desc>; every figure is written
 as a real <text> element, so nothing is told by colour alone; colours come from colour-blind-safe palettes
 (Okabe-Ito for series, ColorBrewer YlOrBr for levels). The lines and fills are presentation attributes, so a
-chart reads the same without the app's style sheet (in a PDF); the loss exceedance chart keeps its CSS classes.
+chart reads the same without the app's style sheet (in a PDF, where WeasyPrint styles no inline SVG from it).
 """
 
 import datetime
@@ -38,13 +38,16 @@ INK, MUTED, GRID, ABOVE, WITHIN = "#1f2937", "#4b5563", "#e5e7eb", "#D55E00", "#
 
 WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 32, 16, 44
+# Each curve's stroke and dashes: inherent is the grey dashed "before", residual the solid "now".
+CURVE_STROKES = {"inherent": ("#98a2b3", "6 4"), "residual": ("#4f46e5", "")}
+MARKER, MARKER_INK = "#d92d20", "#b42318"
 
 
 @dataclass(frozen=True)
 class Curve:
     label: str
     points: Sequence[tuple[float, float]]  # (amount, chance a year's loss exceeds it), amounts rising
-    kind: str  # a CSS modifier: "inherent", "residual"
+    kind: str  # "inherent" or "residual": how its line is drawn (CURVE_STROKES)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def loss_exceedance_chart(
         svg = format_html(
             '<svg class="lec" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-title {}-desc">'
             '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
-            '<text class="lec__empty" x="{}" y="{}" text-anchor="middle">{}</text></svg>',
+            '<text class="lec__empty" x="{}" y="{}" text-anchor="middle" fill="#667085" font-size="14">{}</text></svg>',
             WIDTH,
             HEIGHT,
             _id(title),
@@ -120,9 +123,10 @@ def loss_exceedance_chart(
         left = _n(x(decade))
         grid.append(
             format_html(
-                '<line class="lec__grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-                '<text class="lec__tick" x="{}" y="{}" text-anchor="middle">{}</text>',
-                left, left, TOP, HEIGHT - BOTTOM, left, HEIGHT - BOTTOM + 16, format_compact(decade, currency),
+                '<line class="lec__grid" x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
+                '<text class="lec__tick" x="{}" y="{}" text-anchor="middle" fill="{}" font-size="11">{}</text>',
+                left, left, TOP, HEIGHT - BOTTOM, GRID,
+                left, HEIGHT - BOTTOM + 16, MUTED, format_compact(decade, currency),
             )
         )  # fmt: skip
         decade *= 10
@@ -130,16 +134,18 @@ def loss_exceedance_chart(
         top = _n(y(chance))
         grid.append(
             format_html(
-                '<line class="lec__grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-                '<text class="lec__tick" x="{}" y="{}" dy="4" text-anchor="end">{}</text>',
-                LEFT, WIDTH - RIGHT, top, top, LEFT - 6, top, f"{chance:.0%}",
+                '<line class="lec__grid" x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
+                '<text class="lec__tick" x="{}" y="{}" dy="4" text-anchor="end" fill="{}" font-size="11">{}</text>',
+                LEFT, WIDTH - RIGHT, top, top, GRID, LEFT - 6, top, MUTED, f"{chance:.0%}",
             )
         )  # fmt: skip
     paths = [
         format_html(
-            '<polyline class="lec__curve lec__curve--{}" points="{}"><title>{}</title></polyline>',
+            '<polyline class="lec__curve lec__curve--{}" points="{}" fill="none" stroke-width="2.5" '
+            'stroke="{}" stroke-dasharray="{}"><title>{}</title></polyline>',
             curve.kind,
             " ".join(f"{_n(x(a))},{_n(y(p))}" for a, p in _steps(curve.points, low)),
+            *CURVE_STROKES[curve.kind],
             curve.label,
         )
         for curve in curves
@@ -148,14 +154,15 @@ def loss_exceedance_chart(
         cx, cy = x(marker.amount), y(marker.chance)
         paths.append(
             format_html(
-                '<g class="lec__marker"><circle cx="{}" cy="{}" r="5"/><text x="{}" y="{}">{}</text></g>',
-                _n(cx), _n(cy), _n(cx + 8), _n(cy - 8), marker.label,
+                '<g class="lec__marker"><circle cx="{}" cy="{}" r="5" fill="{}"/>'
+                '<text x="{}" y="{}" fill="{}" font-size="12">{}</text></g>',
+                _n(cx), _n(cy), MARKER, _n(cx + 8), _n(cy - 8), MARKER_INK, marker.label,
             )
         )  # fmt: skip
     legend = format_html_join(
         "",
-        '<g class="lec__legend-item lec__curve--{}"><line x1="{}" x2="{}" y1="{}" y2="{}"/>'
-        '<text x="{}" y="{}">{}</text></g>',
+        '<g class="lec__legend-item lec__curve--{}"><line x1="{}" x2="{}" y1="{}" y2="{}" stroke-width="2.5" '
+        'stroke="{}" stroke-dasharray="{}"/><text x="{}" y="{}" fill="#344054" font-size="12">{}</text></g>',
         (
             (
                 curve.kind,
@@ -163,6 +170,7 @@ def loss_exceedance_chart(
                 WIDTH - 170,
                 TOP + 8 + 18 * i,
                 TOP + 8 + 18 * i,
+                *CURVE_STROKES[curve.kind],
                 WIDTH - 164,
                 TOP + 12 + 18 * i,
                 curve.label,
@@ -175,7 +183,8 @@ def loss_exceedance_chart(
     svg = format_html(
         '<svg class="lec" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-title {}-desc">'
         '<title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}{}{}'
-        '<text class="lec__axis" x="{}" y="{}" text-anchor="middle">Annual loss (log scale)</text></svg>',
+        '<text class="lec__axis" x="{}" y="{}" text-anchor="middle" fill="{}" font-size="11">'
+        "Annual loss (log scale)</text></svg>",
         WIDTH,
         HEIGHT,
         ident,
@@ -189,6 +198,7 @@ def loss_exceedance_chart(
         legend,
         (LEFT + WIDTH - RIGHT) / 2,
         HEIGHT - 6,
+        MUTED,
     )
     return Chart(svg, labels, rows, empty=False)
 
@@ -500,7 +510,7 @@ def trend_chart(
                 value_format(value),
             )
         )
-    for day, anchor in ((first, "start"), (last, "end")):
+    for day, anchor in ((first, "start"), (last, "end")) if last != first else ((first, "start"),):
         parts.append(
             format_html(
                 '<text x="{}" y="{}" text-anchor="{}" fill="{}">{}</text>',
@@ -515,7 +525,7 @@ def trend_chart(
         parts.append(
             format_html(
                 '<g class="chart__appetite"><line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1.5" '
-                'stroke-dasharray="6 4"/><text x="{}" y="{}" dominant-baseline="central" fill="{}">'
+                'stroke-dasharray="6 4"/><text x="{}" y="{}" dominant-baseline="central" fill="{}" font-size="12">'
                 "Appetite: {}</text></g>",
                 TREND_LEFT,
                 plot_right,
@@ -529,20 +539,33 @@ def trend_chart(
             )
         )
     label_ys = _spread([y(line.points[-1][1]) if line.points else 0.0 for line in series], gap=15)
+    end_labels = [f"{line.label}: {value_format(line.points[-1][1])}" for line in series if line.points]
+    if appetite is not None:
+        end_labels.append(f"Appetite: {value_format(appetite)}")
+    # The lines are named at their ends, right of the plot: room for the longest name (about 7 units a
+    # character at the labels' 12-unit size), so none is cut off at the edge.
+    width = plot_right + max(TREND_RIGHT, 12 + 7 * max(len(text) for text in end_labels))
     for i, line in enumerate(series):
         if not line.points:
             continue
         colour, dash = OKABE_ITO[i % len(OKABE_ITO)], DASHES[i % len(DASHES)]
         end_day, end_value = line.points[-1]
+        # One day of figures is a point, which a polyline does not draw: a dot shows it.
+        dot = (
+            format_html('<circle cx="{}" cy="{}" r="4" fill="{}"/>', _n(x(end_day)), _n(y(end_value)), colour)
+            if len(line.points) == 1
+            else ""
+        )
         parts.append(
             format_html(
                 '<g class="chart__series"><title>{}</title><polyline points="{}" fill="none" stroke="{}" '
-                'stroke-width="2.5" stroke-dasharray="{}"/>'
-                '<text x="{}" y="{}" dominant-baseline="central" fill="{}">{}: {}</text></g>',
+                'stroke-width="2.5" stroke-dasharray="{}"/>{}'
+                '<text x="{}" y="{}" dominant-baseline="central" fill="{}" font-size="12">{}: {}</text></g>',
                 line.label,
                 " ".join(f"{_n(x(day))},{_n(y(value))}" for day, value in line.points),
                 colour,
                 dash or "none",
+                dot,
                 _n(x(end_day) + 6),
                 _n(label_ys[i]),
                 INK,
@@ -559,4 +582,4 @@ def trend_chart(
         )
         + "."
     )
-    return _svg("trend", TREND_W, TREND_H, title, desc, _joined(parts))
+    return _svg("trend", round(width), TREND_H, title, desc, _joined(parts))

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 
 from projects.models import Control, Threat, ThreatControl
 from reports.dashboard import Dashboard, DashboardFilters, dashboard
@@ -170,8 +169,6 @@ def build(report: Report, progress: Progress) -> Printable:
     board = dataclasses.replace(board, top_risks=board.top_risks[:TOP])
     progress(20, "Drawing the charts")
     charts = dashboard_charts(board, reverse("risk_list", args=[organisation.slug]))
-    if "lec" in charts:
-        charts["lec_svg"] = printable_lec(charts["lec"].svg)  # type: ignore[attr-defined]
     progress(30, "Comparing with the last report")
     previous = _previous_report(organisation.pk, today)
     change = _change(board, previous, today)
@@ -311,25 +308,3 @@ def _accepted(board: Dashboard, today: datetime.date) -> list[RiskAcceptance]:
         .annotate(residual_ale=F("risk__result__residual_ale"))
         .order_by("expires_on", "risk__number")[:ACCEPTED]
     )
-
-
-# The loss exceedance chart on paper ----------------------------------------------------------------------------
-
-# The chart draws its curves with CSS classes (static/css/risks.css); WeasyPrint styles an inline SVG only from a
-# <style> inside it, so the same rules go in for print.
-LEC_STYLE = (
-    "<style>.lec__grid{stroke:#e4e7ec;stroke-width:1}.lec__tick,.lec__axis{fill:#475467;font-size:11px}"
-    ".lec__curve{fill:none;stroke-width:2.5}.lec__curve--inherent{stroke:#98a2b3;stroke-dasharray:6 4}"
-    ".lec__curve--residual{stroke:#4f46e5}.lec__legend-item line{stroke-width:2.5}"
-    ".lec__legend-item.lec__curve--inherent line{stroke:#98a2b3;stroke-dasharray:6 4}"
-    ".lec__legend-item.lec__curve--residual line{stroke:#4f46e5}.lec__legend-item text{fill:#344054;font-size:12px}"
-    ".lec__marker circle{fill:#d92d20}.lec__marker text{fill:#b42318;font-size:12px}"
-    ".lec__empty{fill:#667085;font-size:14px}</style>"
-)
-
-
-def printable_lec(svg: SafeString) -> SafeString:
-    """The chart with its style inside, right after the opening <svg ...> tag (whose attributes hold no `>`:
-    reports.charts escapes every value)."""
-    opening, rest = svg.split(">", 1)
-    return mark_safe(f"{opening}>{LEC_STYLE}{rest}")  # noqa: S308  # our own chart and a constant

@@ -327,3 +327,22 @@ def test_labels_of_lines_ending_at_the_same_value_do_not_overlap() -> None:
     ys = sorted(float(label.get("y", "")) for label in labels if label is not None)
 
     assert [b - a for a, b in itertools.pairwise(ys)] == [15.0, 15.0]
+
+
+def test_long_line_names_get_room_right_of_the_plot_rather_than_being_cut_off() -> None:
+    name = "Residual expected loss across every team"
+    series = [Series(name, [(START, 1_000_000), (START + datetime.timedelta(days=30), 2_500_000)])]
+    root = parse(trend_chart(series, title="Trend"))
+    label = next(g for g in root.iter("g") if g.get("class") == "chart__series").find("text")
+    width = float(root.get("viewBox", "").split()[2])
+
+    assert label is not None
+    assert width - float(label.get("x", "")) >= 7 * len(f"{name}: 2,500,000")
+
+
+def test_one_day_of_figures_is_a_dot_with_one_date() -> None:
+    root = parse(trend_chart([Series("Above appetite", [(START, 3)])], title="Trend"))
+    words = texts(root)
+
+    assert words.count("2026-01-01") == 1
+    assert len(list(root.iter("circle"))) == 1

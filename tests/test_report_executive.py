@@ -4,6 +4,7 @@ since the last report or about a month ago, the tolerance in words, the planner'
 accepted risks; a fixed number of queries; a fingerprint that moves only when what it prints moves."""
 
 import datetime
+import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
@@ -258,15 +259,17 @@ def test_an_organisation_without_risks_gets_a_short_honest_summary(cast: Cast) -
     assert 1 <= document.pages <= 4
 
 
-def test_the_loss_exceedance_chart_carries_its_own_style_for_print(
+def test_the_loss_exceedance_chart_draws_with_attributes_that_need_no_style_sheet(
     cast: Cast, estate: list[BusinessRisk]
 ) -> None:
+    """WeasyPrint styles no inline SVG from the page's CSS: every stroke and fill is on the element itself."""
     printable = print_executive.build(summary_report(cast), ignore_progress)
 
-    svg = str(printable.context["charts"]["lec_svg"])
-    assert svg.startswith('<svg class="lec"')
-    assert svg.index("<style>") < svg.index("<title")
-    assert ".lec__curve{fill:none" in svg
+    svg = ET.fromstring(str(printable.context["charts"]["lec"].svg))
+    curves = [e for e in svg.iter() if e.tag.endswith("polyline")]
+    assert "<style" not in str(printable.context["charts"]["lec"].svg)
+    assert [(c.get("fill"), c.get("stroke")) for c in curves] == [("none", "#98a2b3"), ("none", "#4f46e5")]
+    assert all(t.get("fill") for t in svg.iter() if t.tag.endswith("text"))
 
 
 def test_it_costs_the_same_queries_for_a_small_estate_and_a_larger_one(

@@ -10,7 +10,8 @@ has no components, flows or zones. Reading, each source field once:
   the impacted goals where they are ours (confidentiality, integrity, availability, authenticity,
   non-repudiation, authorisation or authorization), any other goal is warned and kept in the notes;
   impactedAssets become assets, one per name. A threat without a threatSource is by "threat actor"; one without
-  a threatAction takes its statement as the action; one with neither action nor statement is refused. The
+  a threatAction reads source and action from its statement when that says "A <source> can <action>", else
+  takes the whole statement as the action; one with neither action nor statement is refused. The
   ``statement`` and ``customTemplate`` are text made from the parts, so they are not kept apart. Threats are
   numbered in threat-composer's numericId order.
 - threat metadata: Priority High/Medium/Low → likelihood high/moderate/low; STRIDE → its letters; Comments →
@@ -156,6 +157,7 @@ _BRAINSTORM = {
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 _NAMESPACE = uuid.UUID("5a0c7e4b-2d9f-4a61-8c3e-0f7b6d1e9a42")
+_GRAMMAR = re.compile(r"^(?:an?|the)\s+(?P<source>.+?)\s+can\s+(?P<action>.+)$", re.IGNORECASE | re.DOTALL)
 _SIGNATURE_KEYS = {"applicationInfo", "architecture", "dataflow", "assumptionLinks", "mitigationLinks"}
 
 
@@ -306,12 +308,7 @@ class _Reader:
         if not threat.threat_action:
             if not statement:
                 raise InvalidModelFile("The threat has neither a threatAction nor a statement.", where)
-            threat.threat_action = fit(
-                document, statement, STATEMENT_PART_LENGTH, at(where, "statement"), "A statement"
-            )
-            document.warn(
-                where, "The threat has no threatAction; its whole statement is taken as the action."
-            )
+            self._from_statement(threat, statement, where)
         if not threat.threat_source:
             threat.threat_source = THREAT_SOURCE
             document.warn(
@@ -331,6 +328,26 @@ class _Reader:
             raise InvalidModelFile(f"Another threat has the id “{identifier}”.", at(where, "id"))
         self.threat_refs[identifier] = threat
         document.threats.append(threat)
+
+    def _from_statement(self, threat: Threat, statement: str, where: str) -> None:
+        """A threat written as a free statement: "A <source> can <action>" when it reads so, else all action."""
+        document = self.document
+        if (grammar := _GRAMMAR.match(statement)) and not threat.threat_source:
+            threat.threat_source = fit(
+                document, grammar["source"], SOURCE_LENGTH, at(where, "statement"), "A source"
+            )
+            action = grammar["action"].rstrip(".")
+            document.warn(
+                where, "The threat has no threatAction; its source and action are taken from its statement."
+            )
+        else:
+            action = statement
+            document.warn(
+                where, "The threat has no threatAction; its whole statement is taken as the action."
+            )
+        threat.threat_action = fit(
+            document, action, STATEMENT_PART_LENGTH, at(where, "statement"), "A statement"
+        )
 
     def _goals(self, value: Any, where: str, label: str) -> list[str]:
         goals: list[str] = []
@@ -507,7 +524,7 @@ class _Reader:
             return
         if linked_id in self.assumption_texts:
             self.document.notes.append(
-                f"The mitigation “{control.title}” rests on the assumption “{self.assumption_texts[linked_id]}”."
+                f"The mitigation “{control.title}” rests on an assumption: {self.assumption_texts[linked_id]}"
             )
             return
         if linked_id not in self.threat_refs:

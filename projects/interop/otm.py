@@ -113,6 +113,15 @@ OTM_VERSION = "0.2.0"
 OURS = "threatmodel."
 THREAT_SOURCE = "attacker"
 
+# The values our choices take, as sets: an attribute of our export is used only when it holds one of them.
+_COMPONENT_KINDS = frozenset(ComponentKind.values)
+_ASSET_KINDS = frozenset(AssetKind.values)
+_CLASSIFICATIONS = frozenset(DataClassification.values)
+_GOALS = frozenset(Goal.values)
+_CONTROL_KINDS = frozenset(ControlKind.values)
+_THREAT_STATUSES = frozenset(ThreatStatus.values)
+_CONTROL_STATUSES = frozenset(ControlStatus.values)
+
 _ZONE_KEYS = ("trustZones", "trustzones")
 _SECTIONS = ("trustZones", "trustzones", "components", "dataflows")
 
@@ -299,7 +308,7 @@ _LIKELIHOOD_VALUES = {
 
 
 def _kind(otm_type: str) -> str:
-    if otm_type in ComponentKind.values:
+    if otm_type in _COMPONENT_KINDS:
         return otm_type
     words = set(re.split(r"[^a-z0-9]+", otm_type.lower()))
     for kind, kind_words in _KIND_WORDS:
@@ -354,10 +363,10 @@ class _Reader:
         self.flow_ids: set[str] = set()
         self.threats: dict[str, _ThreatReading] = {}
         self.controls: dict[str, _ControlReading] = {}
-        self.links: dict[tuple[str, str], Link] = {}
+        self.links: dict[str, dict[str, Link]] = {}  # by threat, then control
         self.names: dict[str, set[str]] = {"zone": set(), "asset": set(), "component": set()}
         # What the parts of a section have that the project does not keep: (section, what) -> examples.
-        self.dropped: dict[tuple[str, str, bool], list[str]] = {}
+        self.dropped: dict[tuple[str, str, bool], dict[str, None]] = {}  # examples as an ordered set
 
     def read(self) -> ModelDocument:
         root = self.root
@@ -387,7 +396,9 @@ class _Reader:
         self._settle_controls()
         self._report_dropped()
         document = self.document
-        document.links = list(self.links.values())
+        document.links = [
+            link for threat in document.threats for link in self.links.get(threat.ref, {}).values()
+        ]
         check_size(sum(document.counts().values()) + len(document.links))
         if not document.components and not document.threats:
             raise InvalidModelFile(
@@ -474,9 +485,9 @@ class _Reader:
             )
             self.document.notes.append(f"Asset “{name}”, why it is rated so: {comment}")
         ours = self._ours(item, where)
-        if ours.get("kind") in AssetKind.values:
+        if ours.get("kind") in _ASSET_KINDS:
             asset.kind = ours["kind"]
-        if ours.get("classification") in DataClassification.values:
+        if ours.get("classification") in _CLASSIFICATIONS:
             asset.classification = ours["classification"]
         self.assets[ref] = asset
         self.document.assets.append(asset)
@@ -545,7 +556,7 @@ class _Reader:
         threat.impacted_goals = [
             goal
             for goal in _json_list(ours.get("impactedGoals"), at(where, OURS + "impactedGoals"))
-            if goal in Goal.values
+            if goal in _GOALS
         ]
         threat.assets = [
             ref
@@ -570,7 +581,7 @@ class _Reader:
             )
             reduction = 50
         ours = self._ours(item, where)
-        if ours.get("kind") in ControlKind.values:
+        if ours.get("kind") in _CONTROL_KINDS:
             control.kind = ours["kind"]
         control.ticket_url = ours.get("ticketUrl", "")
         self.controls[ref] = _ControlReading(
@@ -586,7 +597,7 @@ class _Reader:
         name = self._name(item, where, "component", ComponentModel, "component")
         otm_type = text(item.get("type"), at(where, "type"))
         ours = self._ours(item, where)
-        if ours.get("kind") in ComponentKind.values:
+        if ours.get("kind") in _COMPONENT_KINDS:
             kind = ours["kind"]
         elif otm_type:
             kind = _kind(otm_type)
@@ -816,15 +827,17 @@ class _Reader:
             return
         if state:
             reading.states.append(_Instance(state, at(where, "state")))
-        key = (threat.threat.ref, ref)
-        self.links.setdefault(key, Link(threat=key[0], control=ref, effectiveness=reading.risk_reduction))
+        links = self.links.setdefault(threat.threat.ref, {})
+        links.setdefault(
+            ref, Link(threat=threat.threat.ref, control=ref, effectiveness=reading.risk_reduction)
+        )
 
     # What the instances said, settled per threat and per control -------------------------------------------------
 
     def _settle_threats(self) -> None:
         for reading in self.threats.values():
             threat, ours = reading.threat, reading.ours
-            if ours.get("status") in ThreatStatus.values:
+            if ours.get("status") in _THREAT_STATUSES:
                 threat.status = ours["status"]
                 threat.status_reason = ours.get("statusReason", "")
             else:
@@ -860,8 +873,7 @@ class _Reader:
     def _our_links(self, reading: _ThreatReading) -> None:
         """The links as our export wrote them, each with its own effectiveness, in place of the instances'."""
         ref = reading.threat.ref
-        for key in [key for key in self.links if key[0] == ref]:
-            del self.links[key]
+        links = self.links[ref] = {}
         where = at(at(reading.where, "attributes"), OURS + "links")
         for pair in _json_list(reading.ours["links"], where):
             if (
@@ -871,14 +883,14 @@ class _Reader:
                 and isinstance(pair[1], int)
                 and 0 <= pair[1] <= 100
             ):
-                self.links[(ref, pair[0])] = Link(threat=ref, control=pair[0], effectiveness=pair[1])
+                links[pair[0]] = Link(threat=ref, control=pair[0], effectiveness=pair[1])
             else:
                 self.document.warn(where, f"The link {pair!r} is not one we can read; it is left out.")
 
     def _settle_controls(self) -> None:
-        linked = {control for _, control in self.links}
+        linked = {control for links in self.links.values() for control in links}
         for ref, reading in self.controls.items():
-            if reading.ours.get("status") in ControlStatus.values:
+            if reading.ours.get("status") in _CONTROL_STATUSES:
                 reading.control.status = reading.ours["status"]
             else:
                 self._control_status(reading)
@@ -990,14 +1002,15 @@ class _Reader:
     def _note_dropped(self, section: str, what: str, example: str, *, noted: bool = False) -> None:
         """Remember that parts of a section have something the project does not keep (``noted``: keeps only in
         its notes), with an example of each; one warning per section lists them all."""
-        examples = self.dropped.setdefault((section, what, noted), [])
-        if example and example not in examples:
-            examples.append(example)
+        examples = self.dropped.setdefault((section, what, noted), {})
+        if example:
+            examples[example] = None
 
     def _report_dropped(self) -> None:
         lists: dict[tuple[str, bool], list[str]] = {}
         for (section, what, noted), examples in self.dropped.items():
-            shown = ", ".join(examples[:5]) + (f" and {len(examples) - 5} more" if len(examples) > 5 else "")
+            first = list(examples)[:5]
+            shown = ", ".join(first) + (f" and {len(examples) - 5} more" if len(examples) > 5 else "")
             lists.setdefault((section, noted), []).append(f"{what} ({shown})" if shown else what)
         for (section, noted), whats in lists.items():
             heading = "Kept only in the notes" if noted else "Not kept"

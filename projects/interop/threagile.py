@@ -245,20 +245,16 @@ class _Reader:
         self.zones: dict[str, Zone] = {}
         self.flows: dict[str, Flow] = {}
         self.tracking: list[_Tracking] = []
+        self.tracking_by_id: dict[str, _Tracking] = {}
+        self.tracking_patterns: list[tuple[re.Pattern[str], _Tracking]] = []
         self.threat_ids: set[str] = set()
         # Fields of a kind of part that the project does not keep: (section, field) -> the parts that had them.
-        self.dropped: dict[tuple[str, str, bool], list[str]] = {}
+        self.dropped: dict[tuple[str, str, bool], dict[str, None]] = {}  # examples as an ordered set
 
     def read(self) -> ModelDocument:
         root = self.root
         self._overview()
-        check_size(
-            sum(
-                len(value)
-                for key in ("data_assets", "technical_assets", "trust_boundaries")
-                if isinstance(value := root.get(key), dict)
-            )
-        )
+        check_size(self._parts())
         for title, item in mapping(root.get("data_assets"), "data_assets", optional=True).items():
             self._data_asset(title, item, at("data_assets", title))
         technical = mapping(root.get("technical_assets"), "technical_assets", optional=True)
@@ -279,6 +275,27 @@ class _Reader:
                 "The model has no technical assets and no identified risks, so there is nothing to import."
             )
         return document
+
+    def _parts(self) -> int:
+        """How many parts the file holds, counted before any is read, links and risks included."""
+        root = self.root
+
+        def size(value: Any) -> int:
+            return len(value) if isinstance(value, dict) else 0
+
+        nested = [
+            size(item.get(key))
+            for section, key in (
+                ("technical_assets", "communication_links"),
+                ("individual_risk_categories", "risks_identified"),
+            )
+            if isinstance(root.get(section), dict)
+            for item in root[section].values()
+            if isinstance(item, dict)
+        ]
+        return sum(
+            size(root.get(key)) for key in ("data_assets", "technical_assets", "trust_boundaries")
+        ) + sum(nested)
 
     # The model as a whole -------------------------------------------------------------------------------------------
 
@@ -620,17 +637,20 @@ class _Reader:
                 if (detail := text(item.get(key), at(where, key)))
             ]
             reason = justification + (f" ({', '.join(details)})" if details else "")
-            self.tracking.append(_Tracking(risk_id.strip(), status, reason.strip(), where))
+            tracking = _Tracking(risk_id.strip(), status, reason.strip(), where)
+            self.tracking.append(tracking)
+            if "*" in tracking.risk_id:
+                self.tracking_patterns.append((_tracking_pattern(tracking.risk_id), tracking))
+            else:
+                self.tracking_by_id.setdefault(tracking.risk_id, tracking)
 
     def _tracking_of(self, risk_id: str) -> _Tracking | None:
         """The tracking of a risk: by its exact id, else the first pattern that matches it (as Threagile does)."""
-        for tracking in self.tracking:
-            if tracking.risk_id == risk_id:
-                return tracking
-        for tracking in self.tracking:
-            if "*" in tracking.risk_id and _tracking_pattern(tracking.risk_id).fullmatch(risk_id):
-                return tracking
-        return None
+        if (tracking := self.tracking_by_id.get(risk_id)) is not None:
+            return tracking
+        return next(
+            (tracking for pattern, tracking in self.tracking_patterns if pattern.fullmatch(risk_id)), None
+        )
 
     def _risks(self) -> None:
         categories = mapping(
@@ -900,14 +920,15 @@ class _Reader:
     def _note_dropped(self, section: str, what: str, example: str, *, noted: bool = False) -> None:
         """Remember that parts of a section have something the project does not keep (``noted``: keeps only in
         its notes), with an example of each; one warning per section lists them all."""
-        examples = self.dropped.setdefault((section, what, noted), [])
-        if example and example not in examples:
-            examples.append(example)
+        examples = self.dropped.setdefault((section, what, noted), {})
+        if example:
+            examples[example] = None
 
     def _report_dropped(self) -> None:
         lists: dict[tuple[str, bool], list[str]] = {}
         for (section, what, noted), examples in self.dropped.items():
-            shown = ", ".join(examples[:5]) + (f" and {len(examples) - 5} more" if len(examples) > 5 else "")
+            first = list(examples)[:5]
+            shown = ", ".join(first) + (f" and {len(examples) - 5} more" if len(examples) > 5 else "")
             lists.setdefault((section, noted), []).append(f"{what} ({shown})" if shown else what)
         for (section, noted), whats in lists.items():
             heading = "Kept only in the notes" if noted else "Not kept"

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from django.utils.text import slugify
 
-from projects.interop import otm, threat_composer, threat_dragon
+from projects.interop import otm, threagile, threat_composer, threat_dragon
 from projects.interop.document import InvalidModelFile, ModelDocument
 from projects.interop.loading import load_any
 
@@ -34,7 +34,9 @@ class Writer(Reader, Protocol):
     def write(self, document: ModelDocument) -> dict[str, Any]: ...
 
 
-READERS: dict[str, Reader] = {module.FORMAT: module for module in (otm, threat_dragon, threat_composer)}
+READERS: dict[str, Reader] = {
+    module.FORMAT: module for module in (otm, threat_dragon, threat_composer, threagile)
+}
 WRITERS: dict[str, Writer] = {module.FORMAT: module for module in (otm, threat_dragon, threat_composer)}
 
 

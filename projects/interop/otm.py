@@ -548,11 +548,19 @@ class _Reader:
 
     def _our_statement(self, threat: Threat, ours: dict[str, str], where: str) -> None:
         """The statement as our export wrote it, in place of the one made from the name and description."""
-        threat.threat_source = ours.get("threatSource") or THREAT_SOURCE
-        threat.prerequisites = ours.get("prerequisites", "")
-        threat.threat_action = ours["threatAction"]
-        threat.threat_impact = ours.get("threatImpact", "")
         where = at(where, "attributes")
+        for key, name in (
+            ("threatSource", "threat_source"),
+            ("prerequisites", "prerequisites"),
+            ("threatAction", "threat_action"),
+            ("threatImpact", "threat_impact"),
+        ):
+            place = at(where, OURS + key)
+            value = fit(
+                self.document, ours.get(key, ""), limit(ThreatModel, name), place, "A threat's statement"
+            )
+            setattr(threat, name, value)
+        threat.threat_source = threat.threat_source or THREAT_SOURCE
         threat.impacted_goals = [
             goal
             for goal in _json_list(ours.get("impactedGoals"), at(where, OURS + "impactedGoals"))
@@ -839,7 +847,17 @@ class _Reader:
             threat, ours = reading.threat, reading.ours
             if ours.get("status") in _THREAT_STATUSES:
                 threat.status = ours["status"]
-                threat.status_reason = ours.get("statusReason", "")
+                place = at(at(reading.where, "attributes"), OURS + "statusReason")
+                reason = ours.get("statusReason", "")
+                threat.status_reason = fit(
+                    self.document,
+                    reason,
+                    limit(ThreatModel, "status_reason"),
+                    place,
+                    "A threat's status reason",
+                )
+                if threat.status == ThreatStatus.REJECTED and not reason:
+                    threat.status_reason = "Marked not applicable in the OTM file."
             else:
                 self._threat_status(reading)
             if "links" in ours:

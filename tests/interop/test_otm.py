@@ -702,3 +702,22 @@ def test_the_export_of_a_model_without_unzoned_components_has_no_placeholder() -
     document = full_document()
     document.components[3].zone = "dc"
     assert [zone["id"] for zone in otm.write(document)["trustZones"]] == ["internet", "dc", "dmz"]
+
+
+def test_an_attribute_of_ours_that_is_not_what_we_write_is_refused_with_its_place() -> None:
+    exported = otm.write(full_document())
+    exported["threats"][0]["attributes"]["threatmodel.impactedGoals"] = "integrity"
+
+    error = refused(exported)
+
+    assert error.where == 'threats[0].attributes["threatmodel.impactedGoals"]'
+    assert error.message == "Expected a JSON list in this attribute, found 'integrity'."
+
+
+def test_a_rejection_of_ours_that_lost_its_reason_gets_one() -> None:
+    exported = otm.write(full_document())
+    exported["threats"][1]["attributes"]["threatmodel.statusReason"] = ""
+
+    threat = otm.read(exported).threats[1]
+
+    assert (threat.status, threat.status_reason) == ("rejected", "Marked not applicable in the OTM file.")

@@ -1,12 +1,16 @@
 """Importing a model (projects.interop.services): a new project or a replaced one, all of it or nothing."""
 
+import json
 from collections.abc import Callable
+from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pghistory.models
 import pytest
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
 
 from projects.interop import document as doc
 from projects.interop.document import InvalidModelFile, ModelDocument
@@ -655,3 +659,108 @@ def test_the_document_of_a_project_is_read_in_a_fixed_number_of_queries(cast: Ca
         count_queries(lambda: project_document(one)) == count_queries(lambda: project_document(fifty)) == 12
     )
     assert len(project_document(fifty).threats) == 50
+
+
+# The import_model command -------------------------------------------------------------------------------
+
+
+def import_command(*args: str) -> dict[str, Any]:
+    out = StringIO()
+    call_command("import_model", *args, stdout=out)
+    summary: dict[str, Any] = json.loads(out.getvalue())
+    return summary
+
+
+def test_the_command_imports_into_the_first_team_as_the_first_owner(cast: Cast) -> None:
+    summary = import_command("--org", "acme", str(DATA / "otm/EXAMPLE.json"))
+
+    project = Project.objects.get(pk=summary["project"]["id"])
+    assert (project.name, project.team) == ("Test project", cast.team)  # Payments was made first
+    assert {key: summary[key] for key in ("zones", "components", "flows", "threats", "controls")} == {
+        "zones": 2,
+        "components": 4,
+        "flows": 2,
+        "threats": 1,
+        "controls": 2,
+    }
+    assert "project.owner: The project's owner “John Doe” is not kept." in summary["warnings"]
+    assert project.threats.get().created_by == cast.owner
+
+
+def test_the_command_takes_a_team_a_format_and_a_name(cast: Cast) -> None:
+    summary = import_command(
+        "--org",
+        "acme",
+        "--team",
+        "platform",
+        "--format",
+        "threat-dragon",
+        "--name",
+        "Demo",
+        str(DATA / "threat-dragon/v2-threat-model.json"),
+    )
+
+    assert summary["project"] == {"id": summary["project"]["id"], "name": "Demo", "team": "platform"}
+    assert summary["threats"] == 14
+
+
+def test_the_command_replaces_a_project(cast: Cast) -> None:
+    project = ProjectFactory.create(team=cast.team, name="Shop")
+    ThreatFactory.create(project=project, number=1)
+
+    summary = import_command("--org", "acme", "--replace", str(project.pk), str(DATA / "otm/EXAMPLE.json"))
+
+    assert summary["project"]["id"] == project.pk
+    assert summary["replaced"] is True
+    assert project.threats.get().threat_action.startswith("Threat 1")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--org", "nowhere", "x.json"], "There is no organisation “nowhere”."),
+        (["--org", "acme", "--team", "ops", "x.json"], "has no team “ops” (its teams: payments, platform)."),
+        (["--org", "acme", "--replace", "999999", "x.json"], "Acme Payments has no project 999999."),
+        (
+            ["--org", "acme", "/no/such/file.json"],
+            "Cannot read /no/such/file.json: No such file or directory.",
+        ),
+    ],
+)
+def test_the_command_refuses_what_it_cannot_find(cast: Cast, args: list[str], message: str) -> None:
+    with pytest.raises(CommandError) as refused:
+        call_command("import_model", *args, stdout=StringIO())
+
+    assert message in str(refused.value)
+
+
+def test_the_command_refuses_a_bad_file_with_the_place_and_writes_nothing(cast: Cast, tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"otmVersion": "0.2.0", "project": {"name": "X", "id": "x"}, "trustZones": [')
+    before = counts_of_every_model()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_model", "--org", "acme", str(path), stdout=StringIO())
+
+    assert str(refused.value).startswith(f"{path}: line 1, column")
+    assert counts_of_every_model() == before
+
+
+def test_the_command_refuses_a_name_already_taken(cast: Cast) -> None:
+    ProjectFactory.create(team=cast.team, name="Test project")
+
+    with pytest.raises(CommandError, match="name: A project named “Test project” already exists"):
+        call_command("import_model", "--org", "acme", str(DATA / "otm/EXAMPLE.json"), stdout=StringIO())
+
+
+def test_the_command_refuses_a_format_that_does_not_fit(cast: Cast) -> None:
+    with pytest.raises(CommandError, match="is not AWS threat-composer; it looks like Open Threat Model"):
+        call_command(
+            "import_model",
+            "--org",
+            "acme",
+            "--format",
+            "threat-composer",
+            str(DATA / "otm/EXAMPLE.json"),
+            stdout=StringIO(),
+        )

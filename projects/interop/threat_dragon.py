@@ -80,7 +80,7 @@ from .document import (
     Threat,
     Zone,
 )
-from .reading import at, check_size, fit, kind_of, mapping, sequence, text, unique_name
+from .reading import at, check_size, fit, kind_of, mapping, sequence, text
 
 FORMAT = "threat-dragon"
 LABEL = "OWASP Threat Dragon"
@@ -108,6 +108,8 @@ REASON_LENGTH = 2_000
 TECHNOLOGY_LENGTH = 200
 TAG_LENGTH = 50
 MAX_TAGS = 20
+# Elements are placed in boxes by comparing each with every box: more boxes than this would take too long.
+MAX_BOXES = 250
 
 PROCESS, STORE, ACTOR, FLOW, BOX, CURVE, TEXT = (
     "tm.Process",
@@ -304,6 +306,35 @@ def _rect(cell: dict[str, Any]) -> _Rect | None:
     return _Rect(x, y, width, height)
 
 
+class _Names:
+    """Names the project holds once, compared without case: "X", then "X (2)", "X (3)"… with a warning.
+
+    Each name's last number is remembered, so a file repeating one name thousands of times reads in linear time.
+    """
+
+    def __init__(self, document: ModelDocument, what: str) -> None:
+        self.document, self.what = document, what
+        self.taken: set[str] = set()
+        self.counters: dict[str, int] = {}
+
+    def unique(self, name: str, where: str) -> str:
+        key = name.casefold()
+        if key not in self.taken:
+            self.taken.add(key)
+            return name
+        counter, candidate = self.counters.get(key, 1), name
+        while candidate.casefold() in self.taken:
+            counter += 1
+            suffix = f" ({counter})"
+            candidate = name[: NAME_LENGTH - len(suffix)] + suffix
+        self.counters[key] = counter
+        self.taken.add(candidate.casefold())
+        self.document.warn(
+            where, f"Another {self.what} is also named “{name}”; this one is imported as “{candidate}”."
+        )
+        return candidate
+
+
 @dataclass(eq=False)
 class _Cell:
     """One cell of a diagram: where it is in the file, its properties and, once read, what it became."""
@@ -324,7 +355,7 @@ class _Cell:
 class _Reader:
     def __init__(self) -> None:
         self.document = ModelDocument(format=FORMAT, name="")
-        self.taken_names: dict[str, set[str]] = {"zone": set(), "component": set(), "asset": set()}
+        self.names = {kind: _Names(self.document, kind) for kind in ("trust boundary", "element", "asset")}
         self.refs: dict[str, set[str]] = {"zone": set(), "component": set(), "flow": set(), "threat": set()}
         self.assets: dict[str, Asset] = {}  # by name, case folded
         self.controls: dict[tuple[str, str], Control] = {}  # by mitigation text and status
@@ -459,9 +490,7 @@ class _Reader:
         name = fit(self.document, _clean(name), NAME_LENGTH, where, "An asset's name")
         if (asset := self.assets.get(name.casefold())) is None:
             self._count()
-            asset = Asset(
-                ref=name, name=unique_name(name, self.taken_names["asset"], self.document, where, "asset")
-            )
+            asset = Asset(ref=name, name=self.names["asset"].unique(name, where))
             self.assets[name.casefold()] = asset
             self.document.assets.append(asset)
         return asset
@@ -506,12 +535,19 @@ class _Reader:
         known = [cell for cell in parsed if cell is not None]
         by_id = {cell.id: cell for cell in known if cell.id}
         boxes = [cell for cell in known if cell.type == BOX]
+        if len(boxes) > MAX_BOXES:
+            raise InvalidModelFile(
+                f"The diagram has {len(boxes):,} trust boundary boxes; an import takes at most {MAX_BOXES}.",
+                cells_where,
+            )
         for box in boxes:
             self._zone(box)
-        self._nest(boxes)
+        # Smallest first, so the first box that holds something is the innermost one.
+        placed = sorted((box for box in boxes if box.rect is not None), key=lambda box: _area(box))
+        self._nest(placed)
         for cell in known:
             if cell.type in _KIND_OF_TYPE:
-                self._component(cell, boxes)
+                self._component(cell, placed)
             elif cell.type == CURVE:
                 self._curve(cell)
             elif cell.type == TEXT:
@@ -559,7 +595,7 @@ class _Reader:
         name = fit(
             self.document, self._name(cell) or "Trust boundary", NAME_LENGTH, cell.where, "A boundary's name"
         )
-        name = unique_name(name, self.taken_names["zone"], self.document, cell.where, "trust boundary")
+        name = self.names["trust boundary"].unique(name, cell.where)
         cell.name, cell.ref = name, self._ref("zone", cell.id, cell.where)
         description = text(cell.props.get("description"), at(cell.props_where, "description"))
         zone = Zone(
@@ -584,30 +620,22 @@ class _Reader:
             )
         self.document.zones.append(zone)
 
-    def _nest(self, boxes: list[_Cell]) -> None:
-        """Each box sits in the smallest other box that holds it (an equal box earlier in the file holds it)."""
+    def _nest(self, placed: list[_Cell]) -> None:
+        """Each box sits in the smallest other box that holds it (of two equal boxes, the later in the file)."""
         zones = {zone.ref: zone for zone in self.document.zones}
-        for index, box in enumerate(boxes):
-            if box.rect is None:
-                continue
-            outer = _innermost(
-                other
-                for position, other in enumerate(boxes)
-                if other is not box
-                and other.rect is not None
-                and other.rect.holds(box.rect)
-                and (other.rect.area > box.rect.area or position < index)
-            )
+        for index, box in enumerate(placed):
+            assert box.rect is not None
+            outer = next((other for other in placed[index + 1 :] if _holds(other, box.rect)), None)
             if outer is not None:
                 zones[box.ref].parent = outer.ref
 
-    def _component(self, cell: _Cell, boxes: list[_Cell]) -> None:
+    def _component(self, cell: _Cell, placed: list[_Cell]) -> None:
         self._count()
         document = self.document
         kind = _KIND_OF_TYPE[cell.type]
         name = self._name(cell) or f"Unnamed {str(kind.label).lower()}"
         name = fit(document, name, NAME_LENGTH, cell.where, "An element's name")
-        name = unique_name(name, self.taken_names["component"], document, cell.where, "element")
+        name = self.names["element"].unique(name, cell.where)
         cell.name, cell.ref = name, self._ref("component", cell.id, cell.where)
         cell.targets = [cell.ref]
         props, where = cell.props, cell.props_where
@@ -664,14 +692,11 @@ class _Reader:
         component.description = fit(
             document, description, COMPONENT_DESCRIPTION_LENGTH, cell.where, f"The description of “{name}”"
         )
-        zones = [box for box in boxes if box.rect is not None]
         if cell.rect is not None:
             centre_x, centre_y = cell.rect.x + cell.rect.width / 2, cell.rect.y + cell.rect.height / 2
-            box = _innermost(
-                box for box in zones if box.rect is not None and box.rect.holds_point(centre_x, centre_y)
-            )
+            box = next((box for box in placed if box.rect and box.rect.holds_point(centre_x, centre_y)), None)
             component.zone = box.ref if box is not None else ""
-        elif zones:
+        elif placed:
             document.warn(cell.where, f"“{name}” has no position, so it is placed in no trust zone.")
         document.components.append(component)
 
@@ -1012,14 +1037,12 @@ def _label(cell: dict[str, Any]) -> str:
     return ""
 
 
-def _innermost(cells: Any) -> _Cell | None:
-    found: _Cell | None = None
-    for cell in cells:
-        if found is None or (
-            cell.rect is not None and found.rect is not None and cell.rect.area < found.rect.area
-        ):
-            found = cell
-    return found
+def _area(cell: _Cell) -> float:
+    return cell.rect.area if cell.rect is not None else 0.0
+
+
+def _holds(outer: _Cell, rect: _Rect) -> bool:
+    return outer.rect is not None and outer.rect.holds(rect)
 
 
 def _choice(value: Any, allowed: list[Any], default: Any) -> Any:
@@ -1202,7 +1225,7 @@ class _Writer:
         nodes: list[dict[str, Any]] = []
         placed, _, height = _pack(self._blocks())
         for x, y, block in placed:
-            self._emit(block, 40 + x, 40 + y, 0, boxes, nodes)
+            self._emit(block, 40 + x, 40 + y, boxes, nodes)
         flows = [self._flow_cell(flow) for flow in self.flows.values()]
         cells = boxes + nodes + flows
         if self.unplaced:
@@ -1320,40 +1343,43 @@ class _Writer:
         return zone.parent if zone.parent in self.zones else ""
 
     def _blocks(self) -> list[_Block]:
+        """The layout's top blocks; a zone's block is built after its children's (no recursion: zones nest deep)."""
         children = self._zone_tree()
         members: dict[str, list[Component]] = {}
         for component in self.document.components:
             members.setdefault(component.zone if component.zone in self.zones else "", []).append(component)
-
-        def zone_block(zone: Zone) -> _Block:
+        order: list[Zone] = []
+        stack = list(children.get("", []))
+        while stack:
+            zone = stack.pop()
+            order.append(zone)
+            stack.extend(children.get(zone.ref, []))
+        built: dict[str, _Block] = {}
+        for zone in reversed(order):
             inner = [_Block(SLOT_WIDTH, SLOT_HEIGHT, component=c) for c in members.get(zone.ref, [])]
-            inner += [zone_block(child) for child in children.get(zone.ref, [])]
+            inner += [built[child.ref] for child in children.get(zone.ref, [])]
             placed, width, height = _pack(inner)
-            return _Block(
+            built[zone.ref] = _Block(
                 max(width + 2 * PADDING, SLOT_WIDTH),
                 max(height + HEADER + PADDING, SLOT_HEIGHT),
                 zone=zone,
                 inside=[(PADDING + x, HEADER + y, block) for x, y, block in placed],
             )
-
-        blocks = [zone_block(zone) for zone in children.get("", [])]
+        blocks = [built[zone.ref] for zone in children.get("", [])]
         return blocks + [_Block(SLOT_WIDTH, SLOT_HEIGHT, component=c) for c in members.get("", [])]
 
     def _emit(
-        self,
-        block: _Block,
-        x: float,
-        y: float,
-        depth: int,
-        boxes: list[dict[str, Any]],
-        nodes: list[dict[str, Any]],
+        self, top: _Block, x: float, y: float, boxes: list[dict[str, Any]], nodes: list[dict[str, Any]]
     ) -> None:
-        if block.zone is not None:
-            boxes.append(self._box_cell(block.zone, x, y, block.width, block.height, depth))
-            for dx, dy, inner in block.inside:
-                self._emit(inner, x + dx, y + dy, depth + 1, boxes, nodes)
-        elif block.component is not None:
-            nodes.append(self._node_cell(block.component, x, y))
+        """The cells of a block and of the blocks inside it, outer boxes first."""
+        stack = [(top, x, y, 0)]
+        while stack:
+            block, x, y, depth = stack.pop()
+            if block.zone is not None:
+                boxes.append(self._box_cell(block.zone, x, y, block.width, block.height, depth))
+                stack.extend((inner, x + dx, y + dy, depth + 1) for dx, dy, inner in reversed(block.inside))
+            elif block.component is not None:
+                nodes.append(self._node_cell(block.component, x, y))
 
     def _box_cell(
         self, zone: Zone, x: float, y: float, width: float, height: float, depth: int
@@ -1361,7 +1387,7 @@ class _Writer:
         return {
             "id": self._id("zone", zone.ref),
             "shape": "trust-boundary-box",
-            "zIndex": -50 + depth,
+            "zIndex": -50 + min(depth, 49),
             "visible": True,
             "position": {"x": x, "y": y},
             "size": {"width": width, "height": height},

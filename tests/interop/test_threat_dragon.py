@@ -323,6 +323,28 @@ def test_several_diagrams_merge_into_one_model_and_repeated_names_are_told_apart
     assert any(note.startswith("Diagram “Checkout again”") for note in document.notes)
 
 
+def test_a_name_repeated_many_times_is_numbered_and_stays_within_the_limit() -> None:
+    long_name = "Worker " * 40
+    cells = [
+        {"shape": "process", "id": f"p{i}", "data": {"type": "tm.Process", "name": "Worker"}}
+        for i in range(500)
+    ]
+    cells += [
+        {"shape": "store", "id": f"s{i}", "data": {"type": "tm.Store", "name": long_name}} for i in range(2)
+    ]
+
+    document = threat_dragon.read(
+        {"summary": {"title": "Workers"}, "detail": {"diagrams": [{"cells": cells}]}}
+    )
+
+    names = [component.name for component in document.components]
+    assert names[:3] == ["Worker", "Worker (2)", "Worker (3)"]
+    assert names[499] == "Worker (500)"
+    assert len(set(names)) == 502
+    assert len(names[501]) == 200
+    assert names[501].endswith("… (2)")
+
+
 def test_empty_names_and_long_titles_are_fitted_with_the_whole_text_noted() -> None:
     data = fixture("v1-checkout.json")
     cells = data["detail"]["diagrams"][0]["diagramJson"]["cells"]
@@ -463,6 +485,20 @@ def test_a_model_with_more_parts_than_an_import_takes_is_refused() -> None:
     error = refusal(data)
 
     assert f"{MAX_PARTS:,}" in error.message
+
+
+def test_a_diagram_with_more_boundary_boxes_than_an_import_places_is_refused() -> None:
+    data = demo()
+    boxes = threat_dragon.MAX_BOXES + 1
+    box = {"shape": "trust-boundary-box", "data": {"type": "tm.BoundaryBox"}}
+    data["detail"]["diagrams"][0]["cells"] += [{**box, "id": f"box-{i}"} for i in range(boxes)]
+
+    error = refusal(data)
+
+    assert error.where == "detail.diagrams[0].cells"
+    assert error.message == (
+        f"The diagram has {boxes} trust boundary boxes; an import takes at most {threat_dragon.MAX_BOXES}."
+    )
 
 
 def test_cells_of_unknown_kinds_are_left_out_with_a_warning() -> None:
@@ -731,3 +767,28 @@ def test_the_demo_model_reads_back_the_same_after_an_export() -> None:
     again = threat_dragon.read(threat_dragon.write(document))
 
     assert comparable(again) == comparable(document)
+
+
+def test_zones_nested_deeper_than_python_recurses_and_zones_in_a_circle_are_written() -> None:
+    deep = [Zone(f"z{i}", f"Zone {i}", parent=f"z{i - 1}" if i else "") for i in range(1500)]
+    circle = [Zone("a", "A", parent="b"), Zone("b", "B", parent="a")]
+    document = ModelDocument(
+        format="otm",
+        name="Deep",
+        zones=deep + circle,
+        components=[
+            Component("core", "Core", "process", zone="z1499"),
+            Component("edge", "Edge", "actor", zone="a"),
+        ],
+    )
+
+    exported = threat_dragon.write(document)
+
+    assert schema_errors(exported) == []
+    cells = {cell["data"]["name"]: cell for cell in exported["detail"]["diagrams"][0]["cells"]}
+    assert (
+        cells["Core"]["position"]["x"]
+        > cells["Zone 1499"]["position"]["x"]
+        > cells["Zone 0"]["position"]["x"]
+    )
+    assert {"A", "B", "Edge"} <= set(cells)

@@ -666,14 +666,16 @@ def write(document: ModelDocument) -> dict[str, Any]:
         )
         for number, threat in enumerate(document.threats, start=1)
     ]
-    mitigations = []
-    for number, control in enumerate(document.controls, start=1):
-        effectiveness = [
-            f"{identifier('threat', link.threat)}={link.effectiveness}"
-            for link in links
-            if link.control == control.ref and link.effectiveness != DEFAULT_EFFECTIVENESS
-        ]
-        mitigations.append(_mitigation(control, number, identifier("control", control.ref), effectiveness))
+    effectiveness: dict[str, list[str]] = {}
+    for link in links:
+        if link.effectiveness != DEFAULT_EFFECTIVENESS:
+            effectiveness.setdefault(link.control, []).append(
+                f"{identifier('threat', link.threat)}={link.effectiveness}"
+            )
+    mitigations = [
+        _mitigation(control, number, identifier("control", control.ref), effectiveness.get(control.ref, []))
+        for number, control in enumerate(document.controls, start=1)
+    ]
     return {
         "schema": SCHEMA_VERSION,
         "applicationInfo": {

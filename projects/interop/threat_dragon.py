@@ -42,9 +42,13 @@ id on each, read back as one threat); threats with no target sit on a text block
 title is its action and its description the whole statement. What Threat Dragon has no field for travels under
 the key ``threatmodel`` (its schema allows extra keys): the statement's parts, every STRIDE letter, the exact
 status and likelihood, the controls with kind, status and effectiveness (and the controls linked to no threat),
-trust levels, technology, tags beyond the flags, data carried, authentication and assets. Reading trusts a threat's ``threatmodel`` only while its
-Threat Dragon fields still read exactly as they were written; a threat edited in Threat Dragon since is read from
-those fields instead, with a warning.
+trust levels, technology, tags beyond the flags, data carried, authentication and assets. Reading trusts a
+threat's ``threatmodel`` only while its Threat Dragon fields still read exactly as they were written; a threat
+edited in Threat Dragon since is read from those fields instead, with a warning.
+
+Limits, besides the size of the file: a diagram holds at most 250 boundary boxes (each element is compared with
+each box), and names the project holds once (elements, zones, assets) are numbered "X (2)", "X (3)"… when they
+repeat.
 """
 
 from __future__ import annotations

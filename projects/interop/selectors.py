@@ -1,14 +1,16 @@
-"""Reading a project back into the neutral model document, which each export writes in its tool's format.
+"""Reads for imports and exports: where an import may go, and a project read back into the neutral model
+document, which each export writes in its tool's format.
 
-The project comes from the member's own lookup (projects.workspace_selectors.project_of); every part is read
-in a fixed number of queries, whatever the size of the model.
+Lookups start from the member's organisation. A project to export comes from the member's own lookup
+(projects.workspace_selectors.project_of); every part is read in a fixed number of queries, whatever the size
+of the model.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 
 from projects.interop import document as doc
 from projects.interop.document import ModelDocument
@@ -16,12 +18,58 @@ from projects.models import (
     ComponentAsset,
     DataFlow,
     FlowAsset,
+    Membership,
+    Organisation,
     Project,
+    Team,
     ThreatAsset,
     ThreatComponent,
     ThreatControl,
     ThreatFlow,
 )
+from projects.roles import Permission
+
+
+def first_team(organisation: Organisation) -> Team | None:
+    """Where an import goes when no team is named: the organisation's first team (the one made first)."""
+    return organisation.teams.order_by("created_at", "pk").first()
+
+
+def team_named(organisation: Organisation, reference: str) -> Team | None:
+    """A team of the organisation by its slug, or by its id given in digits."""
+    teams = organisation.teams.all()
+    found = teams.filter(slug=reference).first()
+    if found is None and reference.isascii() and reference.isdigit():
+        found = teams.filter(pk=int(reference)).first()
+    return found
+
+
+def import_teams(membership: Membership) -> QuerySet[Team]:
+    """The teams the member may import a project into: every team for security leads, else their own."""
+    if membership.can(Permission.EDIT_ALL_PROJECTS):
+        return membership.organisation.teams.order_by("name")
+    return membership.teams.order_by("name")
+
+
+def replaceable_projects(membership: Membership) -> QuerySet[Project]:
+    """The projects whose model the member may replace: those they may edit."""
+    projects = Project.objects.filter(organisation=membership.organisation_id).select_related(
+        "team", "organisation"
+    )
+    if membership.can(Permission.EDIT_ALL_PROJECTS):
+        return projects.order_by("name")
+    if not membership.can(Permission.EDIT_TEAM_PROJECTS):
+        return projects.none()
+    return projects.filter(team__in=membership.teams.all()).order_by("name")
+
+
+def project_in(organisation: Organisation, project_id: int) -> Project | None:
+    """A project of the organisation (the import then checks the member may replace it)."""
+    return (
+        Project.objects.filter(organisation=organisation, pk=project_id)
+        .select_related("team", "organisation")
+        .first()
+    )
 
 
 def project_document(project: Project) -> ModelDocument:

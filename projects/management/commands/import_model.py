@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from projects.interop.document import MAX_FILE_BYTES, InvalidModelFile
 from projects.interop.formats import AUTO, READERS, parse
+from projects.interop.selectors import first_team, project_in, team_named
 from projects.interop.services import model_import
 from projects.models import Membership, Organisation, Project, Team
 from projects.roles import Role
@@ -81,17 +82,16 @@ def _first_owner(organisation: Organisation) -> Membership:
 
 
 def _team(organisation: Organisation, slug: str | None) -> Team:
-    teams = organisation.teams.order_by("created_at", "pk")
-    team = teams.filter(slug=slug).first() if slug else teams.first()
+    team = team_named(organisation, slug) if slug else first_team(organisation)
     if team is None:
-        named = ", ".join(teams.values_list("slug", flat=True)) or "none yet"
+        named = ", ".join(organisation.teams.order_by("slug").values_list("slug", flat=True)) or "none yet"
         missing = f"{organisation} has no team “{slug}”" if slug else f"{organisation} has no team"
         raise CommandError(f"{missing} (its teams: {named}).")
     return team
 
 
 def _project(organisation: Organisation, project_id: int) -> Project:
-    project = organisation.projects.select_related("team", "organisation").filter(pk=project_id).first()
+    project = project_in(organisation, project_id)
     if project is None:
         raise CommandError(f"{organisation} has no project {project_id}.")
     return project

@@ -93,10 +93,8 @@ def timed(run: Callable[[], object], runs: int = RUNS) -> Timing:
 # The business risks in scope, with the stored residual figures and whether an acceptance is in force
 # (risks.register_selectors.scored_risks), narrowed to those a team's threats lead to (fed_by).
 RISKS_IN_SCOPE = """
-    SELECT r.id, rr.figures,
-           rr.figures -> 'residual' ->> 'level' AS level,
-           (rr.figures -> 'residual' ->> 'ale_mean')::float AS ale,
-           (rr.figures -> 'residual' ->> 'p_exceeding_tolerance')::float AS tolerance,
+    SELECT r.id, rr.inherent_likelihood, rr.inherent_impact, rr.residual_likelihood, rr.residual_impact,
+           nullif(rr.residual_level, '') AS level, rr.residual_ale AS ale, rr.residual_tolerance AS tolerance,
            EXISTS (SELECT 1 FROM risks_riskacceptance a
                    WHERE a.risk_id = r.id AND a.status = %(approved)s AND a.expires_on >= %(today)s) AS accepted
     FROM risks_businessrisk r LEFT JOIN risks_riskresult rr ON rr.risk_id = r.id
@@ -119,9 +117,10 @@ HEADLINE = f"""
 """  # noqa: S608 (made of constants; the values are parameters)
 HEAT = f"""
     WITH risks AS MATERIALIZED ({RISKS_IN_SCOPE})
-    SELECT stage, figures -> stage ->> 'likelihood', figures -> stage ->> 'impact', count(*)
-    FROM risks, unnest(ARRAY['inherent', 'residual']) AS stage
-    WHERE figures -> stage ->> 'likelihood' IS NOT NULL AND figures -> stage ->> 'impact' IS NOT NULL
+    SELECT cell.stage, cell.likelihood, cell.impact, count(*)
+    FROM risks, LATERAL (VALUES ('inherent', inherent_likelihood, inherent_impact),
+                                ('residual', residual_likelihood, residual_impact)) AS cell(stage, likelihood, impact)
+    WHERE cell.likelihood <> '' AND cell.impact <> ''
     GROUP BY 1, 2, 3
 """  # noqa: S608 (as above)
 # Summed by team id, then named: grouping by the names would sort every scenario.

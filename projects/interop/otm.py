@@ -91,6 +91,7 @@ from .document import (
     Zone,
 )
 from .reading import (
+    Names,
     at,
     check_size,
     fit,
@@ -102,7 +103,6 @@ from .reading import (
     sequence,
     text,
     texts,
-    unique_name,
 )
 
 FORMAT = "otm"
@@ -364,7 +364,7 @@ class _Reader:
         self.threats: dict[str, _ThreatReading] = {}
         self.controls: dict[str, _ControlReading] = {}
         self.links: dict[str, dict[str, Link]] = {}  # by threat, then control
-        self.names: dict[str, set[str]] = {"zone": set(), "asset": set(), "component": set()}
+        self.names = {kind: Names(self.document, kind) for kind in ("zone", "asset", "component")}
         # What the parts of a section have that the project does not keep: (section, what) -> examples.
         self.dropped: dict[tuple[str, str, bool], dict[str, None]] = {}  # examples as an ordered set
 
@@ -955,7 +955,7 @@ class _Reader:
         place = at(where, "name")
         name = text(item.get("name"), place, required=f"the {what}'s name")
         name = fit(self.document, name, limit(model, "name"), place, f"A {what}'s name")
-        return unique_name(name, self.names[kind], self.document, place, what)
+        return self.names[kind].unique(name, place)
 
     def _description(self, item: dict[str, Any], where: str, model: type[models.Model]) -> str:
         place = at(where, "description")

@@ -144,18 +144,33 @@ def fit(document: ModelDocument, value: str, length: int, where: str, label: str
     return cut.rstrip() + "…"
 
 
-def unique_name(name: str, taken: set[str], document: ModelDocument, where: str, what: str) -> str:
-    """``name``, or ``name (2)``, ``name (3)``… when the project already has a ``what`` of that name.
+class Names:
+    """Names the project holds once, compared without case: "X", then "X (2)", "X (3)"… with a warning.
 
-    Names are compared without case, as the project compares them."""
-    candidate, counter = name, 1
-    while candidate.casefold() in taken:
-        counter += 1
-        candidate = f"{name} ({counter})"
-    if candidate != name:
-        document.warn(where, f"Another {what} is also named “{name}”; this one is imported as “{candidate}”.")
-    taken.add(candidate.casefold())
-    return candidate
+    Each name's last number is remembered, so a file repeating one name thousands of times reads in linear
+    time. `limit` is the field's length: a numbered name is cut to fit it."""
+
+    def __init__(self, document: ModelDocument, what: str, limit: int = 200) -> None:
+        self.document, self.what, self.limit = document, what, limit
+        self.taken: set[str] = set()
+        self.counters: dict[str, int] = {}
+
+    def unique(self, name: str, where: str) -> str:
+        key = name.casefold()
+        if key not in self.taken:
+            self.taken.add(key)
+            return name
+        counter, candidate = self.counters.get(key, 1), name
+        while candidate.casefold() in self.taken:
+            counter += 1
+            suffix = f" ({counter})"
+            candidate = name[: self.limit - len(suffix)] + suffix
+        self.counters[key] = counter
+        self.taken.add(candidate.casefold())
+        self.document.warn(
+            where, f"Another {self.what} is also named “{name}”; this one is imported as “{candidate}”."
+        )
+        return candidate
 
 
 def check_size(parts: int) -> None:

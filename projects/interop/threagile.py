@@ -76,6 +76,7 @@ from .document import (
     Zone,
 )
 from .reading import (
+    Names,
     at,
     check_size,
     fit,
@@ -87,7 +88,6 @@ from .reading import (
     sequence,
     text,
     texts,
-    unique_name,
 )
 
 FORMAT = "threagile"
@@ -533,14 +533,14 @@ class _Reader:
     def _boundaries(self, boundaries: dict[str, Any]) -> None:
         document = self.document
         nested: dict[str, tuple[str, str]] = {}  # child zone -> (parent zone, where)
-        names: set[str] = set()
+        names = Names(document, "trust boundary")
         items = []
         for title, value in boundaries.items():
             where = at("trust_boundaries", title)
             item = mapping(value, where)
             ref = self._id(item, where, self.zones, "trust boundary")
             name = fit(document, title, limit(ZoneModel, "name"), where, "A trust boundary's title")
-            name = unique_name(name, names, document, where, "trust boundary")
+            name = names.unique(name, where)
             self.zones[ref] = zone = Zone(
                 ref=ref,
                 name=name,

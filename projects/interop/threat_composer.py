@@ -64,7 +64,7 @@ from .document import (
     ModelDocument,
     Threat,
 )
-from .reading import at, check_size, fit, kind_of, mapping, sequence, text, unique_name
+from .reading import Names, at, check_size, fit, kind_of, mapping, sequence, text
 
 FORMAT = "threat-composer"
 LABEL = "AWS threat-composer"
@@ -196,7 +196,7 @@ class _Reader:
     def __init__(self) -> None:
         self.document = ModelDocument(format=FORMAT, name="")
         self.assets: dict[str, Asset] = {}  # by name, case folded
-        self.taken_assets: set[str] = set()
+        self.asset_names = Names(self.document, "asset")
         self.threat_refs: dict[str, Threat] = {}
         self.control_refs: dict[str, Control] = {}
         self.assumption_texts: dict[str, str] = {}
@@ -378,7 +378,7 @@ class _Reader:
                 self._count()
                 asset = Asset(
                     ref=name,
-                    name=unique_name(name, self.taken_assets, self.document, at(where, index), "asset"),
+                    name=self.asset_names.unique(name, at(where, index)),
                 )
                 self.assets[name.casefold()] = asset
                 self.document.assets.append(asset)

@@ -84,7 +84,7 @@ from .document import (
     Threat,
     Zone,
 )
-from .reading import at, check_size, fit, kind_of, mapping, sequence, text
+from .reading import Names, at, check_size, fit, kind_of, mapping, sequence, text
 
 FORMAT = "threat-dragon"
 LABEL = "OWASP Threat Dragon"
@@ -310,35 +310,6 @@ def _rect(cell: dict[str, Any]) -> _Rect | None:
     return _Rect(x, y, width, height)
 
 
-class _Names:
-    """Names the project holds once, compared without case: "X", then "X (2)", "X (3)"… with a warning.
-
-    Each name's last number is remembered, so a file repeating one name thousands of times reads in linear time.
-    """
-
-    def __init__(self, document: ModelDocument, what: str) -> None:
-        self.document, self.what = document, what
-        self.taken: set[str] = set()
-        self.counters: dict[str, int] = {}
-
-    def unique(self, name: str, where: str) -> str:
-        key = name.casefold()
-        if key not in self.taken:
-            self.taken.add(key)
-            return name
-        counter, candidate = self.counters.get(key, 1), name
-        while candidate.casefold() in self.taken:
-            counter += 1
-            suffix = f" ({counter})"
-            candidate = name[: NAME_LENGTH - len(suffix)] + suffix
-        self.counters[key] = counter
-        self.taken.add(candidate.casefold())
-        self.document.warn(
-            where, f"Another {self.what} is also named “{name}”; this one is imported as “{candidate}”."
-        )
-        return candidate
-
-
 @dataclass(eq=False)
 class _Cell:
     """One cell of a diagram: where it is in the file, its properties and, once read, what it became."""
@@ -359,7 +330,9 @@ class _Cell:
 class _Reader:
     def __init__(self) -> None:
         self.document = ModelDocument(format=FORMAT, name="")
-        self.names = {kind: _Names(self.document, kind) for kind in ("trust boundary", "element", "asset")}
+        self.names = {
+            kind: Names(self.document, kind, NAME_LENGTH) for kind in ("trust boundary", "element", "asset")
+        }
         self.refs: dict[str, set[str]] = {"zone": set(), "component": set(), "flow": set(), "threat": set()}
         self.assets: dict[str, Asset] = {}  # by name, case folded
         self.controls: dict[tuple[str, str], Control] = {}  # by mitigation text and status

@@ -4,17 +4,19 @@ string (team, project, status, owner, ...) and a view can be shared as a link.
 
 The lists read workspace_selectors' filters, so a filter means the same here, on a project's lists and in the
 API. As on a project's lists, one view serves the whole page and, for htmx, its "results" partial; the filter
-form, the sortable headers and the page links work without JavaScript.
+form, the sortable headers and the page links work without JavaScript. With `?format=csv` or `?format=xlsx`
+a list answers every row its filters select as a spreadsheet (projects.interop.tables), from the same query.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, Model, Prefetch, Q, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -22,7 +24,9 @@ from projects import attention
 from projects import workspace_selectors as selectors
 from projects.access import member_required
 from projects.http import AuthenticatedHttpRequest
-from projects.models import Control, ControlStatus, Membership, Threat, ThreatStatus
+from projects.interop import tables
+from projects.interop.tables import Column
+from projects.models import Control, ControlStatus, Membership, Threat, ThreatControl, ThreatStatus
 from projects.roles import Permission
 from projects.threat_views import sort_headers
 
@@ -70,9 +74,12 @@ def _list_page(
         "results_id": f"{prefix}-results",
         "filtered": filters.active or scope.active,
     }
-    context["list_url"] = reverse(
+    context["list_url"] = list_url = reverse(
         f"estate_{noun.removesuffix('s')}_list", args=[membership.organisation.slug]
     )
+    context["downloads"] = {
+        fmt: f"{list_url}?{tables.download_query(request.GET, fmt)}" for fmt in (tables.CSV, tables.XLSX)
+    }
     template = f"estate/{noun}.html"
     if request.htmx and request.htmx.target == context["results_id"]:
         return render(request, f"{template}#results", context | extra)
@@ -93,6 +100,8 @@ def estate_threat_list(request: AuthenticatedHttpRequest, membership: Membership
         selectors.EstateScope.from_query(request.GET),
     )
     threats = selectors.estate_threats_of(membership, filters, scope)
+    if fmt := tables.requested_format(request.GET):
+        return _threat_table(membership, threats, fmt)
     extra = {"statuses": ThreatStatus.choices, "sorts": sort_headers(filters.order, THREAT_COLUMNS)}
     return _list_page(request, membership, threats, filters, scope, noun="threats", **extra)
 
@@ -106,10 +115,104 @@ def estate_control_list(request: AuthenticatedHttpRequest, membership: Membershi
         selectors.EstateScope.from_query(request.GET),
     )
     controls = selectors.estate_controls_of(membership, filters, scope)
+    if fmt := tables.requested_format(request.GET):
+        return _control_table(membership, controls, fmt)
     extra = {"statuses": ControlStatus.choices, "sorts": sort_headers(filters.order, CONTROL_COLUMNS)}
     return _list_page(
         request, membership, controls, filters, scope, noun="controls", due_choices=DUE_CHOICES, **extra
     )
+
+
+# The lists as spreadsheets ------------------------------------------------------------------------------------
+
+THREAT_TABLE = (
+    Column("Project", 24),
+    Column("Team", 18),
+    Column("Reference", 10),
+    Column("Threat statement", 60),
+    Column("STRIDE", 9),
+    Column("Status", 14),
+    Column("Likelihood", 12),
+    Column("Owner", 22),
+    Column("Owner e-mail", 28),
+    Column("Controls", 9),
+    Column("Business risks", 30),
+    Column("Updated", 12),
+)
+CONTROL_TABLE = (
+    Column("Project", 24),
+    Column("Team", 18),
+    Column("Control", 40),
+    Column("Kind", 12),
+    Column("Status", 13),
+    Column("Owner", 22),
+    Column("Owner e-mail", 28),
+    Column("Due", 12),
+    Column("Overdue", 9),
+    Column("Cost per year", 14, money=True),
+    Column("Effort (days)", 12),
+    Column("Threats", 24),
+    Column("Ticket", 40),
+)
+
+
+def _table_name(membership: Membership, noun: str) -> str:
+    return f"{membership.organisation.slug}-{noun}-{timezone.localdate().isoformat()}"
+
+
+def _threat_table(membership: Membership, threats: QuerySet[Threat], fmt: str) -> HttpResponse:
+    """Every threat the list's filters select, in its order, with its controls counted and the business risks
+    it leads to, in a fixed number of queries."""
+    rows = threats.annotate(control_count=Count("control_links", distinct=True)).prefetch_related(
+        "scenarios__risk"
+    )
+    values = (
+        (
+            threat.project.name,
+            threat.project.team.name,
+            threat.reference,
+            threat.statement,
+            "".join(threat.stride),
+            threat.get_status_display(),
+            threat.get_likelihood_display() if threat.likelihood else None,
+            threat.owner.display_name if threat.owner else None,
+            threat.owner.email if threat.owner else None,
+            threat.control_count,
+            "; ".join(
+                str(risk) for risk in sorted((s.risk for s in threat.scenarios.all()), key=lambda r: r.number)
+            ),
+            threat.updated_at.date(),
+        )
+        for threat in rows
+    )
+    name = _table_name(membership, "threats")
+    return tables.table_response(fmt, filename=name, title="Threats", columns=THREAT_TABLE, rows=values)
+
+
+def _control_table(membership: Membership, controls: QuerySet[Control], fmt: str) -> HttpResponse:
+    """Every control the list's filters select, in its order, with the threats it is linked to."""
+    links = ThreatControl.objects.select_related("threat").order_by("threat__number")
+    rows = controls.prefetch_related(Prefetch("threat_links", queryset=links))
+    values = (
+        (
+            control.project.name,
+            control.project.team.name,
+            control.title,
+            control.get_kind_display(),
+            control.get_status_display(),
+            control.owner.display_name if control.owner else None,
+            control.owner.email if control.owner else None,
+            control.due_on,
+            "yes" if control.is_overdue else None,  # type: ignore[attr-defined]
+            control.cost_per_year,
+            control.effort_days,
+            ", ".join(link.threat.reference for link in control.threat_links.all()),
+            control.ticket_url or None,
+        )
+        for control in rows
+    )
+    name = _table_name(membership, "controls")
+    return tables.table_response(fmt, filename=name, title="Controls", columns=CONTROL_TABLE, rows=values)
 
 
 # My work ----------------------------------------------------------------------------------------------------

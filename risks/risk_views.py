@@ -1,7 +1,8 @@
 """The business-risk register's pages, under /o/<org_slug>/risks/: the register (filters, search, sorting,
 pages, the portfolio's figures), adding, editing and deleting a risk, a risk's page (its stages, scenarios,
 controls, position against appetite, the planner's recommendation, acceptances, history), linking threats to
-it and unlinking them, and the what-if run.
+it and unlinking them, and the what-if run. With `?format=csv` or `?format=xlsx` the register answers every
+risk its filters select as a spreadsheet (projects.interop.tables).
 
 As elsewhere, one view serves a whole page and, for htmx, a named partial of it; every hx-* request has a
 plain href or form action that works without JavaScript. Writes go through risks.services only.
@@ -13,6 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +25,8 @@ from django.views.decorators.vary import vary_on_headers
 from projects.access import member_required
 from projects.conflicts import ConflictNotice, rebase_form
 from projects.http import CONFLICT, AuthenticatedHttpRequest, posted
+from projects.interop import tables
+from projects.interop.tables import Column
 from projects.model_forms import DeleteForm, apply_service_errors
 from projects.models import Membership, Threat
 from projects.roles import Permission
@@ -37,7 +41,7 @@ from risks.forms import (
     ScenarioForm,
     WhatIfForm,
 )
-from risks.models import BusinessRisk, Category, RiskStatus, Treatment
+from risks.models import BusinessRisk, Category, Level, RiskStatus, Treatment
 
 RISKS_PER_PAGE = 25
 HISTORY_LIMIT = 50
@@ -66,6 +70,8 @@ def risk_list(request: AuthenticatedHttpRequest, membership: Membership) -> Http
     scales = inputs.Scales.of(inputs.settings_of(organisation))
     filters = register_selectors.RiskFilters.from_query(request.GET)
     listed = register_selectors.risks_of(membership.organisation, filters, scales)
+    if fmt := tables.requested_format(request.GET):
+        return _register_table(membership, listed, scales, fmt)
     page = Paginator(listed, RISKS_PER_PAGE).get_page(request.GET.get("page"))
     risks = list(page.object_list)
     ids = [risk.pk for risk in risks]
@@ -82,6 +88,10 @@ def risk_list(request: AuthenticatedHttpRequest, membership: Membership) -> Http
         "currency": scales.currency,
         "sorts": sort_headers(filters.order, COLUMNS),
         "can_edit": membership.can(Permission.EDIT_RISK_REGISTER),
+        "downloads": {
+            fmt: f"{reverse('risk_list', args=[organisation.slug])}?{tables.download_query(request.GET, fmt)}"
+            for fmt in (tables.CSV, tables.XLSX)
+        },
     }
     if request.htmx and request.htmx.target == "risk-results":
         return render(request, "risks/list.html#results", context)
@@ -93,6 +103,79 @@ def risk_list(request: AuthenticatedHttpRequest, membership: Membership) -> Http
         "treatments": Treatment.choices,
     }
     return render(request, "risks/list.html", context)
+
+
+REGISTER_TABLE = (
+    Column("ID", 7),
+    Column("Title", 40),
+    Column("Description", 50),
+    Column("Categories", 20),
+    Column("Owner", 22),
+    Column("Owner e-mail", 28),
+    Column("Impact", 11),
+    Column("Loss low", 14, money=True),
+    Column("Loss high", 14, money=True),
+    Column("Currency", 9),
+    Column("Treatment", 11),
+    Column("Treatment detail", 40),
+    Column("Status", 13),
+    Column("Next review", 12),
+    Column("Threats", 8),
+    Column("Inherent level", 14),
+    Column("Residual level", 14),
+    Column("Expected annual loss (residual)", 18, money=True),
+    Column("Against appetite", 17),
+    Column("Figures computed", 16),
+    Column("Figures out of date", 10),
+)
+
+
+def _level_name(level: str | None) -> str | None:
+    return Level(level).label if level else None
+
+
+def _register_table(
+    membership: Membership, risks: QuerySet[BusinessRisk], scales: inputs.Scales, fmt: str
+) -> HttpResponse:
+    """Every risk the register's filters select, in its order, with its stored figures and position."""
+    organisation = membership.organisation
+    listed = list(risks)
+    ids = [risk.pk for risk in listed]
+    rows = pages.register_rows(
+        listed, selectors.stored_figures(organisation, ids), register.acceptances_by_risk(ids), scales
+    )
+    values = []
+    for row in rows:
+        risk, figures = row.risk, row.figures
+        values.append(
+            (
+                risk.reference,
+                risk.title,
+                risk.description or None,
+                ", ".join(Category(value).label for value in risk.categories) or None,
+                risk.owner.display_name if risk.owner else None,
+                risk.owner.email if risk.owner else None,
+                _level_name(risk.impact),
+                risk.loss_low,
+                risk.loss_high,
+                scales.currency,
+                risk.get_treatment_display(),
+                risk.treatment_detail or None,
+                risk.get_status_display(),
+                risk.review_on,
+                risk.scenario_count,  # type: ignore[attr-defined]
+                _level_name(figures.inherent.level) if figures else None,
+                _level_name(figures.residual.level) if figures else None,
+                round(figures.residual.ale_mean, 2) if figures else None,
+                row.position.label,
+                figures.computed_at.date() if figures else None,
+                ("yes" if figures.stale else "no") if figures else None,
+            )
+        )
+    name = f"{organisation.slug}-business-risks-{timezone.localdate().isoformat()}"
+    return tables.table_response(
+        fmt, filename=name, title="Business risks", columns=REGISTER_TABLE, rows=values
+    )
 
 
 # Adding, editing and deleting a risk -----------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from risks import acceptance_views, risk_views, settings_views
+from risks import acceptance_views, register_import_views, risk_views, settings_views
 
 R = "<int:risk_number>/"
 
@@ -10,6 +10,13 @@ urlpatterns = [
     path("", risk_views.risk_list, name="risk_list"),
     path("new/", risk_views.risk_create, name="risk_create"),
     path("settings/", settings_views.scoring_settings, name="scoring_settings"),
+    path("import/", register_import_views.register_import_upload, name="register_import"),
+    path("import/columns/", register_import_views.register_import_columns, name="register_import_columns"),
+    path("import/preview/", register_import_views.register_import_preview, name="register_import_preview"),
+    path("import/commit/", register_import_views.register_import_commit, name="register_import_commit"),
+    path(
+        "import/template.csv", register_import_views.register_import_template, name="register_import_template"
+    ),
     path(R, risk_views.risk_detail, name="risk_detail"),
     path(R + "edit/", risk_views.risk_edit, name="risk_edit"),
     path(R + "delete/", risk_views.risk_delete, name="risk_delete"),

@@ -361,6 +361,10 @@ WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "api_token_list": "a name only",
     "api_token_detail": "no body",
     "api_risk_calculator": "a scenario of numbers and level names; it names no object and writes nothing",
+    "register_import": "a file; owners in it are e-mails, read only among the member's organisation",
+    "register_import_columns": "an upload's token, bound to the member's membership, and column numbers",
+    "register_import_preview": "an upload's token, bound to the member's membership, and column numbers",
+    "register_import_commit": "an upload's token, bound to the member's membership, column and row numbers",
 }
 
 

@@ -450,8 +450,9 @@ CENT = Decimal("0.01")
 def _money(value: CellValue) -> Decimal | None:
     """An amount as spreadsheets hold it: a number (to the cent), or text with a currency sign or code,
     thousands separators (1,000 / 1.000 / 1 000 / 1'000), a decimal point or comma, and k, m or bn for
-    thousands, millions and billions. One comma followed by three digits is a thousands separator; a lone point
-    is a decimal point."""
+    thousands, millions and billions. Of a point and a comma, the last is the decimal mark; one alone is a
+    thousands separator when it is followed by three digits (250,000 and 250.000 are both a quarter million: no
+    currency has amounts in thousandths) and no k, m or bn (1.250m is one and a quarter million)."""
     wrong = f"{_quoted(value)} is not an amount: write it as 250000, €250,000 or 250k."
     if isinstance(value, bool):
         raise _Bad(wrong)
@@ -474,11 +475,12 @@ def _money(value: CellValue) -> Decimal | None:
     if "," in digits and "." in digits:
         decimal_mark = "," if digits.rindex(",") > digits.rindex(".") else "."
         digits = digits.replace("." if decimal_mark == "," else ",", "").replace(",", ".")
-    elif "," in digits:
-        thousands = digits.count(",") > 1 or re.fullmatch(r"\d{1,3}(,\d{3})+", digits) is not None
-        digits = digits.replace(",", "") if thousands else digits.replace(",", ".")
-    elif digits.count(".") > 1:
-        digits = digits.replace(".", "")
+    elif "," in digits or "." in digits:
+        mark = "," if "," in digits else "."
+        thousands = digits.count(mark) > 1 or (
+            not suffix and re.fullmatch(rf"[1-9]\d{{0,2}}\{mark}\d{{3}}", digits) is not None
+        )
+        digits = digits.replace(mark, "") if thousands else digits.replace(mark, ".")
     try:
         amount = Decimal(sign + digits) * MULTIPLIERS[(suffix or "").lower()]
         return amount.quantize(CENT) if amount == amount.quantize(CENT) else amount
@@ -592,9 +594,14 @@ class RowError:
     message: str
 
     @property
-    def where(self) -> str:
+    def short(self) -> str:
+        """The field as an error names it ("loss low"), or "" for the row as a whole."""
         f = FIELDS_BY_NAME.get(self.field)
-        return f"Row {self.row}, {f.short}" if f else f"Row {self.row}"
+        return f.short if f else ""
+
+    @property
+    def where(self) -> str:
+        return f"Row {self.row}, {self.short}" if self.short else f"Row {self.row}"
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"

@@ -37,7 +37,7 @@ COMPARE_DAYS = 30  # with no earlier report, compare with the snapshot about thi
 TOP = 6  # top risks, in the chart and the table
 INVESTMENTS = 6  # recommended controls listed (all are added up)
 ACCEPTED = 4  # acceptances in force, the soonest to run out first
-STOPS = 3  # risks above appetite whose "where to stop" is told
+STOPS = 2  # risks above appetite whose "where to stop" is told
 TOLERATED_CHANCE = 0.1  # the chance the tolerance is told at when the organisation has set none
 
 

@@ -23,7 +23,7 @@ from projects.models import Control, Threat, ThreatControl
 from reports.dashboard import Dashboard, DashboardFilters, dashboard
 from reports.dashboard_charts import dashboard_charts
 from reports.models import Report, ReportKind, ReportStatus
-from reports.print_register import fingerprint_of, register_parts
+from reports.print_register import fingerprint_of, names_printed, register_parts
 from reports.printable import Printable, Progress
 from risks import inputs, selectors
 from risks.models import AcceptanceStatus, BusinessRisk, PortfolioResult, RiskAcceptance, RiskSnapshot
@@ -58,7 +58,14 @@ def fingerprint(report: Report) -> str:
         "portfolio": (PortfolioResult.objects.filter(organisation=organisation_id), "computed_at"),
         "snapshots": (RiskSnapshot.objects.filter(organisation=organisation_id), "taken_on"),
     }
-    read = [report.kind, report.paper, today, report.organisation.name, previous.pk if previous else None]
+    read = [
+        report.kind,
+        report.paper,
+        today,
+        report.organisation.name,
+        previous.pk if previous else None,
+        names_printed(organisation_id),
+    ]
     return fingerprint_of(read, parts)
 
 

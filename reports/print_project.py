@@ -36,6 +36,7 @@ from projects.models import (
     TrustZone,
 )
 from reports.models import Report
+from reports.print_register import names_printed
 from reports.printable import Printable, Progress
 from risks import inputs
 from risks.models import BusinessRisk, Scenario, ScoringSettings
@@ -92,6 +93,7 @@ def fingerprint(report: Report) -> str:
     read = [
         report.paper,
         sorted((row["part"], row["count"], row["versions"], row["latest"]) for row in figures),
+        names_printed(project.organisation_id),
     ]
     return hashlib.sha256(json.dumps(read, default=str).encode()).hexdigest()
 

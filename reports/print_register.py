@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Max, Prefetch, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import CharField, Count, F, Max, Prefetch, QuerySet, StringAgg, Value, Window
+from django.db.models.functions import Concat, RowNumber
 from django.utils import timezone
 
-from projects.models import Asset, Project, Threat
+from projects.models import Asset, Membership, Project, Team, Threat
 from reports.models import Report
 from reports.printable import Printable, Progress
 from risks import inputs, register, register_selectors, selectors
@@ -54,6 +54,21 @@ def register_parts(organisation_id: int) -> dict[str, tuple[QuerySet[Any], str]]
     }
 
 
+def names_printed(organisation_id: int) -> list[str | None]:
+    """The members' names and e-mail addresses and the teams' names, which every report prints (owners, who
+    accepted, which team) but which carry no time of change: read whole, so a rename makes a new file rather
+    than reusing one with the old name. Two queries."""
+    person = Concat("user__name", Value("\x1f"), "user__email", output_field=CharField())
+    return [
+        Membership.objects.filter(organisation=organisation_id)
+        .order_by()
+        .aggregate(names=StringAgg(person, Value("\x1e"), order_by="user_id"))["names"],
+        Team.objects.filter(organisation=organisation_id)
+        .order_by()
+        .aggregate(names=StringAgg("name", Value("\x1e"), order_by="pk"))["names"],
+    ]
+
+
 def fingerprint_of(read: list[Any], parts: Mapping[str, tuple[QuerySet[Any], str]]) -> str:
     """A sha256 of `read` and, for each kind of row, how many there are and the latest change: the same on
     unchanged data, different after an edit (the field moves), an addition or a deletion (the count)."""
@@ -66,7 +81,8 @@ def fingerprint_of(read: list[Any], parts: Mapping[str, tuple[QuerySet[Any], str
 def fingerprint(report: Report) -> str:
     organisation_id = report.organisation_id
     return fingerprint_of(
-        [report.kind, report.paper, timezone.localdate()],  # acceptances run out by the day
+        # Acceptances run out by the day.
+        [report.kind, report.paper, timezone.localdate(), names_printed(organisation_id)],
         register_parts(organisation_id),
     )
 

@@ -332,9 +332,24 @@ def test_the_fingerprint_is_two_queries_whatever_the_number_of_threats(cast: Cas
     assert count_queries(lambda: print_project.fingerprint(few)) == count_queries(
         lambda: print_project.fingerprint(many)
     )
-    assert (
-        count_queries(lambda: print_project.fingerprint(few)) == 2
-    )  # the project, then every aggregate at once
+    # The project, every aggregate at once, then the members' and the teams' names.
+    assert count_queries(lambda: print_project.fingerprint(few)) == 4
+
+
+@pytest.mark.parametrize("renamed", ["member", "team"])
+def test_the_fingerprint_changes_when_a_name_it_prints_changes(
+    cast: Cast, checkout: Project, renamed: str
+) -> None:
+    """Users and teams carry no time of change, so their names are read whole."""
+    report = report_of(checkout)
+    before = print_project.fingerprint(report)
+    if renamed == "member":
+        cast.security_lead.name = "Renamed Lead"
+        cast.security_lead.save(update_fields=["name"])
+    else:
+        checkout.team.name = "Renamed team"
+        checkout.team.save(update_fields=["name"])
+    assert print_project.fingerprint(report) != before
 
 
 def test_a_bare_project_says_what_it_lacks_rather_than_printing_empty_tables(cast: Cast) -> None:

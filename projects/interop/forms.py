@@ -67,22 +67,26 @@ class UploadForm(_Destination):
 
     file = forms.FileField(
         label="Model file",
-        required=False,
         help_text=f"JSON or YAML, at most {MEGABYTES} MB.",
+        error_messages={"required": "Choose the model file to import."},
         widget=forms.ClearableFileInput(attrs={"accept": ".json,.yaml,.yml,application/json"}),
     )
     token = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        upload = cleaned.get("file")
-        if upload is None and not cleaned.get("token"):
-            self.add_error("file", "Choose the model file to import.")
-        elif upload is not None and upload.size > MAX_FILE_BYTES:
-            self.add_error(
-                "file", f"The file is {upload.size / 1_048_576:.1f} MB; the limit is {MEGABYTES} MB."
+    def __init__(self, membership: Membership, *args: Any, **kwargs: Any) -> None:
+        super().__init__(membership, *args, **kwargs)
+        if self.data.get("token"):
+            self.fields[
+                "file"
+            ].required = False  # the upload kept from before serves, unless another is chosen
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload is not None and upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size / 1_048_576:.1f} MB; the limit is {MEGABYTES} MB."
             )
-        return cleaned
+        return upload
 
 
 class CommitForm(_Destination):

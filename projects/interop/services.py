@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models
-from django.db.models import F, Q
+from django.db.models import F
 
 from projects.interop import document as doc
 from projects.interop.document import MAX_PARTS, InvalidModelFile, ModelDocument
@@ -46,7 +46,7 @@ from projects.models import (
 )
 from projects.roles import Permission
 from projects.workspace_services import _check_team, require_edit, status_reason_after
-from projects.writes import change, validate
+from projects.writes import _long_text_errors, _nul_byte_errors, change, validate
 
 # How many rows one INSERT writes; PostgreSQL takes far more, but a statement this size stays quick to plan.
 BATCH = 1_000
@@ -304,36 +304,28 @@ def _project(
 
 
 @cache
-def _checked_apart(model: type[models.Model]) -> tuple[frozenset[str], frozenset[str]]:
-    """(The fields a model's constraints read, its relations): see _validate_part."""
-    constrained: set[str] = set()
-    for constraint in model._meta.constraints:
-        if isinstance(constraint, models.CheckConstraint):
-            constrained |= Q(constraint.condition).referenced_base_fields
-        elif isinstance(constraint, models.UniqueConstraint):
-            constrained |= set(constraint.fields)
-    relations = {f.name for f in model._meta.concrete_fields if f.is_relation}
-    return frozenset(constrained - relations), frozenset(relations)
+def _relations(model: type[models.Model]) -> frozenset[str]:
+    return frozenset(f.name for f in model._meta.concrete_fields if f.is_relation)
 
 
 def _validate_part(instance: models.Model) -> None:
-    """Every field of a part, as projects.writes.validate checks it, without a query.
+    """Every field of a part, as projects.writes.validate checks a row (its NUL-byte and length checks, then
+    Django's field validation), without a query.
 
-    validate() checks each constraint with a query (Django's Q.check) and each relation with another, which
-    for thousands of parts takes seconds. So here the relations, which the plan sets to parts it built, are left
-    out; the fields the constraints read are checked on their own (their choices and lengths), and what the
-    constraints add to that (unique names, a reason for a rejection, two ends to a flow, no zone inside itself)
-    is checked by the plan. The database's constraints stay the backstop.
+    validate() also checks each constraint with a query (Django's Q.check) and each relation with another,
+    which for thousands of parts takes seconds. Here the relations, which the plan sets to parts it built, are
+    left out, and what the constraints add to the fields' own choices and lengths (unique names, a reason for a
+    rejection, two ends to a flow, no zone inside itself) is checked by the plan. The database's constraints
+    stay the backstop.
     """
-    constrained, relations = _checked_apart(type(instance))
-    errors: dict[str, list[str]] = {}
+    errors = {
+        name: [message]
+        for name, message in (_long_text_errors(instance) | _nul_byte_errors(instance)).items()
+    }
     try:
-        validate(instance, exclude=constrained | relations)
-    except ValidationError as error:
-        errors |= error.message_dict
-    others = [f.name for f in instance._meta.concrete_fields if f.name not in constrained or f.name in errors]
-    try:
-        instance.clean_fields(exclude=others)
+        instance.full_clean(
+            exclude=[*_relations(type(instance)), *errors], validate_unique=False, validate_constraints=False
+        )
     except ValidationError as error:
         errors |= error.message_dict
     if errors:

@@ -55,6 +55,7 @@ from projects.models import (
     TrustZone,
     User,
 )
+from projects.query import query_int, query_text
 from projects.threat_library import FLOW, LibraryEntry, Target, applicable
 
 OPEN_THREAT_STATUSES = (ThreatStatus.IDENTIFIED, ThreatStatus.IN_REVIEW, ThreatStatus.CONFIRMED)
@@ -65,16 +66,6 @@ def _one[M: Model](queryset: QuerySet[M], what: str, **lookup: Any) -> M:
     if found is None:
         raise Http404(f"No such {what}.")
     return found
-
-
-def _text(value: object, limit: int) -> str:
-    """A search term from the query string; PostgreSQL refuses NUL characters in text, so they go."""
-    return str(value).replace("\x00", "")[:limit]
-
-
-def _digits(value: object) -> bool:
-    """Plain 0-9 digits only: str.isdigit() also accepts "²", which int() refuses."""
-    return str(value).isascii() and str(value).isdigit()
 
 
 # Lists: sorting, and the rows a bulk change names ---------------------------------------------------------
@@ -140,7 +131,7 @@ class EstateScope:
     @classmethod
     def from_query(cls, query: Any) -> "EstateScope":
         project = query.get("project", "")
-        return cls(team=_text(query.get("team", ""), 100), project=int(project) if _digits(project) else None)
+        return cls(team=query_text(query.get("team", ""), 100), project=query_int(project))
 
     @property
     def active(self) -> bool:
@@ -190,10 +181,10 @@ class ProjectFilters:
     def from_query(cls, query: Any) -> "ProjectFilters":
         """From a QueryDict (GET parameters) of the HTML list or the API; unknown values are ignored."""
         return cls(
-            team=_text(query.get("team", ""), 100),
+            team=query_text(query.get("team", ""), 100),
             status=str(query.get("status", "")),
             review_overdue=query.get("review") == "overdue",
-            q=_text(query.get("q", ""), 200),
+            q=query_text(query.get("q", ""), 200),
         )
 
     @property
@@ -411,8 +402,7 @@ class ThreatFilters:
         estate's list passes its own `orderings`."""
 
         def number(name: str) -> int | None:
-            value = query.get(name, "")
-            return int(value) if _digits(value) else None
+            return query_int(query.get(name, ""))
 
         return cls(
             status=tuple(s for s in query.getlist("status") if s in ThreatStatus.values),
@@ -423,7 +413,7 @@ class ThreatFilters:
             unowned=query.get("owner") == "none",
             without_control=query.get("control") == "none",
             new_since_review=query.get("new") == "since_review",
-            q=_text(query.get("q", ""), 200),
+            q=query_text(query.get("q", ""), 200),
             order=_order(query, orderings, default_order),
         )
 
@@ -461,8 +451,8 @@ def _threats_matching(threats: QuerySet[Threat], filters: ThreatFilters) -> Quer
             | Q(threat_action__icontains=text)
             | Q(threat_impact__icontains=text)
         )
-        if _digits(reference):
-            match |= Q(number=int(reference))
+        if (number := query_int(reference, digits=9)) is not None:
+            match |= Q(number=number)
         threats = threats.filter(match)
     return threats
 
@@ -556,11 +546,11 @@ class ControlFilters:
         owner = query.get("owner", "")
         return cls(
             status=tuple(s for s in query.getlist("status") if s in ControlStatus.values),
-            owner=int(owner) if _digits(owner) else None,
+            owner=query_int(owner),
             unowned=owner == "none",
             without_threat=query.get("threat") == "none",
             due=query.get("due") if query.get("due") in DUE_FILTERS else "",
-            q=_text(query.get("q", ""), 200),
+            q=query_text(query.get("q", ""), 200),
             order=_order(query, orderings, default_order),
         )
 

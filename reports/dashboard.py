@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 
 from projects import attention
 from projects.models import Control, Organisation, Project, Team, Threat
+from projects.query import query_int, query_text
 from projects.workspace_selectors import EstateScope
 from risks import inputs, register_selectors
 from risks.inputs import Scales
@@ -52,10 +53,6 @@ TOP = 10  # rows in each "top" table
 TREND_DAYS = 365
 
 
-def _digits(value: object) -> bool:
-    return str(value).isascii() and str(value).isdigit()
-
-
 @dataclass(frozen=True)
 class DashboardFilters:
     team: str = ""  # a team slug
@@ -68,8 +65,8 @@ class DashboardFilters:
         """From GET parameters; unknown values are ignored, as every list does."""
         project = query.get("project", "")
         return cls(
-            team=str(query.get("team", ""))[:100],
-            project=int(project) if _digits(project) and len(project) < 19 else None,
+            team=query_text(query.get("team", ""), 100),
+            project=query_int(project),
             category=query.get("category") if query.get("category") in Category.values else "",
             treatment=query.get("treatment") if query.get("treatment") in Treatment.values else "",
         )

@@ -25,6 +25,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from projects.models import Asset, Organisation, Project, Team, Threat
+from projects.query import query_int, query_text
 from risks.inputs import Scales, Stage
 from risks.models import (
     AcceptanceStatus,
@@ -64,10 +65,6 @@ RISK_ORDERINGS: dict[str, tuple[Any, ...]] = {
 }
 
 
-def _digits(value: object) -> bool:
-    return str(value).isascii() and str(value).isdigit()
-
-
 @dataclass(frozen=True)
 class RiskFilters:
     category: tuple[str, ...] = ()
@@ -97,19 +94,19 @@ class RiskFilters:
             category=tuple(c for c in query.getlist("category") if c in Category.values),
             status=tuple(s for s in query.getlist("status") if s in RiskStatus.values),
             treatment=tuple(t for t in query.getlist("treatment") if t in Treatment.values),
-            owner=int(owner) if _digits(owner) and len(owner) < 19 else None,
+            owner=query_int(owner),
             unowned=owner == "none",
             level=tuple(lvl for lvl in query.getlist("level") if lvl in {*Level, UNSCORED}),
             above_appetite=query.get("appetite") == "above",
-            team=str(query.get("team", ""))[:100],
-            project=int(project) if _digits(project) and len(project) < 19 else None,
+            team=query_text(query.get("team", ""), 100),
+            project=query_int(project),
             cell_stage=query.get("stage") if query.get("stage") in CELL_STAGES else "",
             likelihood=query.get("likelihood")
             if query.get("likelihood") in Level.__members__.values()
             else "",
             impact=query.get("impact") if query.get("impact") in Level.__members__.values() else "",
             acceptance=query.get("acceptance") if query.get("acceptance") in ACCEPTANCE_FILTERS else "",
-            q=query.get("q", "").replace("\x00", "").strip()[:200],
+            q=query_text(query.get("q", ""), 200).strip(),
             order=query.get("order") if query.get("order") in RISK_ORDERINGS else "number",
         )
 
@@ -241,8 +238,8 @@ def risks_of(
         text = filters.q.strip()
         reference = text.upper().removeprefix("R-")
         match = Q(title__icontains=text) | Q(description__icontains=text)
-        if _digits(reference) and len(reference) < 10:
-            match |= Q(number=int(reference))
+        if (number := query_int(reference, digits=9)) is not None:
+            match |= Q(number=number)
         risks = risks.filter(match)
     return risks.order_by(*RISK_ORDERINGS[filters.order])
 

@@ -160,6 +160,13 @@ def _choices(form: UploadForm) -> dict[str, Any]:
 
 
 def _imported(project: Project, counts: dict[str, int], warnings: int) -> str:
-    parts = ", ".join(f"{counts[kind]} {kind}" for kind in ("components", "flows", "threats", "controls"))
-    noted = f" {warnings} notes from the import are under “Notes from import”." if warnings else ""
+    nouns = {"components": "component", "flows": "data flow", "threats": "threat", "controls": "control"}
+    parts = ", ".join(_count(counts[key], noun) for key, noun in nouns.items())
+    noted = (
+        f" {_count(warnings, 'note')} on what it could not keep: see “Notes from import”." if warnings else ""
+    )
     return f"Imported “{project.name}”: {parts}.{noted}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

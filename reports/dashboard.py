@@ -186,14 +186,14 @@ def dashboard(
         if filters.project
         else None
     )
-    risks = _risks(organisation, filters, today)
+    risks, plain = _risks(organisation, filters, today)
     projects = _projects(organisation, filters)
-    scenarios = _scenarios(organisation, filters)
+    teams = list(organisation.teams.order_by("name"))
+    by_team, top_projects = _by_team_and_project(projects, _of_risks_chosen(organisation, filters), teams)
     review, in_review, new_since = _review(projects)
     overdue, overdue_count = _overdue_controls(organisation, filters, today)
     headline, expiring, expired = _headline(risks, scales, today)
     stale = projects.filter(attention.project_review_overdue(today))
-    teams = list(organisation.teams.order_by("name"))
     return Dashboard(
         organisation=organisation,
         filters=filters,
@@ -204,15 +204,15 @@ def dashboard(
         headline=headline,
         heat={stage: _heat(risks, stage) for stage in register_selectors.CELL_STAGES},
         top_risks=_top_risks(risks, scales),
-        teams=_teams(scenarios, teams),
-        projects=_top_projects(projects, _of_risks_chosen(organisation, filters)),
+        teams=by_team,
+        projects=top_projects,
         project_count=projects.count(),
         review=review,
         in_review=in_review,
         new_since_review=new_since,
         overdue_controls=overdue,
         overdue_count=overdue_count,
-        acceptances=_acceptances(risks, today),
+        acceptances=_acceptances(plain, today),
         expiring_count=expiring,
         expired_count=expired,
         stale_projects=list(
@@ -230,20 +230,30 @@ def dashboard(
 
 def _risks(
     organisation: Organisation, filters: DashboardFilters, today: datetime.date
-) -> QuerySet[BusinessRisk]:
-    risks = register_selectors.scored_risks(organisation, today)
+) -> tuple[QuerySet[BusinessRisk], QuerySet[BusinessRisk]]:
+    """The risks in scope: with their stored figures (register_selectors.scored_risks), and plain, for the
+    queries that need only which they are (an annotated queryset costs milliseconds to compile each time)."""
+    fed: list[int] | None = None
     if filters.team or filters.project:
         # Which risks the team's threats lead to is read once, here, and the ids handed on: as a subquery, each
         # of the eight queries below would join the team's thousands of threats to their scenarios again.
-        fed = BusinessRisk.objects.filter(organisation=organisation).filter(
-            register_selectors.fed_by(filters.team, filters.project)
+        fed = list(
+            BusinessRisk.objects.filter(organisation=organisation)
+            .filter(register_selectors.fed_by(filters.team, filters.project))
+            .values_list("pk", flat=True)
         )
-        risks = risks.filter(pk__in=list(fed.values_list("pk", flat=True)))
-    if filters.category:
-        risks = risks.filter(categories__overlap=[filters.category])
-    if filters.treatment:
-        risks = risks.filter(treatment=filters.treatment)
-    return risks
+
+    def narrow(risks: QuerySet[BusinessRisk]) -> QuerySet[BusinessRisk]:
+        if fed is not None:
+            risks = risks.filter(pk__in=fed)
+        if filters.category:
+            risks = risks.filter(categories__overlap=[filters.category])
+        if filters.treatment:
+            risks = risks.filter(treatment=filters.treatment)
+        return risks
+
+    plain = BusinessRisk.objects.filter(organisation=organisation)
+    return narrow(register_selectors.scored_risks(organisation, today)), narrow(plain)
 
 
 def _headline(
@@ -308,25 +318,21 @@ def _heat(risks: QuerySet[BusinessRisk], stage: str) -> dict[tuple[Level, Level]
 
 
 def _acceptances(risks: QuerySet[BusinessRisk], today: datetime.date) -> list[RiskAcceptance]:
-    """Approved acceptances of the risks that run out within 30 days or ran out (none later in force)."""
-    expiring = risks.filter(register_selectors.acceptance_running_out("expiring", today))
-    expired = risks.filter(register_selectors.acceptance_running_out("expired", today))
-    horizon = today + register_selectors.EXPIRING_WITHIN
+    """Approved acceptances of the risks that run out within 30 days or ran out, none later in force: each
+    risk's latest approved acceptance, when that runs out by the horizon (register_selectors'
+    acceptance_running_out, "expiring" or "expired", said of the acceptance rather than the risk)."""
     latest = (
-        RiskAcceptance.objects.filter(
-            Q(risk__in=expiring.values("pk")) | Q(risk__in=expired.values("pk")),
-            status=AcceptanceStatus.APPROVED,
-            expires_on__lte=horizon,
-        )
+        RiskAcceptance.objects.filter(risk__in=risks, status=AcceptanceStatus.APPROVED)
         .order_by("risk_id", "-expires_on")
         .distinct("risk_id")
     )
-    rows = list(
-        RiskAcceptance.objects.filter(pk__in=latest.values("pk"))
+    return list(
+        RiskAcceptance.objects.filter(
+            pk__in=latest.values("pk"), expires_on__lte=today + register_selectors.EXPIRING_WITHIN
+        )
         .select_related("risk", "risk__owner", "risk__organisation")
         .order_by("expires_on", "risk__number")[:TOP]
     )
-    return rows
 
 
 def _trend(organisation: Organisation, today: datetime.date) -> Trend:
@@ -363,14 +369,6 @@ def _projects(organisation: Organisation, filters: DashboardFilters) -> QuerySet
     return projects
 
 
-def _scenarios(organisation: Organisation, filters: DashboardFilters) -> QuerySet[ScenarioResult]:
-    # By the project's organisation, not the risk's (the same: a scenario links a risk and a threat of one
-    # organisation), as risk by team groups them by their project's team.
-    scenarios = ScenarioResult.objects.filter(project__organisation=organisation)
-    scenarios = EstateScope(team=filters.team, project=filters.project).narrow(scenarios)
-    return scenarios.filter(_of_risks_chosen(organisation, filters))
-
-
 def _of_risks_chosen(organisation: Organisation, filters: DashboardFilters) -> Q:
     """Over scenario results: those of the risks in the category and treatment chosen (all when none is). An IN
     over those risks, which Postgres hashes once, where a join looked a risk up for every scenario."""
@@ -384,55 +382,48 @@ def _of_risks_chosen(organisation: Organisation, filters: DashboardFilters) -> Q
     return Q(risk__in=risks.values("pk"))
 
 
-def _teams(scenarios: QuerySet[ScenarioResult], teams: list[Team]) -> list[TeamRow]:
-    """Each team's share of the expected loss and how many of its projects feed the risks, largest first.
+def _by_team_and_project(
+    projects: QuerySet[Project], of_risks_chosen: Q, teams: list[Team]
+) -> tuple[list[TeamRow], list[ProjectRow]]:
+    """Each team's share of the expected loss and how many of its projects feed the risks, largest first; and the
+    projects with the largest residual expected loss (those with no scenario in scope have none). One query.
 
-    Grouped by the team's id alone and named from `teams` (the organisation's, read once for the filter too):
-    Postgres then reads each team's projects' scenarios from the (project, expected loss) index in team order
-    and adds them up as it goes, where grouping by the team's names made it sort every scenario first (75,000
-    in the default estate, on disk)."""
+    Each project's sums are subqueries over its own scenarios, read from the (project, expected loss) index alone,
+    150 entries a project, worked out once in a materialised CTE; the teams' rows are grouped from it and the top
+    projects sorted from it. Summing the scenarios by team and again by project read all 75,000 twice (grouping
+    by names sorted them all), and Django cannot group an annotated queryset a second time."""
     named = {team.pk: team for team in teams}
-    rows = (
-        scenarios.order_by()
-        .values("project__team")
-        .annotate(
-            residual=Sum("residual_ale"),
-            inherent=Sum("inherent_ale"),
-            projects=Count("project", distinct=True),
-        )
-    )
-    by_team = [
-        TeamRow(
-            named[row["project__team"]].slug,
-            named[row["project__team"]].name,
-            row["residual"] or 0.0,
-            row["inherent"] or 0.0,
-            row["projects"],
-        )
-        for row in rows
-    ]
-    return sorted(by_team, key=lambda row: (-row.residual_ale, row.name))
-
-
-def _top_projects(projects: QuerySet[Project], of_risks_chosen: Q) -> list[ProjectRow]:
-    """The projects with the largest residual expected loss (those with no scenario in scope have none).
-
-    Each project's sums are subqueries over its own scenarios, read from the (project, expected loss) index
-    alone, 150 entries a project; grouping all the scenarios by project and names sorted all 75,000."""
     own = ScenarioResult.objects.filter(of_risks_chosen, project=OuterRef("pk")).order_by().values("project")
-    rows = (
-        projects.annotate(
+    per_project = (
+        projects.order_by()
+        .annotate(
             residual=Subquery(own.annotate(total=Sum("residual_ale")).values("total")),
             inherent=Subquery(own.annotate(total=Sum("inherent_ale")).values("total")),
         )
-        .order_by(F("residual").desc(nulls_last=True), "name")
-        .values("pk", "name", "team__name", "residual", "inherent")[:TOP]
+        .values("pk", "name", "team", "team__name", "residual", "inherent")
     )
-    return [
-        ProjectRow(row["pk"], row["name"], row["team__name"], row["residual"], row["inherent"] or 0.0)
-        for row in rows
-        if row["residual"] is not None
+    sql, params = per_project.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH per_project AS MATERIALIZED ({sql}) "  # noqa: S608 - Django's own SQL; values are parameters
+            "(SELECT true, team, NULL, NULL, sum(residual), sum(inherent), count(residual) FROM per_project "
+            "GROUP BY team HAVING count(residual) > 0) "
+            "UNION ALL (SELECT false, pk, name, team__name, residual, coalesce(inherent, 0), 1 FROM per_project "
+            "WHERE residual IS NOT NULL ORDER BY residual DESC, name LIMIT %s)",
+            (*params, TOP),
+        )
+        rows = cursor.fetchall()
+    by_team = [
+        TeamRow(named[key].slug, named[key].name, residual or 0.0, inherent or 0.0, count)
+        for is_team, key, _, _, residual, inherent, count in rows
+        if is_team
     ]
+    top = [
+        ProjectRow(key, name, team, residual, inherent)
+        for is_team, key, name, team, residual, inherent, _ in rows
+        if not is_team
+    ]
+    return sorted(by_team, key=lambda row: (-row.residual_ale, row.name)), top
 
 
 # The work waiting -------------------------------------------------------------------------------------------

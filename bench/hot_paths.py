@@ -17,10 +17,11 @@ from datetime import UTC, datetime
 import django
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, setup_test_environment
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bench import workspace
+from bench.throwaway import throwaway_database
 from projects.models import Membership, Organisation, Team, User
 from projects.roles import Role
 from projects.services import api_token_create
@@ -151,11 +152,8 @@ def table(measurements: list[Measurement], size_label: str = "members") -> str:
 
 
 def main() -> None:
-    setup_test_environment(debug=False)
-    connection.settings_dict["TEST"]["NAME"] = f"bench_{os.getpid()}"
     started = time.perf_counter()
-    original_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with throwaway_database("bench"):
         print(f"# Benchmarks, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n")
         print(f"- machine: {machine()}")
         print(
@@ -179,6 +177,4 @@ def main() -> None:
                 size_label="threats",
             )
         )
-    finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
     print(f"\nTook {time.perf_counter() - started:.0f} s.")

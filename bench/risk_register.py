@@ -15,8 +15,9 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import connection
-from django.test.utils import CaptureQueriesContext, setup_test_environment
+from django.test.utils import CaptureQueriesContext
 
+from bench.throwaway import throwaway_database
 from projects.models import (
     Control,
     ControlStatus,
@@ -120,10 +121,7 @@ def _risk(rng: np.random.Generator, organisation: Organisation, number: int) -> 
 
 def main() -> None:
     started = time.perf_counter()
-    setup_test_environment(debug=False)
-    connection.settings_dict["TEST"]["NAME"] = f"bench_register_{os.getpid()}"
-    original_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
+    with throwaway_database("bench_register"):
         print("\n## Stored risk results: a full recomputation\n")
         print(
             f"- load average at the start: {' / '.join(f'{load:.1f}' for load in os.getloadavg())} (1 / 5 / 15 min)"
@@ -154,8 +152,6 @@ def main() -> None:
         )
         print(reads(organisation))
         print(agreement(organisation))
-    finally:
-        connection.creation.destroy_test_db(original_name, verbosity=0)
     print(f"\nRegister section took {time.perf_counter() - started:.0f} s.")
 
 

@@ -923,3 +923,6 @@ def _join(items: list[str] | tuple[str, ...]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+from projects.notification_models import *  # noqa: E402,F403

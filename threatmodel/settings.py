@@ -296,7 +296,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 3600.0,
     },
 }
-CELERY_IMPORTS = ["reports.schedule_tasks"]  # tasks outside a `tasks` module (see its docstring)
+# Tasks outside a `tasks` module (see their docstrings).
+CELERY_IMPORTS = ["reports.schedule_tasks", "projects.notification_tasks"]
 # A worker is replaced after its tasks grew it past this (KiB): a large PDF's memory goes back to the machine.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 1_000_000)
 

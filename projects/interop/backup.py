@@ -51,6 +51,7 @@ from projects.models import (
     TrustZone,
     User,
 )
+from projects.notification_models import NotificationPreference
 from projects.roles import Role
 from reports.models import ReportSchedule
 from risks import changes, inputs
@@ -92,6 +93,7 @@ class Table:
 TABLES: tuple[Table, ...] = (
     Table(Team, "organisation"),
     Table(Membership, "organisation"),
+    Table(NotificationPreference, "membership__organisation"),
     Table(ScoringSettings, "organisation"),
     Table(Project, "organisation"),
     Table(TrustZone, "project__organisation"),
@@ -123,6 +125,8 @@ NOT_BACKED_UP: dict[str, str] = {
     "and an invitation without it cannot be accepted, so owners invite again",
     "reports.Report": "PDF files made from the data: ask for them again; monthly schedules are backed up",
     "projects.ApiToken": "a person's, not the organisation's, and a secret",
+    "projects.Notification": "messages already delivered to people about past events; the preferences that "
+    "decide how people are told are backed up",
 }
 
 # Fields never written, whatever table they are in: secrets, and privileges that must not cross servers.

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from projects import attention
+from projects import attention, awaiting
 from projects import workspace_selectors as selectors
 from projects.access import member_required
 from projects.http import AuthenticatedHttpRequest
@@ -261,11 +261,14 @@ def _my_due_controls(membership: Membership) -> tuple[Section[Control], int]:
 @require_GET
 @member_required()
 def my_work(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
-    """An engineer's home: my teams' projects, the open threats I own and my controls that are due, a few rows
-    of each with a count that links to the list of all of them."""
+    """An engineer's home: my teams' projects, the open threats I own, what waits for my review or decision,
+    and my controls and acceptances that are due, a few rows of each with a count (that links to the list of all
+    of them where there is one)."""
     me, open_statuses = membership.user_id, selectors.OPEN_THREAT_STATUSES
     teams, projects = list(selectors.teams_of(membership)), selectors.team_projects_of(membership)
     controls, overdue = _my_due_controls(membership)
+    to_review, to_decide = awaiting.threats_to_review(membership), awaiting.acceptances_to_decide(membership)
+    running_out = awaiting.acceptances_running_out(membership, timezone.localdate())
     context = {
         "membership": membership,
         "teams": teams,
@@ -279,5 +282,17 @@ def my_work(request: AuthenticatedHttpRequest, membership: Membership) -> HttpRe
         "open_query": _query(status=open_statuses).urlencode(),
         "due_soon_days": attention.DUE_SOON.days,
         "can_create": membership.can(Permission.EDIT_TEAM_PROJECTS),
+        "can_review": membership.can(Permission.DECIDE_THREAT_REVIEW),
+        "to_review": _first(to_review, to_review.count(), awaiting.reviews_url(membership)),
+        "to_decide": _first(to_decide, to_decide.count()),
+        "running_out": _first(running_out, running_out.count()),
     }
     return render(request, "estate/my_work.html", context)
+
+
+@require_GET
+@member_required()
+def my_work_summary(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
+    """The home page's glance at My work (loaded by htmx after the dashboard): what waits for me and what is due."""
+    context = {"membership": membership, "summary": awaiting.summary(membership, timezone.localdate())}
+    return render(request, "estate/my_work_summary.html", context)

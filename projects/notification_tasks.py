@@ -1,46 +1,19 @@
-"""E-mails of notifications: at once for those who want them so, and a daily digest for the others.
-
-Each e-mail marks what it told of (emailed_at) in the same transaction that read the rows under lock, so a task
-run twice, or retried after a failure, never tells the same thing twice.
-"""
+"""Celery tasks that e-mail notifications (projects.notification_mail). Outside a `tasks` module because
+projects.notifications enqueues them, so settings.CELERY_IMPORTS loads this one; the daily reminders, which
+write notifications, are in projects.reminder_tasks."""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone
 
-from projects.notification_models import Notification
+from projects import notification_mail
 
 
-def _absolute(url: str) -> str:
-    return settings.SITE_URL + url
-
-
-@shared_task(autoretry_for=(ConnectionError, TimeoutError, OSError), retry_backoff=True, max_retries=5)
+@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
 def send_notification_emails(notification_ids: list[int]) -> int:
-    """E-mail each of these notifications not yet e-mailed nor read to its recipient; how many were sent."""
-    sent = 0
-    with transaction.atomic():
-        notifications = list(
-            Notification.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related("recipient", "organisation", "actor")
-            .filter(pk__in=notification_ids, emailed_at__isnull=True, read_at__isnull=True)
-            .order_by("pk")
-        )
-        for notification in notifications:
-            context = {"notification": notification, "link": _absolute(notification.url)}
-            message = EmailMultiAlternatives(
-                subject=f"[{notification.organisation.name}] {notification.subject}",
-                body=render_to_string("emails/notification.txt", context),
-                to=[notification.recipient.email],
-            )
-            message.attach_alternative(render_to_string("emails/notification.html", context), "text/html")
-            message.send()
-            sent += 1
-        if notifications:
-            Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(
-                emailed_at=timezone.now()
-            )
-    return sent
+    """E-mail these notifications to members who want them at once; how many went (none twice)."""
+    return notification_mail.notification_emails_send(notification_ids)
+
+
+@shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
+def send_notification_digests() -> int:
+    """The daily digest (beat): how many digests went; run twice, the second sends nothing."""
+    return notification_mail.digests_send()

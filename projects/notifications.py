@@ -2,19 +2,44 @@
 
 Callers (comments, reviews, assignments, risk acceptances, the daily reminders) call notify() inside their own
 transaction: the rows are written with the change (and vanish with it if it rolls back), and the e-mails of the
-members who want them at once are enqueued only when the transaction commits.
+members who want them at once are enqueued only when the transaction commits (projects.notification_tasks).
+
+Besides notify(), this module holds the reads and writes of a member's own notifications and e-mail preference,
+and the messages of the product's own events (an owner assigned, an acceptance requested or decided), so that a
+service that makes one of those changes adds a single call.
 """
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from django.db import models
-from django.db.models import F
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Now
+from django.http import Http404
+from django.urls import reverse
 
 from projects.models import Membership, Organisation, User
-from projects.notification_models import EmailMode, Notification, NotificationKind
+from projects.notification_models import EmailMode, Notification, NotificationKind, NotificationPreference
+from projects.notification_tasks import send_notification_emails
 
 SUBJECT_LIMIT = Notification._meta.get_field("subject").max_length or 300
 URL_LIMIT = Notification._meta.get_field("url").max_length or 500
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification to write: to whom, in which organisation, about what."""
+
+    organisation_id: int
+    recipient_id: int
+    kind: str
+    subject: str
+    url: str
+    actor: User | None = None
+    target: models.Model | None = None
 
 
 def notify(
@@ -31,55 +56,233 @@ def notify(
 
     `url` is the site-relative address of the thing ("/o/acme/..."); e-mails prefix the site's address. One query
     reads the recipients' memberships and preferences, one bulk insert writes the rows; the immediate e-mails are
-    sent by a Celery task enqueued on commit.
+    sent by a Celery task enqueued on commit. Recipients who are not members of the organisation are skipped.
     """
-    if kind not in NotificationKind.values:
-        raise ValueError(
-            f"Unknown notification kind {kind!r}: use one of {', '.join(NotificationKind.values)}."
-        )
-    if not url.startswith("/") or url.startswith("//") or len(url) > URL_LIMIT:
-        raise ValueError(
-            f"A notification's url must be a site-relative path of at most {URL_LIMIT} characters."
-        )
     user_ids = {user.pk for user in recipients if user is not None and user.pk is not None}
     if actor is not None:
         user_ids.discard(actor.pk)
-    if not user_ids:
-        return
-    members = (
-        Membership.objects.filter(organisation=organisation, user_id__in=user_ids)
-        .values_list(
-            "user_id", F("notification_preference__email"), F("notification_preference__muted_kinds")
-        )
-        .order_by("user_id")
+    notify_each(
+        [
+            Notice(organisation.pk, user_id, kind, subject, url, actor=actor, target=target)
+            for user_id in sorted(user_ids)
+        ]
     )
-    subject = " ".join(subject.split())
-    if len(subject) > SUBJECT_LIMIT:
-        subject = subject[: SUBJECT_LIMIT - 1] + "…"
-    target_type = target._meta.label_lower if target is not None else ""
-    target_id = target.pk if target is not None else None
+
+
+def notify_each(notices: Sequence[Notice]) -> list[Notification]:
+    """Write many notices at once, across organisations (the daily reminders): one query, one insert.
+
+    A notice to someone who is not a member of its organisation is dropped. Answers the rows written."""
+    for notice in notices:
+        _check(notice)
+    if not notices:
+        return []
+    members = {
+        (organisation_id, user_id): (email, muted or [])
+        for organisation_id, user_id, email, muted in Membership.objects.filter(
+            organisation_id__in={notice.organisation_id for notice in notices},
+            user_id__in={notice.recipient_id for notice in notices},
+        )
+        .order_by()
+        .values_list(
+            "organisation_id",
+            "user_id",
+            F("notification_preference__email"),
+            F("notification_preference__muted_kinds"),
+        )
+    }
     rows: list[Notification] = []
-    immediate: list[bool] = []
-    for user_id, email, muted in members:
+    at_once: list[bool] = []
+    for notice in notices:
+        preference = members.get((notice.organisation_id, notice.recipient_id))
+        if preference is None:
+            continue
+        email, muted = preference
         rows.append(
             Notification(
-                organisation=organisation,
-                recipient_id=user_id,
-                kind=kind,
-                actor=actor,
-                subject=subject,
-                url=url,
-                target_type=target_type,
-                target_id=target_id,
+                organisation_id=notice.organisation_id,
+                recipient_id=notice.recipient_id,
+                kind=notice.kind,
+                actor=notice.actor,
+                subject=_subject(notice.subject),
+                url=notice.url,
+                target_type=notice.target._meta.label_lower if notice.target is not None else "",
+                target_id=notice.target.pk if notice.target is not None else None,
             )
         )
-        mode = EmailMode.OFF if kind in (muted or ()) else EmailMode(email or EmailMode.IMMEDIATE)
-        immediate.append(mode == EmailMode.IMMEDIATE)
+        at_once.append(notice.kind not in muted and (email or EmailMode.IMMEDIATE) == EmailMode.IMMEDIATE)
     if not rows:
-        return
+        return []
     Notification.objects.bulk_create(rows)
-    to_send = [row.pk for row, now in zip(rows, immediate, strict=True) if now]
+    to_send = [row.pk for row, send in zip(rows, at_once, strict=True) if send]
     if to_send:
-        from projects.notification_tasks import send_notification_emails
-
         send_notification_emails.delay_on_commit(to_send)  # type: ignore[attr-defined]  # Celery 5.4+
+    return rows
+
+
+def _check(notice: Notice) -> None:
+    """A caller's mistake, not a person's: refused loudly so it is found by the caller's tests."""
+    if notice.kind not in NotificationKind.values:
+        raise ValueError(
+            f"Unknown notification kind {notice.kind!r}: use one of {', '.join(NotificationKind.values)}."
+        )
+    if not notice.url.startswith("/") or notice.url.startswith("//") or len(notice.url) > URL_LIMIT:
+        raise ValueError(
+            f"A notification's url must be a site-relative path of at most {URL_LIMIT} characters."
+        )
+
+
+def _subject(text: str) -> str:
+    subject = " ".join(text.split())
+    return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"
+
+
+# A member's own notifications ------------------------------------------------------------------------------
+
+
+def notifications_of(membership: Membership) -> QuerySet[Notification]:
+    """The member's notifications in this organisation, unread first, newest first within each."""
+    return (
+        Notification.objects.filter(
+            recipient_id=membership.user_id, organisation_id=membership.organisation_id
+        )
+        .select_related("actor")
+        .order_by(_read_last(), "-created_at", "-pk")
+    )
+
+
+def _read_last() -> models.OrderBy:
+    return models.ExpressionWrapper(Q(read_at__isnull=False), output_field=models.BooleanField()).asc()
+
+
+def unread_count(membership: Membership) -> int:
+    """One COUNT over the partial index of unread notifications."""
+    return Notification.objects.filter(
+        recipient_id=membership.user_id, organisation_id=membership.organisation_id, read_at__isnull=True
+    ).count()
+
+
+def notification_of(membership: Membership, notification_id: int) -> Notification:
+    """One of the member's own notifications, or 404 (anyone else's, in any organisation, is not found)."""
+    found = notifications_of(membership).filter(pk=notification_id).first()
+    if found is None:
+        raise Http404("No such notification.")
+    return found
+
+
+def notifications_mark_read(*, membership: Membership, ids: Iterable[int] | None = None) -> int:
+    """Mark the member's unread notifications read: those named, or every one (ids None). Answers how many;
+    ids of anyone else's notifications are ignored."""
+    unread = Notification.objects.filter(
+        recipient_id=membership.user_id, organisation_id=membership.organisation_id, read_at__isnull=True
+    )
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=Now())
+
+
+def notification_open(*, membership: Membership, notification_id: int) -> Notification:
+    """The member follows a notification: it is read from now on. Answers it, for its url."""
+    notification = notification_of(membership, notification_id)
+    if notification.read_at is None:
+        notifications_mark_read(membership=membership, ids=[notification.pk])
+    return notification
+
+
+def preference_of(membership: Membership) -> NotificationPreference:
+    """The member's e-mail preference; the defaults (unsaved) when they never chose."""
+    found = NotificationPreference.objects.filter(membership=membership).first()
+    return found or NotificationPreference(membership=membership)
+
+
+def preference_update(
+    *, membership: Membership, email: str, muted_kinds: Iterable[str] = ()
+) -> NotificationPreference:
+    """Set how the member is e-mailed in this organisation: at once, in a daily digest or never, and which kinds
+    are never e-mailed (they still appear in the app)."""
+    muted = sorted(set(muted_kinds))
+    errors = {}
+    if email not in EmailMode.values:
+        errors["email"] = f"Choose one of: {', '.join(str(label) for label in EmailMode.labels)}."
+    unknown = [kind for kind in muted if kind not in NotificationKind.values]
+    if unknown:
+        errors["muted_kinds"] = f"{', '.join(unknown)} is not a kind of notification."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        preference, _ = NotificationPreference.objects.update_or_create(
+            membership=membership, defaults={"email": email, "muted_kinds": muted}
+        )
+    return preference
+
+
+# The product's own events ----------------------------------------------------------------------------------
+
+
+def owner_assigned(*, membership: Membership, obj: Any, previous_owner_id: int | None) -> None:
+    """Tell the new owner of a threat, control or business risk that it is theirs now (not whoever made
+    themself its owner, and nobody when the owner did not change)."""
+    if obj.owner_id is None or obj.owner_id == previous_owner_id:
+        return
+    slug, who = membership.organisation.slug, membership.user.display_name
+    label = obj._meta.label_lower
+    if label == "projects.threat":
+        what = f"{obj.reference} in {obj.project.name}"
+        url = reverse("threat_detail", args=[slug, obj.project_id, obj.number])
+    elif label == "projects.control":
+        what = f"the control “{obj.title}” in {obj.project.name}"
+        url = reverse("control_detail", args=[slug, obj.project_id, obj.pk])
+    elif label == "risks.businessrisk":
+        what = f"the business risk {obj.reference} “{obj.title}”"
+        url = reverse("risk_detail", args=[slug, obj.number])
+    else:
+        raise ValueError(f"{label} has no owner to tell.")
+    notify(
+        organisation=membership.organisation,
+        recipients=[obj.owner],
+        kind=NotificationKind.ASSIGNMENT,
+        actor=membership.user,
+        subject=f"{who} made you the owner of {what}",
+        url=url,
+        target=obj,
+    )
+
+
+def _risk_url(membership: Membership, risk: Any) -> str:
+    return reverse("risk_detail", args=[membership.organisation.slug, risk.number])
+
+
+def _day(day: datetime.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def acceptance_requested(*, membership: Membership, acceptance: Any) -> None:
+    """Tell the risk's owner that an acceptance waits for their decision."""
+    risk = acceptance.risk
+    notify(
+        organisation=membership.organisation,
+        recipients=[risk.owner],
+        kind=NotificationKind.ACCEPTANCE_REQUESTED,
+        actor=membership.user,
+        subject=f"{membership.user.display_name} asks you to accept {risk.reference} “{risk.title}” "
+        f"until {_day(acceptance.expires_on)}",
+        url=_risk_url(membership, risk),
+        target=acceptance,
+    )
+
+
+def acceptance_decided(*, membership: Membership, acceptance: Any) -> None:
+    """Tell whoever asked for an acceptance what the owner decided."""
+    if acceptance.requested_by_id is None:
+        return
+    risk = acceptance.risk
+    verb = acceptance.get_status_display().lower()  # approved, declined
+    notify(
+        organisation=membership.organisation,
+        recipients=[acceptance.requested_by],
+        kind=NotificationKind.ACCEPTANCE_DECIDED,
+        actor=membership.user,
+        subject=f"{membership.user.display_name} {verb} your request to accept {risk.reference} “{risk.title}”",
+        url=_risk_url(membership, risk),
+        target=acceptance,
+    )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from projects import api, api_workspace
+from projects.interop import api as interop_api
 
 urlpatterns = [
     path("me/", api.MeApi.as_view(), name="api_me"),
@@ -93,4 +94,6 @@ urlpatterns += [
     ),
     path(PROJECT + "links/", api_workspace.LinkListApi.as_view(), name="api_link_list"),
     path(PROJECT + "links/<int:link_id>/", api_workspace.LinkDetailApi.as_view(), name="api_link_detail"),
+    path(PROJECT + "export/", interop_api.ExportApi.as_view(), name="api_model_export"),
+    path("imports/", interop_api.ImportApi.as_view(), name="api_model_import"),
 ]

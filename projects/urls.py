@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from projects import estate_views, views
+from projects.interop import views as interop_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +11,13 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/my-work/", estate_views.my_work, name="my_work"),
     path("o/<slug:org_slug>/projects/", include("projects.workspace_urls")),
+    path(
+        "o/<slug:org_slug>/projects/<int:project_id>/export/",
+        interop_views.model_export,
+        name="model_export",
+    ),
+    path("o/<slug:org_slug>/import/", interop_views.model_import_upload, name="model_import"),
+    path("o/<slug:org_slug>/import/commit/", interop_views.model_import_commit, name="model_import_commit"),
     path("o/<slug:org_slug>/threats/", estate_views.estate_threat_list, name="estate_threat_list"),
     path("o/<slug:org_slug>/controls/", estate_views.estate_control_list, name="estate_control_list"),
     path("o/<slug:org_slug>/settings/", views.organisation_settings, name="organisation_settings"),

@@ -331,6 +331,19 @@ WRITES_WITH_REFERENCES: dict[str, BodyFn] = {
         "role": Role.ENGINEER,
         "teams": [b.team.pk],
     },
+    # Model imports: B's team to import into, or B's project to replace.
+    "model_import": lambda a, b: {"format": "auto", "team": b.team.pk, "replace": b.project.pk},
+    "model_import_commit": lambda a, b: {
+        "token": "x",
+        "format": "auto",
+        "team": b.team.pk,
+        "replace": b.project.pk,
+    },
+    "api_model_import": lambda a, b: {
+        "organisation": a.organisation.slug,
+        "team": b.team.slug,
+        "replace": b.project.pk,
+    },
 }
 
 WRITES_WITHOUT_REFERENCES: dict[str, str] = {

@@ -926,3 +926,4 @@ def _join(items: list[str] | tuple[str, ...]) -> str:
 
 
 from projects.notification_models import *  # noqa: E402,F403
+from projects.comment_models import *  # noqa: E402,F403

@@ -1,5 +1,6 @@
 """What a form shows when its save lost a race: who changed the object, what they changed, and the user's own
-values kept in the form, ready to apply over theirs with one more save."""
+values kept in the form, ready to apply over theirs with one more save. For each field both people changed, the
+notice offers a choice, keep theirs or use mine (projects.merge), which the next save takes."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -8,6 +9,7 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from projects import merge
 from projects.workspace_selectors import Change, history_of
 from projects.workspace_services import EditConflict
 
@@ -17,6 +19,16 @@ class Difference:
     label: str
     theirs: str
     yours: str
+    name: str = ""  # the field's name in the form data
+    theirs_values: tuple[str, ...] = ()  # their value as the browser posts it, for "keep theirs"
+
+    @property
+    def choice_name(self) -> str:
+        return merge.choice_name(self.name)
+
+    @property
+    def theirs_name(self) -> str:
+        return merge.theirs_name(self.name)
 
 
 @dataclass(frozen=True)
@@ -47,12 +59,14 @@ def rebase_form[F: forms.BaseForm](form: F, error: EditConflict) -> tuple[F, Con
     if current is None:
         return form, ConflictNotice(deleted=True, last_change=None, differences=[])
     data = form.data.copy()  # type: ignore[attr-defined]
+    merge.drop_choices(data)  # taken already; this round's notice offers its own
     base = _snapshot(current, data.get(form.add_prefix("version"), ""))
     data[form.add_prefix("version")] = str(current.version)  # type: ignore[attr-defined]
     kept = _keep_their_changes(form, data, current, base)
     rebased = type(form)(data, **_form_kwargs(form))
     rebased.is_valid()
     differences = []
+    initial: dict[str, Any] | None = None
     for name, field in form.fields.items():
         if name == "version" or name in kept or name not in form.cleaned_data or not hasattr(current, name):
             continue
@@ -64,13 +78,26 @@ def rebase_form[F: forms.BaseForm](form: F, error: EditConflict) -> tuple[F, Con
         ]
         if _comparable(theirs) != _comparable(yours):
             label = str(field.label or name.replace("_", " ").capitalize())
+            initial = _initial(form, current) if initial is None else initial
             differences.append(
-                Difference(label, _shown(_display(current, name, theirs)), _shown(_chosen(field, yours)))
+                Difference(
+                    label,
+                    _shown(_display(current, name, theirs)),
+                    _shown(_chosen(field, yours)),
+                    name=form.add_prefix(name),
+                    theirs_values=tuple(merge.posted(field, initial.get(name, theirs))),
+                )
             )
     changes = history_of(current, limit=5)
     return rebased, ConflictNotice(
         deleted=False, last_change=changes[0] if changes else None, differences=differences
     )
+
+
+def _initial(form: forms.BaseForm, current: models.Model) -> dict[str, Any]:
+    """The object's values as the form shows them (its `initial_of`), so "keep theirs" posts what they saved."""
+    initial_of = getattr(type(form), "initial_of", None)
+    return dict(initial_of(current)) if callable(initial_of) else {}
 
 
 def _form_kwargs(form: forms.BaseForm) -> dict[str, Any]:

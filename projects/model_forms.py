@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from projects.merge import take_choices
 from projects.models import (
     Asset,
     AssetKind,
@@ -98,6 +99,7 @@ class VersionedForm(forms.Form):
         self.conflict_kwargs: dict[str, Any] = {"editing": editing}
         self.conflict_kwargs |= {key: kwargs[key] for key in ("auto_id", "prefix") if key in kwargs}
         super().__init__(data, **kwargs)
+        take_choices(self)  # the merge step after an edit conflict: "keep theirs" fields (projects.merge)
         if not editing:
             del self.fields["version"]
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from projects import model_views, threat_views
+from projects import live_views, model_views, threat_views
 
 P = "<int:project_id>/"
 
@@ -50,4 +50,7 @@ urlpatterns = [
     path(P + "controls/<int:control_id>/delete/", threat_views.control_delete, name="control_delete"),
     path(P + "links/<int:link_id>/", threat_views.link_update, name="link_update"),
     path(P + "links/<int:link_id>/delete/", threat_views.link_delete, name="link_delete"),
+    path(P + "live/", live_views.live_model, name="live_model"),
+    path(P + "threats/live/", live_views.live_threats, name="live_threats"),
+    path(P + "threats/<int:threat_number>/live/", live_views.live_threat, name="live_threat"),
 ]

@@ -22,11 +22,13 @@ from django.db.models import (
     Count,
     ExpressionWrapper,
     F,
+    Model,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Window,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
@@ -189,11 +191,17 @@ def dashboard(
     risks, plain = _risks(organisation, filters, today)
     projects = _projects(organisation, filters)
     teams = list(organisation.teams.order_by("name"))
-    by_team, top_projects = _by_team_and_project(projects, _of_risks_chosen(organisation, filters), teams)
+    by_team, top_projects, project_count = _by_team_and_project(
+        projects, _of_risks_chosen(organisation, filters), teams
+    )
     review, in_review, new_since = _review(projects)
     overdue, overdue_count = _overdue_controls(organisation, filters, today)
     headline, expiring, expired = _headline(risks, scales, today)
-    stale = projects.filter(attention.project_review_overdue(today))
+    stale, stale_count = _first_and_count(
+        projects.filter(attention.project_review_overdue(today))
+        .select_related("team")
+        .order_by(F("last_reviewed_on").asc(nulls_first=True), "name")
+    )
     return Dashboard(
         organisation=organisation,
         filters=filters,
@@ -202,11 +210,11 @@ def dashboard(
         team=team,
         project=project,
         headline=headline,
-        heat={stage: _heat(risks, stage) for stage in register_selectors.CELL_STAGES},
+        heat=_heat(plain),
         top_risks=_top_risks(risks, scales),
         teams=by_team,
         projects=top_projects,
-        project_count=projects.count(),
+        project_count=project_count,
         review=review,
         in_review=in_review,
         new_since_review=new_since,
@@ -215,10 +223,8 @@ def dashboard(
         acceptances=_acceptances(plain, today),
         expiring_count=expiring,
         expired_count=expired,
-        stale_projects=list(
-            stale.select_related("team").order_by(F("last_reviewed_on").asc(nulls_first=True), "name")[:TOP]
-        ),
-        stale_count=stale.count(),
+        stale_projects=stale,
+        stale_count=stale_count,
         portfolio=None if filters.active else portfolio_figures(organisation),
         trend=None if filters.active else _trend(organisation, today),
         team_choices=teams if with_choices else [],
@@ -299,22 +305,36 @@ def _top_risks(risks: QuerySet[BusinessRisk], scales: Scales) -> list[BusinessRi
     )
 
 
-def _heat(risks: QuerySet[BusinessRisk], stage: str) -> dict[tuple[Level, Level], int]:
+def _heat(risks: QuerySet[BusinessRisk]) -> dict[str, dict[tuple[Level, Level], int]]:
+    """Both heat maps from one grouping of the risks by their inherent and residual cells (at most a few dozen
+    groups), each map then adding up its own cells' counts."""
     rows = (
-        risks.annotate(
-            cell_likelihood=F(f"result__{stage}_likelihood"), cell_impact=F(f"result__{stage}_impact")
+        risks.order_by()
+        .values(
+            "result__inherent_likelihood",
+            "result__inherent_impact",
+            "result__residual_likelihood",
+            "result__residual_impact",
         )
-        .filter(cell_likelihood__in=LEVELS, cell_impact__in=LEVELS)
-        .order_by()
-        .values("cell_likelihood", "cell_impact")
         .annotate(n=Count("pk"))
+        .values_list(
+            "result__inherent_likelihood",
+            "result__inherent_impact",
+            "result__residual_likelihood",
+            "result__residual_impact",
+            "n",
+        )
     )
     names = {str(level): level for level in LEVELS}
-    return {
-        (names[row["cell_likelihood"]], names[row["cell_impact"]]): row["n"]
-        for row in rows
-        if row["cell_likelihood"] in names and row["cell_impact"] in names
-    }
+    heat: dict[str, dict[tuple[Level, Level], int]] = {stage: {} for stage in register_selectors.CELL_STAGES}
+    for *cells, n in rows:
+        for stage, (likelihood, impact) in zip(
+            register_selectors.CELL_STAGES, (cells[0:2], cells[2:4]), strict=True
+        ):
+            row, column = names.get(likelihood or ""), names.get(impact or "")
+            if row is not None and column is not None:
+                heat[stage][(row, column)] = heat[stage].get((row, column), 0) + n
+    return heat
 
 
 def _acceptances(risks: QuerySet[BusinessRisk], today: datetime.date) -> list[RiskAcceptance]:
@@ -384,9 +404,10 @@ def _of_risks_chosen(organisation: Organisation, filters: DashboardFilters) -> Q
 
 def _by_team_and_project(
     projects: QuerySet[Project], of_risks_chosen: Q, teams: list[Team]
-) -> tuple[list[TeamRow], list[ProjectRow]]:
-    """Each team's share of the expected loss and how many of its projects feed the risks, largest first; and the
-    projects with the largest residual expected loss (those with no scenario in scope have none). One query.
+) -> tuple[list[TeamRow], list[ProjectRow], int]:
+    """Each team's share of the expected loss and how many of its projects feed the risks, largest first; the
+    projects with the largest residual expected loss (those with no scenario in scope have none); and how many
+    projects are in scope. One query.
 
     Each project's sums are subqueries over its own scenarios, read from the (project, expected loss) index alone,
     150 entries a project, worked out once in a materialised CTE; the teams' rows are grouped from it and the top
@@ -409,7 +430,8 @@ def _by_team_and_project(
             "(SELECT true, team, NULL, NULL, sum(residual), sum(inherent), count(residual) FROM per_project "
             "GROUP BY team HAVING count(residual) > 0) "
             "UNION ALL (SELECT false, pk, name, team__name, residual, coalesce(inherent, 0), 1 FROM per_project "
-            "WHERE residual IS NOT NULL ORDER BY residual DESC, name LIMIT %s)",
+            "WHERE residual IS NOT NULL ORDER BY residual DESC, name LIMIT %s) "
+            "UNION ALL (SELECT NULL, count(*), NULL, NULL, NULL, NULL, NULL FROM per_project)",
             (*params, TOP),
         )
         rows = cursor.fetchall()
@@ -421,9 +443,10 @@ def _by_team_and_project(
     top = [
         ProjectRow(key, name, team, residual, inherent)
         for is_team, key, name, team, residual, inherent, _ in rows
-        if not is_team
+        if is_team is False
     ]
-    return sorted(by_team, key=lambda row: (-row.residual_ale, row.name)), top
+    project_count = next(key for is_team, key, *_ in rows if is_team is None)
+    return sorted(by_team, key=lambda row: (-row.residual_ale, row.name)), top, project_count
 
 
 # The work waiting -------------------------------------------------------------------------------------------
@@ -478,7 +501,12 @@ def _overdue_controls(
     controls = EstateScope(team=filters.team, project=filters.project).narrow(
         Control.objects.filter(attention.control_overdue(today), project__organisation=organisation)
     )
-    shown = controls.select_related("project", "project__team", "owner").order_by("due_on", "title", "pk")[
-        :TOP
-    ]
-    return list(shown), controls.count()
+    return _first_and_count(
+        controls.select_related("project", "project__team", "owner").order_by("due_on", "title", "pk")
+    )
+
+
+def _first_and_count[M: Model](rows: QuerySet[M]) -> tuple[list[M], int]:
+    """The first TOP rows and how many there are in all, in one query (a count window over the rows)."""
+    shown = list(rows.annotate(total_rows=Window(Count("pk")))[:TOP])
+    return shown, shown[0].total_rows if shown else 0  # type: ignore[attr-defined]

@@ -927,3 +927,4 @@ def _join(items: list[str] | tuple[str, ...]) -> str:
 
 from projects.notification_models import *  # noqa: E402,F403
 from projects.comment_models import *  # noqa: E402,F403
+from projects.webhook_models import *  # noqa: E402,F403

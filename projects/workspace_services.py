@@ -35,6 +35,8 @@ from projects.models import (
 )
 from projects.roles import Permission
 from projects.threat_library import LibraryEntry, applicable, entry
+from projects.webhook_payloads import changed_fields, control_status_data, threat_data
+from projects.webhooks import emit, emit_many
 from projects.workspace_selectors import Seen, library_keys_present, library_target
 from projects.writes import EditConflict as EditConflict
 from projects.writes import change, check_member, delete_version, save_version, validate
@@ -506,6 +508,11 @@ def threat_create(
         threat.number = _next_threat_number(project)
         threat.save()
         _apply_links(threat, links)
+        emit(
+            organisation=project.organisation_id,
+            event="threat.created",
+            data=lambda: threat_data(threat, actor=membership.user),
+        )
     return threat
 
 
@@ -528,6 +535,7 @@ def threat_update(
         _require_decision(membership, threat.status)
     links = links or ThreatLinks()
     _check_links(threat.project, links)
+    changed = changed_fields(threat, fields, links)
     if "owner" in fields:
         check_member(threat.project.organisation_id, fields["owner"])
     _assign(threat, fields)
@@ -535,6 +543,12 @@ def threat_update(
     with change(membership):
         save_version(threat, version, list(fields))
         _apply_links(threat, links)
+        if changed:
+            emit(
+                organisation=threat.project.organisation_id,
+                event="threat.changed",
+                data=lambda: threat_data(threat, actor=membership.user, changed=changed),
+            )
     return threat
 
 
@@ -571,8 +585,17 @@ def threats_set_status(
     sample = copy.copy(changes[0][0].obj)
     _assign(sample, values)
     validate(sample, exclude=_other_fields(Threat, values))
+    changed = {item.obj.pk: changed_fields(item.obj, values) for item, _ in changes}
     with change(membership):
         _save_seen(Threat, [item for item, _ in changes], values)
+        emit_many(
+            organisation=project.organisation_id,
+            event="threat.changed",
+            items=(
+                threat_data(item.obj, actor=membership.user, changed=changed[item.obj.pk])
+                for item, _ in changes
+            ),
+        )
     return [item.obj for item in seen]
 
 
@@ -658,12 +681,19 @@ def control_create(*, membership: Membership, project: Project, **fields: Any) -
 
 def control_update(*, membership: Membership, control: Control, version: int, **fields: Any) -> Control:
     require_edit(membership, control.project)
+    previous_status = control.status
     if "owner" in fields:
         check_member(control.project.organisation_id, fields["owner"])
     _assign(control, fields)
     validate(control)
     with change(membership):
         save_version(control, version, list(fields))
+        if control.status != previous_status:
+            emit(
+                organisation=control.project.organisation_id,
+                event="control.status_changed",
+                data=lambda: control_status_data(control, previous=previous_status, actor=membership.user),
+            )
     return control
 
 
@@ -683,8 +713,17 @@ def controls_set_status(
     sample = copy.copy(changing[0].obj)
     _assign(sample, values)
     validate(sample, exclude=_other_fields(Control, values))  # the same value for all: see threats_set_status
+    previous = {item.obj.pk: item.obj.status for item in changing}
     with change(membership):
         _save_seen(Control, changing, values)
+        emit_many(
+            organisation=project.organisation_id,
+            event="control.status_changed",
+            items=(
+                control_status_data(item.obj, previous=previous[item.obj.pk], actor=membership.user)
+                for item in changing
+            ),
+        )
     return [item.obj for item in seen]
 
 
@@ -802,6 +841,11 @@ def library_suggestions_apply(
             threat.status, threat.status_reason = ThreatStatus.REJECTED, reason
             save_version(threat, threat.version, ["status", "status_reason"])
         controls = _link_suggested_controls(project, created) if with_controls else []
+        emit_many(
+            organisation=project.organisation_id,
+            event="threat.created",
+            items=(threat_data(threat, actor=membership.user) for threat in created),
+        )
     return LibraryReview(created=created, not_applicable=dismissed, controls=controls)
 
 

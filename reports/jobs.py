@@ -24,6 +24,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from projects.webhook_payloads import report_data
+from projects.webhooks import emit
 from reports.models import OPEN_STATUSES, REPORT_FOLDER, Report, ReportStatus
 
 logger = logging.getLogger(__name__)
@@ -146,6 +148,16 @@ def complete(held: Claim, pdf: bytes, pages: int, as_of: datetime.datetime, star
         raise
     if not done:
         report.file.delete(save=False)  # another delivery took the job over: its file is the one kept
+    else:
+        emit(
+            organisation=report.organisation_id,
+            event="report.ready",
+            data=lambda: report_data(
+                Report.objects.select_related("organisation", "project", "requested_by").get(
+                    pk=held.report_id
+                )
+            ),
+        )
     return bool(done)
 
 

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from projects.models import Organisation
-from risks import changes, inputs
+from risks import changes, inputs, webhook_events
 from risks.inputs import Cell, Counted, RiskInputs, Scales, Stage
 from risks.models import BusinessRisk, PortfolioResult, RiskResult, Scenario, ScenarioResult
 from risks.scoring import fair
@@ -192,6 +192,9 @@ def _recompute(organisation: Organisation) -> Recomputed:
             .order_by("pk")
             .select_for_update(no_key=True)
             .values_list("pk", flat=True)
+        )
+        webhook_events.announce_moves_above_appetite(
+            organisation, scales, [row for row in rows if row.risk_id in still_there]
         )
         RiskResult.objects.filter(risk__organisation=organisation).exclude(risk_id__in=still_there).delete()
         RiskResult.objects.bulk_create(

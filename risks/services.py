@@ -21,7 +21,7 @@ from projects.models import Membership, Organisation, Threat
 from projects.roles import Permission
 from projects.workspace_services import can_edit_project
 from projects.writes import EditConflict, change, check_member, delete_version, save_version, validate
-from risks import inputs
+from risks import inputs, webhook_events
 from risks.models import (
     AcceptanceStatus,
     BusinessRisk,
@@ -323,4 +323,5 @@ def acceptances_expire(today: datetime.date | None = None) -> int:
         BusinessRisk.objects.filter(pk__in=ids).update(
             status=RiskStatus.OPEN, version=models.F("version") + 1, updated_at=timezone.now()
         )
+        webhook_events.announce_expired_acceptances(ids, today)
     return len(ids)

@@ -38,6 +38,7 @@ from projects.models import (
 )
 from projects.roles import Role
 from projects.services import api_token_create
+from projects.webhook_models import WebhookDelivery, WebhookEndpoint
 from reports.models import Report, ReportKind, ReportSchedule, ReportStatus
 from risks import inputs
 from risks.models import (
@@ -130,6 +131,15 @@ def build_world(name: str, slug: str, email_domain: str, threat_number: int) -> 
     threat.impacted_assets.set([asset])
     control = ControlFactory.create(project=project, title=f"{name} Control", owner=actor)
     link = ThreatControlFactory.create(threat=threat, control=control)
+    hook = WebhookEndpoint.objects.create(
+        organisation=organisation,
+        url=f"https://hooks.{email_domain}/{slug}",
+        description=f"{name} hooks",
+        events=["threat.created"],
+        secret=f"whsec_{slug}",
+        created_by=actor,
+    )
+    WebhookDelivery.objects.create(endpoint=hook, event="threat.created", payload={"data": {"name": name}})
     scoring = ScoringSettings.objects.create(
         organisation=organisation,
         likelihood_scale=inputs.DEFAULT_LIKELIHOOD_SCALE,
@@ -221,6 +231,7 @@ PARAMS: dict[str, Sample] = {
     "scenario_id": Sample(Kind.TENANT, lambda w: w.scenario.pk),
     "acceptance_id": Sample(Kind.TENANT, lambda w: w.acceptance.pk),
     "report_id": Sample(Kind.TENANT, lambda w: w.report.pk),
+    "webhook_id": Sample(Kind.TENANT, lambda w: WebhookEndpoint.objects.get(organisation=w.organisation).pk),
 }
 
 SAMPLES: dict[str, dict[str, Sample]] = {
@@ -378,6 +389,12 @@ WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "register_import_columns": "an upload's token, bound to the member's membership, and column numbers",
     "register_import_preview": "an upload's token, bound to the member's membership, and column numbers",
     "register_import_commit": "an upload's token, bound to the member's membership, column and row numbers",
+    "webhook_create": "an address, a description and event names: it names no object",
+    "webhook_detail": "an address, a description and event names: it names no object",
+    "webhook_test": "no body",
+    "webhook_reenable": "no body",
+    "webhook_secret": "no body",
+    "webhook_delete": "no body",
 }
 
 
@@ -443,6 +460,8 @@ OWNERSHIP: dict[type[Model], str] = {
     RiskSnapshot: "organisation",
     Report: "organisation",
     ReportSchedule: "organisation",
+    WebhookEndpoint: "organisation",
+    WebhookDelivery: "endpoint__organisation",
 }
 # The history tables the triggers write: each event row keeps the columns of the row it records.
 OWNERSHIP |= {

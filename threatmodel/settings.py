@@ -316,6 +316,23 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= REPORT_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be longer than REPORT_TIME_LIMIT.")
 
+# Webhooks (projects.webhooks, projects.webhook_delivery). Endpoints are public https:// addresses: private,
+# loopback and link-local ones are refused (server-side request forgery) unless WEBHOOKS_ALLOW_PRIVATE, and
+# http:// unless WEBHOOKS_ALLOW_HTTP; both are for a local test receiver, never for production. A delivery is
+# tried up to WEBHOOKS_MAX_ATTEMPTS times, waiting 1, 2, 4, ... times WEBHOOKS_RETRY_BASE_SECONDS between; that
+# many failed attempts in a row mark an endpoint failing.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 8)
+WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 60)
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10)
+WEBHOOKS_LOG_DAYS = env_int("WEBHOOKS_LOG_DAYS", 30)
+CELERY_IMPORTS += ["projects.webhook_tasks"]
+CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
+    "task": "projects.webhook_tasks.sweep_webhook_deliveries",
+    "schedule": 300.0,
+}
+
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,

@@ -53,6 +53,7 @@ from projects.models import (
 )
 from projects.notification_models import NotificationPreference
 from projects.roles import Role
+from projects.webhook_models import WebhookEndpoint
 from reports.models import ReportSchedule
 from risks import changes, inputs
 from risks.models import (
@@ -116,6 +117,7 @@ TABLES: tuple[Table, ...] = (
     Table(ScenarioResult, "risk__organisation"),
     Table(RiskSnapshot, "organisation"),
     Table(ReportSchedule, "organisation"),
+    Table(WebhookEndpoint, "organisation"),
 )
 
 # Models that reach an organisation and are left out on purpose. The history tables the triggers write
@@ -125,6 +127,7 @@ NOT_BACKED_UP: dict[str, str] = {
     "and an invitation without it cannot be accepted, so owners invite again",
     "reports.Report": "PDF files made from the data: ask for them again; monthly schedules are backed up",
     "projects.ApiToken": "a person's, not the organisation's, and a secret",
+    "projects.WebhookDelivery": "a log of events already sent; a restored organisation's log starts afresh",
     "projects.Notification": "messages already delivered to people about past events; the preferences that "
     "decide how people are told are backed up",
 }
@@ -143,6 +146,8 @@ NEVER_EXPORTED: frozenset[str] = frozenset(
         "projects.ApiToken.prefix",
         "projects.Invitation.token",
         "reports.Report.lease_token",
+        # A restored endpoint has no secret, and is sent nothing, until an owner makes a new one.
+        "projects.WebhookEndpoint.secret",
     }
 )
 

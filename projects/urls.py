@@ -34,4 +34,5 @@ urlpatterns = [
     path("o/<slug:org_slug>/teams/new/", views.team_create, name="team_create"),
     path("o/<slug:org_slug>/teams/<slug:team_slug>/", views.team_detail, name="team_detail"),
     path("o/<slug:org_slug>/teams/<slug:team_slug>/delete/", views.team_delete, name="team_delete"),
+    path("o/<slug:org_slug>/settings/webhooks/", include("projects.webhook_urls")),
 ]

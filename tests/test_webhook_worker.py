@@ -1,0 +1,127 @@
+"""Webhooks delivered by a real Celery worker (a `celery worker` process, as tests/test_report_worker.py starts
+them) through the real broker, to a receiver listening on 127.0.0.1 that checks every signature with the snippet
+of docs/webhooks.md: a new threat arrives signed; a receiver that answers 500 is tried again after its waits and
+its endpoint marked failing, while another endpoint of the same organisation gets the same event at once.
+
+The worker's environment allows the local receiver (WEBHOOKS_ALLOW_PRIVATE, WEBHOOKS_ALLOW_HTTP) and makes the
+waits short (one second, then two).
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from projects import webhooks
+from projects.models import Project
+from projects.webhook_models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from projects.workspace_services import threat_create
+from tests import test_report_worker, test_worker
+from tests.conftest import Cast
+from tests.factories import ProjectFactory
+from tests.test_report_worker import Workers
+from tests.test_worker import eventually
+from tests.webhook_receiver import Receiver, serving
+
+pytestmark = pytest.mark.worker
+
+own_queue, workers = test_worker.own_queue, test_report_worker.workers  # their fixtures, shared
+
+MAX_ATTEMPTS = 3
+WORKER_ENVIRONMENT = {
+    "WEBHOOKS_ALLOW_PRIVATE": "true",
+    "WEBHOOKS_ALLOW_HTTP": "true",
+    "WEBHOOKS_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+    "WEBHOOKS_RETRY_BASE_SECONDS": "1",
+    "WEBHOOKS_TIMEOUT_SECONDS": "5",
+}
+
+
+@pytest.fixture
+def local(settings: Any) -> None:
+    """This process registers the local receiver's address, so it allows it too."""
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    settings.WEBHOOKS_ALLOW_HTTP = True
+
+
+@pytest.fixture
+def receiver(local: None) -> Iterator[Receiver]:
+    yield from serving(Receiver())
+
+
+@pytest.fixture
+def broken(local: None) -> Iterator[Receiver]:
+    yield from serving(Receiver(statuses=[500]))
+
+
+@pytest.fixture
+def started(workers: Workers) -> Workers:
+    workers.start("webhooks", WORKER_ENVIRONMENT)
+    return workers
+
+
+def registered(cast: Cast, receiver: Receiver) -> WebhookEndpoint:
+    issued = webhooks.endpoint_create(
+        membership=cast.membership(cast.owner), url=receiver.url(), events=["threat.created"]
+    )
+    receiver.secret = issued.secret
+    return issued.endpoint
+
+
+def log_threat(cast: Cast, project: Project) -> None:
+    threat_create(
+        membership=cast.membership(cast.engineer),
+        project=project,
+        threat_source="external attacker",
+        threat_action="replay a captured session token",
+    )
+
+
+def settled(endpoint: WebhookEndpoint) -> WebhookDelivery:
+    return eventually(lambda: endpoint.deliveries.exclude(status=DeliveryStatus.PENDING).first())
+
+
+def test_the_worker_delivers_a_new_threat_signed_with_the_endpoints_secret(
+    started: Workers, cast: Cast, receiver: Receiver
+) -> None:
+    endpoint = registered(cast, receiver)
+
+    log_threat(cast, ProjectFactory.create(team=cast.team))
+
+    delivery = settled(endpoint)
+    assert (delivery.status, delivery.response_code, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 200, 1)
+    [request] = receiver.requests
+    assert receiver.refused == 0  # the receiver verified the signature before it answered 200
+    assert request.headers["X-Threatmodel-Event"] == "threat.created"
+    assert request.headers["X-Threatmodel-Delivery"] == str(delivery.uuid)
+
+
+def test_a_receiver_answering_500_is_tried_again_then_marked_failing_and_holds_up_no_other(
+    started: Workers, cast: Cast, receiver: Receiver, broken: Receiver
+) -> None:
+    good, bad = registered(cast, receiver), registered(cast, broken)
+    project = ProjectFactory.create(team=cast.team)
+
+    log_threat(cast, project)
+
+    assert settled(good).status == DeliveryStatus.SUCCEEDED
+    assert len(receiver.requests) == 1
+    failed = settled(bad)
+    assert (failed.status, failed.attempts, failed.response_code) == (
+        DeliveryStatus.FAILED,
+        MAX_ATTEMPTS,
+        500,
+    )
+    assert len(broken.requests) == MAX_ATTEMPTS
+    assert broken.refused == 0  # every attempt was signed right: the 500s were the receiver's own
+    assert {r.headers["X-Threatmodel-Delivery"] for r in broken.requests} == {str(failed.uuid)}
+    bad.refresh_from_db()
+    assert bad.is_failing
+    assert bad.failure_count == MAX_ATTEMPTS
+
+    # Marked failing, it is sent nothing more; the other endpoint still is.
+    log_threat(cast, project)
+    eventually(lambda: len(receiver.requests) == 2 or None)
+    assert not bad.deliveries.filter(status=DeliveryStatus.PENDING).exists()
+    assert bad.deliveries.count() == 1
+    assert len(broken.requests) == MAX_ATTEMPTS

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from projects import estate_views, views
+from projects.interop import backup_views
 from projects.interop import views as interop_views
 
 urlpatterns = [
@@ -21,6 +22,17 @@ urlpatterns = [
     path("o/<slug:org_slug>/threats/", estate_views.estate_threat_list, name="estate_threat_list"),
     path("o/<slug:org_slug>/controls/", estate_views.estate_control_list, name="estate_control_list"),
     path("o/<slug:org_slug>/settings/", views.organisation_settings, name="organisation_settings"),
+    path("o/<slug:org_slug>/settings/backup/", backup_views.organisation_backup, name="organisation_backup"),
+    path(
+        "o/<slug:org_slug>/settings/backup/download/",
+        backup_views.organisation_backup_download,
+        name="organisation_backup_download",
+    ),
+    path(
+        "o/<slug:org_slug>/settings/backup/restore/",
+        backup_views.organisation_restore,
+        name="organisation_restore",
+    ),
     path("o/<slug:org_slug>/members/", views.member_list, name="member_list"),
     path("o/<slug:org_slug>/members/invite/", views.member_invite, name="member_invite"),
     path("o/<slug:org_slug>/members/<int:membership_id>/", views.member_update, name="member_update"),

@@ -373,6 +373,7 @@ WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "token_revoke": "no body",
     "invitation_accept": "name and password only",
     "organisation_settings": "a name only",
+    "organisation_restore": "a backup file, a name and a slug: it makes a new organisation, naming none of this one's",
     "member_remove": "no body",
     "invitation_revoke": "no body",
     "team_create": "a name only",

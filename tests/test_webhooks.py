@@ -26,7 +26,7 @@ from django.utils import timezone
 from projects import webhook_delivery, webhooks
 from projects.interop.backup import backup_bytes, export_org_document, import_org_document
 from projects.models import ControlStatus, Membership, Project, ThreatStatus
-from projects.webhook_addresses import AddressRefused, Target, check_url
+from projects.webhook_addresses import AddressRefused, Target, check_url, target
 from projects.webhook_models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from projects.webhook_tasks import sweep_webhook_deliveries
 from projects.workspace_selectors import Seen
@@ -280,6 +280,15 @@ def test_a_delivery_connects_to_the_address_it_checked_not_to_a_second_lookup(re
     assert sent.ok, sent.error
     [request] = receiver.requests
     assert request.headers["Host"] == f"rebound.example:{receiver.port}"
+
+
+def test_letters_outside_ascii_in_the_path_are_sent_percent_encoded() -> None:
+    to = target("https://93.184.215.14/hooks/équipe?canal=sécurité&x=1")
+    assert (to.host, to.port, to.path) == (
+        "93.184.215.14",
+        443,
+        "/hooks/%C3%A9quipe?canal=s%C3%A9curit%C3%A9&x=1",
+    )
 
 
 def test_a_changed_address_is_checked_again_and_a_refused_one_changes_nothing(owner: Membership) -> None:
@@ -961,3 +970,8 @@ def test_the_list_and_the_log_cost_the_same_queries_however_many_rows(
         count_queries(lambda: owner_client.get(url("webhook_detail", cast, endpoint.pk))),
     )
     assert few == many
+
+
+def test_the_settings_page_leads_owners_to_the_webhooks(cast: Cast, owner_client: Client) -> None:
+    page = owner_client.get(url("organisation_settings", cast)).content.decode()
+    assert url("webhook_list", cast) in page

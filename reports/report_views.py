@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from projects.access import member_required
+from projects.downloads import attachment
 from projects.http import AuthenticatedHttpRequest, posted
 from projects.model_forms import apply_service_errors
 from projects.models import Membership, Project
@@ -72,9 +73,4 @@ def pdf_attachment(report: Report) -> FileResponse:
         raise Http404("This report has no file yet.")
     made_on = (report.finished_at or report.created_at).date().isoformat()
     name = f"{slugify(report.title)}-{slugify(report.organisation.name)}-{made_on}.pdf"
-    response = FileResponse(
-        report.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf"
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(FileResponse(report.file.open("rb"), content_type="application/pdf"), name)

@@ -2,7 +2,6 @@
 
 import json
 from io import StringIO
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -12,8 +11,9 @@ from projects.interop.formats import WRITERS, parse
 from projects.interop.services import model_import
 from projects.models import Project
 from tests.conftest import Cast
+from tests.data import INTEROP_DATA
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "interop"
+DATA = INTEROP_DATA
 SCHEMAS = {
     "otm": DATA / "otm/otm_schema.json",
     "threat-dragon": DATA / "threat-dragon/threat-dragon-v2.schema.json",

@@ -28,6 +28,7 @@ from projects.models import (
 )
 from risks.models import BusinessRisk, Scenario
 from tests.conftest import Cast
+from tests.data import INTEROP_DATA
 from tests.factories import ProjectFactory, ThreatFactory
 from tests.queries import count_queries
 
@@ -477,7 +478,7 @@ def test_the_projects_component_rows_come_back_in_order(cast: Cast) -> None:
 
 # Files of other tools -----------------------------------------------------------------------------------
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "interop"
+DATA = INTEROP_DATA
 
 # What each real file holds, counted by hand from the file (links: control-threat pairs).
 EXPECTED = {

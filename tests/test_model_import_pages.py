@@ -2,7 +2,6 @@
 
 import json
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -14,12 +13,13 @@ from projects.interop.formats import parse
 from projects.models import Project, Team
 from risks.models import BusinessRisk, Scenario
 from tests.conftest import Cast, signed_in
+from tests.data import INTEROP_DATA
 from tests.factories import ProjectFactory, ThreatFactory, UserFactory
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response  # only django-stubs has it
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "interop"
+DATA = INTEROP_DATA
 EXAMPLE = DATA / "otm/EXAMPLE.json"
 UPLOAD = reverse("model_import", args=["acme"])
 COMMIT = reverse("model_import_commit", args=["acme"])

@@ -394,7 +394,7 @@ def import_org_document(
         organisation = _restore_organisation(document["organisation"], name=name, slug=slug)
         context = {"organisation": organisation.pk, "restored_from": document["organisation"].get("slug")}
         with pghistory.context(**context, **({"user": owner.pk} if owner else {})):
-            restore = _Restore(organisation, _restore_people(document["users"]))
+            restore = _Restore(organisation, _restore_people(document["users"], restoring=owner))
             for table in TABLES:
                 restore.table(table, document["tables"].get(table.label, []))
             if owner is not None:
@@ -489,10 +489,15 @@ def _restore_organisation(row: dict[str, Any], *, name: str | None, slug: str | 
     return organisation
 
 
-def _restore_people(rows: list[Any]) -> dict[int, int]:
+def _restore_people(rows: list[Any], *, restoring: User | None = None) -> dict[int, int]:
     """Each person's number in the document -> the user of this server with that e-mail address, created
     (with no usable password: they set one through a password reset) when there is none. Existing people are
-    left as they are."""
+    left as they are.
+
+    `restoring` is the owner restoring from the browser: a file anyone can write must not make someone who
+    already has an account here a member of a new organisation without their say, so it may name only people
+    new to this server and people who already share an organisation that `restoring` owns (the command line,
+    run by whoever runs the server, may name anyone)."""
     wanted: dict[int, tuple[str, str]] = {}
     emails: set[str] = set()
     for index, row in enumerate(rows):
@@ -525,11 +530,28 @@ def _restore_people(rows: list[Any]) -> dict[int, int]:
         .filter(address__in=emails)
         .values_list("address", "pk")
     }
+    if restoring is not None:
+        _check_people_may_be_added(rows, found, restoring)
     missing = [User(email=email, name=name) for email, name in wanted.values() if email not in found]
     for user in missing:
         user.set_unusable_password()
     found |= {user.email: user.pk for user in User.objects.bulk_create(missing)}
     return {number: found[email] for number, (email, _) in wanted.items()}
+
+
+def _check_people_may_be_added(rows: list[Any], found: dict[str, int], restoring: User) -> None:
+    owned = Membership.objects.filter(user=restoring, role=Role.OWNER).values("organisation")
+    known = set(Membership.objects.filter(organisation__in=owned).values_list("user_id", flat=True))
+    known.add(restoring.pk)
+    for index, row in enumerate(rows):
+        user_id = found.get(str(row["email"]).lower())
+        if user_id is not None and user_id not in known:
+            raise InvalidBackup(
+                f"{row['email']} already has an account on this server and is not a member of an organisation "
+                "you own, so a restore in the browser cannot add them: remove them from the file and invite them "
+                "once it is restored, or restore it with manage.py import_org.",
+                f"users[{index}].email",
+            )
 
 
 def _make_owner(organisation: Organisation, owner: User) -> None:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from projects.access import member_required
+from projects.downloads import attachment
 from projects.http import AuthenticatedHttpRequest
 from projects.interop.backup import (
     InvalidBackup,
@@ -51,11 +52,7 @@ def organisation_backup(request: AuthenticatedHttpRequest, membership: Membershi
 def organisation_backup_download(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
     organisation = membership.organisation
     response = HttpResponse(backup_bytes(export_org_document(organisation)), content_type="application/json")
-    name = f"{organisation.slug}-backup-{timezone.localdate().isoformat()}.json"  # a slug: nothing to escape
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(response, f"{organisation.slug}-backup-{timezone.localdate().isoformat()}.json")
 
 
 @require_POST

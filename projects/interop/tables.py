@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import HttpResponse, QueryDict
-from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from projects.downloads import attachment
 
 type Value = str | int | float | Decimal | datetime.date | None
 
@@ -134,8 +135,4 @@ def table_response(
         body = csv_bytes(columns, rows)
     else:
         raise ValueError(f"No table format {fmt!r}.")
-    response = HttpResponse(body, content_type=FORMATS[fmt])
-    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.{fmt}")
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(HttpResponse(body, content_type=FORMATS[fmt]), f"{filename}.{fmt}")

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from projects.access import member_required, project_required
+from projects.downloads import attachment
 from projects.http import AuthenticatedHttpRequest, posted
 from projects.interop import staging
 from projects.interop.document import InvalidModelFile
@@ -80,12 +81,8 @@ def model_attachment(project: Project, format: str) -> HttpResponse:
 
 
 def _download(exported: ExportedFile) -> HttpResponse:
-    # The file name is a slug of the project's name, so nothing a member typed reaches the header unescaped.
     response = HttpResponse(exported.data, content_type=f"{exported.content_type}; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{exported.name}"'
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(response, exported.name)
 
 
 def _upload_page(request: AuthenticatedHttpRequest, membership: Membership, form: UploadForm) -> HttpResponse:

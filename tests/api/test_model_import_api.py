@@ -16,9 +16,10 @@ from projects.models import Project, User
 from tests.api.conftest import token_client
 from tests.api.errors import error_of, field_errors
 from tests.conftest import Cast
+from tests.data import INTEROP_DATA
 from tests.factories import ProjectFactory, ThreatFactory
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "interop"
+DATA = INTEROP_DATA
 EXAMPLE = DATA / "otm/EXAMPLE.json"
 URL = "/api/v1/imports/"
 

@@ -11,10 +11,11 @@ from pytest_django.live_server_helper import LiveServer
 from projects.models import Project
 from tests.browser.conftest import sign_in
 from tests.conftest import Cast
+from tests.data import INTEROP_DATA
 
 pytestmark = pytest.mark.browser
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "interop" / "otm" / "EXAMPLE.json"
+EXAMPLE = INTEROP_DATA / "otm" / "EXAMPLE.json"
 
 
 @pytest.fixture(autouse=True)

@@ -22,8 +22,9 @@ from projects.interop.document import (
     Zone,
 )
 from projects.interop.loading import load_any, load_json, load_yaml
+from tests.data import INTEROP_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "interop"
+DATA = INTEROP_DATA
 FILES = Path(__file__).parent / "files" / "otm"
 EXAMPLE = DATA / "otm" / "EXAMPLE.json"
 SCHEMA = json.loads((DATA / "otm" / "otm_schema.json").read_text())

@@ -9,8 +9,9 @@ import yaml
 from projects.interop import threagile
 from projects.interop.document import InvalidModelFile, ModelDocument
 from projects.interop.loading import load_any, load_yaml
+from tests.data import INTEROP_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "interop"
+DATA = INTEROP_DATA
 EXAMPLE = DATA / "threagile" / "threagile-example.yaml"
 TRACKED = Path(__file__).parent / "files" / "threagile" / "tracked-risks.yaml"
 

@@ -26,8 +26,9 @@ from projects.interop.document import (
     Zone,
 )
 from projects.interop.loading import load_json
+from tests.data import INTEROP_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "interop"
+DATA = INTEROP_DATA
 FILES = Path(__file__).resolve().parent / "files" / "threat-dragon"
 NODE_TYPES = {"tm.Process", "tm.Store", "tm.Actor"}
 

@@ -925,6 +925,6 @@ def _join(items: list[str] | tuple[str, ...]) -> str:
     return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-from projects.notification_models import *  # noqa: E402,F403
 from projects.comment_models import *  # noqa: E402,F403
+from projects.notification_models import *  # noqa: E402,F403
 from projects.webhook_models import *  # noqa: E402,F403

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from projects import estate_views, views
+from projects import activity_views, comment_views, estate_views, views
 from projects.interop import backup_views
 from projects.interop import views as interop_views
 
@@ -19,6 +19,36 @@ urlpatterns = [
     ),
     path("o/<slug:org_slug>/import/", interop_views.model_import_upload, name="model_import"),
     path("o/<slug:org_slug>/import/commit/", interop_views.model_import_commit, name="model_import_commit"),
+    path("o/<slug:org_slug>/activity/", activity_views.organisation_activity, name="organisation_activity"),
+    path(
+        "o/<slug:org_slug>/projects/<int:project_id>/activity/",
+        activity_views.project_activity,
+        name="project_activity",
+    ),
+    path(
+        "o/<slug:org_slug>/projects/<int:project_id>/comments/",
+        comment_views.project_comments,
+        name="project_comments",
+    ),
+    path(
+        "o/<slug:org_slug>/projects/<int:project_id>/threats/<int:threat_number>/comments/",
+        comment_views.threat_comments,
+        name="threat_comments",
+    ),
+    path(
+        "o/<slug:org_slug>/projects/<int:project_id>/controls/<int:control_id>/comments/",
+        comment_views.control_comments,
+        name="control_comments",
+    ),
+    path("o/<slug:org_slug>/comments/mentions/", comment_views.comment_mentions, name="comment_mentions"),
+    path(
+        "o/<slug:org_slug>/comments/<int:comment_id>/edit/", comment_views.comment_edit, name="comment_edit"
+    ),
+    path(
+        "o/<slug:org_slug>/comments/<int:comment_id>/delete/",
+        comment_views.comment_delete,
+        name="comment_delete",
+    ),
     path("o/<slug:org_slug>/threats/", estate_views.estate_threat_list, name="estate_threat_list"),
     path("o/<slug:org_slug>/controls/", estate_views.estate_control_list, name="estate_control_list"),
     path("o/<slug:org_slug>/settings/", views.organisation_settings, name="organisation_settings"),

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from projects import comment_views
 from risks import acceptance_views, register_import_views, risk_views, settings_views
 
 R = "<int:risk_number>/"
@@ -21,6 +22,7 @@ urlpatterns = [
     path(R + "edit/", risk_views.risk_edit, name="risk_edit"),
     path(R + "delete/", risk_views.risk_delete, name="risk_delete"),
     path(R + "what-if/", risk_views.risk_what_if, name="risk_what_if"),
+    path(R + "comments/", comment_views.risk_comments, name="risk_comments"),
     path(R + "scenarios/", risk_views.scenario_create, name="scenario_create"),
     path(R + "scenarios/<int:scenario_id>/delete/", risk_views.scenario_delete, name="scenario_delete"),
     path(R + "acceptances/", acceptance_views.acceptance_request, name="acceptance_request"),

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from projects.comment_models import Comment
 from projects.models import (
     ApiToken,
     Asset,
@@ -158,6 +159,9 @@ def build_world(name: str, slug: str, email_domain: str, threat_number: int) -> 
         organisation=organisation, kind=ReportKind.PROJECT, project=project, status=ReportStatus.DONE
     )
     report.file.save("report.pdf", ContentFile(f"%PDF-1.7 {name} report".encode()))
+    Comment.objects.create(
+        organisation=organisation, project=project, threat=threat, author=actor, body=f"{name} comment"
+    )
     return World(
         organisation,
         actor,
@@ -231,6 +235,10 @@ PARAMS: dict[str, Sample] = {
     "scenario_id": Sample(Kind.TENANT, lambda w: w.scenario.pk),
     "acceptance_id": Sample(Kind.TENANT, lambda w: w.acceptance.pk),
     "report_id": Sample(Kind.TENANT, lambda w: w.report.pk),
+    # The comment build_world writes on the threat (the first of the organisation's).
+    "comment_id": Sample(
+        Kind.TENANT, lambda w: Comment.objects.filter(organisation=w.organisation).earliest("pk").pk
+    ),
     "webhook_id": Sample(Kind.TENANT, lambda w: WebhookEndpoint.objects.get(organisation=w.organisation).pk),
 }
 
@@ -370,6 +378,12 @@ WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "account_confirm_email": "no body",
     "account_reset_password_from_key": "passwords only",
     "token_create": "a name only",
+    "project_comments": "a comment's text; its @mentions are looked up among the organisation's members only",
+    "threat_comments": "a comment's text; its @mentions are looked up among the organisation's members only",
+    "control_comments": "a comment's text; its @mentions are looked up among the organisation's members only",
+    "risk_comments": "a comment's text; its @mentions are looked up among the organisation's members only",
+    "comment_edit": "a comment's text and a version",
+    "comment_delete": "a version only",
     "token_revoke": "no body",
     "invitation_accept": "name and password only",
     "organisation_settings": "a name only",
@@ -461,6 +475,7 @@ OWNERSHIP: dict[type[Model], str] = {
     RiskSnapshot: "organisation",
     Report: "organisation",
     ReportSchedule: "organisation",
+    Comment: "organisation",
     WebhookEndpoint: "organisation",
     WebhookDelivery: "endpoint__organisation",
 }

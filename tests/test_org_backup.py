@@ -23,6 +23,7 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
+from projects.comment_models import Comment
 from projects.interop import backup
 from projects.interop.backup import (
     NEVER_EXPORTED,
@@ -106,6 +107,13 @@ def demo(db: None, today: datetime.date) -> Organisation:
         events=["threat.created"],
         secret="whsec-do-not-export-7c1f",
         created_by=owner,
+    )
+    Comment.objects.create(
+        organisation=organisation,
+        project=project,
+        threat=project.threats.order_by("number").first(),
+        author=owner,
+        body="Is this **reachable** from the internet, @viewer?",
     )
     return organisation
 

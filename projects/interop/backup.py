@@ -32,6 +32,7 @@ from django.db.models.functions import Lower
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
+from projects.comment_models import Comment
 from projects.models import (
     Asset,
     Component,
@@ -112,6 +113,7 @@ TABLES: tuple[Table, ...] = (
     Table(BusinessRisk, "organisation"),
     Table(Scenario, "risk__organisation"),
     Table(RiskAcceptance, "risk__organisation"),
+    Table(Comment, "organisation"),
     Table(RiskResult, "risk__organisation"),
     Table(PortfolioResult, "organisation"),
     Table(ScenarioResult, "risk__organisation"),

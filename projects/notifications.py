@@ -126,7 +126,15 @@ def _check(notice: Notice) -> None:
         raise ValueError(
             f"Unknown notification kind {notice.kind!r}: use one of {', '.join(NotificationKind.values)}."
         )
-    if not notice.url.startswith("/") or notice.url.startswith("//") or len(notice.url) > URL_LIMIT:
+    url = notice.url
+    # A path of this site only: opening a notification redirects to it, so it must not lead elsewhere.
+    if (
+        not url.startswith("/")
+        or url.startswith("//")
+        or "\\" in url
+        or not url.isprintable()
+        or len(url) > URL_LIMIT
+    ):
         raise ValueError(
             f"A notification's url must be a site-relative path of at most {URL_LIMIT} characters."
         )

@@ -11,6 +11,8 @@ urlpatterns = [
     path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/my-work/", estate_views.my_work, name="my_work"),
+    path("o/<slug:org_slug>/my-work/summary/", estate_views.my_work_summary, name="my_work_summary"),
+    path("o/<slug:org_slug>/notifications/", include("projects.notification_urls")),
     path("o/<slug:org_slug>/projects/", include("projects.workspace_urls")),
     path(
         "o/<slug:org_slug>/projects/<int:project_id>/export/",

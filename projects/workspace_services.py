@@ -18,6 +18,7 @@ from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from projects import notifications
 from projects.models import (
     DECISION_STATUSES,
     Asset,
@@ -513,6 +514,7 @@ def threat_create(
             event="threat.created",
             data=lambda: threat_data(threat, actor=membership.user),
         )
+        notifications.owner_assigned(membership=membership, obj=threat, previous_owner_id=None)
     return threat
 
 
@@ -538,6 +540,7 @@ def threat_update(
     changed = changed_fields(threat, fields, links)
     if "owner" in fields:
         check_member(threat.project.organisation_id, fields["owner"])
+    previous_owner_id = threat.owner_id
     _assign(threat, fields)
     validate(threat)
     with change(membership):
@@ -549,6 +552,7 @@ def threat_update(
                 event="threat.changed",
                 data=lambda: threat_data(threat, actor=membership.user, changed=changed),
             )
+        notifications.owner_assigned(membership=membership, obj=threat, previous_owner_id=previous_owner_id)
     return threat
 
 
@@ -676,6 +680,7 @@ def control_create(*, membership: Membership, project: Project, **fields: Any) -
     validate(control)
     with change(membership):
         control.save()
+        notifications.owner_assigned(membership=membership, obj=control, previous_owner_id=None)
     return control
 
 
@@ -684,6 +689,7 @@ def control_update(*, membership: Membership, control: Control, version: int, **
     previous_status = control.status
     if "owner" in fields:
         check_member(control.project.organisation_id, fields["owner"])
+    previous_owner_id = control.owner_id
     _assign(control, fields)
     validate(control)
     with change(membership):
@@ -694,6 +700,7 @@ def control_update(*, membership: Membership, control: Control, version: int, **
                 event="control.status_changed",
                 data=lambda: control_status_data(control, previous=previous_status, actor=membership.user),
             )
+        notifications.owner_assigned(membership=membership, obj=control, previous_owner_id=previous_owner_id)
     return control
 
 
@@ -783,6 +790,7 @@ def control_create_and_link(
         control.save()
         link.control = control
         link.save()
+        notifications.owner_assigned(membership=membership, obj=control, previous_owner_id=None)
     return link
 
 

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from projects import notifications
 from projects.models import Membership, Organisation, Threat
 from projects.roles import Permission
 from projects.workspace_services import can_edit_project
@@ -159,6 +160,7 @@ def risk_create(*, membership: Membership, **fields: Any) -> BusinessRisk:
         if risk.review_on is None:
             risk.review_on = _default_review(risk)
         risk.save()
+        notifications.owner_assigned(membership=membership, obj=risk, previous_owner_id=None)
     return risk
 
 
@@ -167,11 +169,13 @@ def risk_update(*, membership: Membership, risk: BusinessRisk, version: int, **f
     if "owner" in fields:
         check_member(risk.organisation_id, fields["owner"])
     _refuse_acceptance_by_edit(fields, risk)
+    previous_owner_id = risk.owner_id
     for name, value in fields.items():
         setattr(risk, name, value)
     validate(risk)
     with change(membership):
         save_version(risk, version, list(fields))
+        notifications.owner_assigned(membership=membership, obj=risk, previous_owner_id=previous_owner_id)
     return risk
 
 
@@ -263,6 +267,7 @@ def acceptance_request(
     validate(acceptance)
     with change(membership):
         acceptance.save()
+        notifications.acceptance_requested(membership=membership, acceptance=acceptance)
     return acceptance
 
 
@@ -289,6 +294,7 @@ def acceptance_decide(
                 version=models.F("version") + 1,
                 updated_at=timezone.now(),
             )
+        notifications.acceptance_decided(membership=membership, acceptance=decided)
     acceptance.refresh_from_db()  # saved: the caller's object now reads as decided
     return acceptance
 

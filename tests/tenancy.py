@@ -37,6 +37,7 @@ from projects.models import (
     TrustZone,
     User,
 )
+from projects.notification_models import Notification, NotificationKind, NotificationPreference
 from projects.roles import Role
 from projects.services import api_token_create
 from projects.webhook_models import WebhookDelivery, WebhookEndpoint
@@ -159,6 +160,14 @@ def build_world(name: str, slug: str, email_domain: str, threat_number: int) -> 
         organisation=organisation, kind=ReportKind.PROJECT, project=project, status=ReportStatus.DONE
     )
     report.file.save("report.pdf", ContentFile(f"%PDF-1.7 {name} report".encode()))
+    Notification.objects.create(
+        organisation=organisation,
+        recipient=actor,
+        kind=NotificationKind.ASSIGNMENT,
+        subject=f"{name} notification",
+        url=f"/o/{slug}/my-work/",
+    )
+    NotificationPreference.objects.create(membership=member, email="digest")
     Comment.objects.create(
         organisation=organisation, project=project, threat=threat, author=actor, body=f"{name} comment"
     )
@@ -235,6 +244,13 @@ PARAMS: dict[str, Sample] = {
     "scenario_id": Sample(Kind.TENANT, lambda w: w.scenario.pk),
     "acceptance_id": Sample(Kind.TENANT, lambda w: w.acceptance.pk),
     "report_id": Sample(Kind.TENANT, lambda w: w.report.pk),
+    # The actor's own notification (one of theirs in the organisation, made by build_world).
+    "notification_id": Sample(
+        Kind.TENANT,
+        lambda w: (
+            Notification.objects.filter(recipient=w.actor, organisation=w.organisation).earliest("pk").pk
+        ),
+    ),
     # The comment build_world writes on the threat (the first of the organisation's).
     "comment_id": Sample(
         Kind.TENANT, lambda w: Comment.objects.filter(organisation=w.organisation).earliest("pk").pk
@@ -387,6 +403,9 @@ WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "token_revoke": "no body",
     "invitation_accept": "name and password only",
     "organisation_settings": "a name only",
+    "notification_read": "no body: the notification is the member's own, named in the URL",
+    "notification_read_all": "no body: the member's own notifications",
+    "notification_preferences": "an e-mail mode and kinds of notification; it names no object",
     "organisation_restore": "a backup file, a name and a slug: it makes a new organisation, naming none of this one's",
     "member_remove": "no body",
     "invitation_revoke": "no body",
@@ -475,6 +494,8 @@ OWNERSHIP: dict[type[Model], str] = {
     RiskSnapshot: "organisation",
     Report: "organisation",
     ReportSchedule: "organisation",
+    Notification: "organisation",
+    NotificationPreference: "membership__organisation",
     Comment: "organisation",
     WebhookEndpoint: "organisation",
     WebhookDelivery: "endpoint__organisation",

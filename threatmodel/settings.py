@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
 
@@ -117,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "projects.context_processors.organisations",
+                "projects.notification_views.unread_notifications",
             ],
         },
     },
@@ -295,9 +297,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "reports.schedule_tasks.request_scheduled_reports",
         "schedule": 3600.0,
     },
+    # Reminders in the morning, so they are read that day; the digest at the end of the working day.
+    "send-daily-reminders": {
+        "task": "projects.reminder_tasks.send_daily_reminders",
+        "schedule": crontab(minute=7, hour=6),
+    },
+    "send-notification-digests": {
+        "task": "projects.notification_tasks.send_notification_digests",
+        "schedule": crontab(minute=0, hour=17),
+    },
 }
 # Tasks outside a `tasks` module (see their docstrings).
-CELERY_IMPORTS = ["reports.schedule_tasks", "projects.notification_tasks"]
+CELERY_IMPORTS = ["reports.schedule_tasks", "projects.notification_tasks", "projects.reminder_tasks"]
 # A worker is replaced after its tasks grew it past this (KiB): a large PDF's memory goes back to the machine.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 1_000_000)
 

@@ -410,7 +410,8 @@ def _names(details: Mapping[tuple[str, int], Detail], *, with_projects: bool) ->
     if not queries:
         return {}
     first, *others = queries
-    combined = first.union(*others, all=True) if others else first
+    # order_by(): a union would otherwise take the first model's default order, which names no column of it.
+    combined = (first.union(*others, all=True) if others else first).order_by()
     return {
         (label, pk): (shown, project, number, name) for label, pk, shown, project, number, name in combined
     }

@@ -16,7 +16,14 @@ from projects.models import Control, Membership, Project, Threat, User
 from projects.roles import Role
 from risks import services as risk_services
 from tests.conftest import Cast, signed_in
-from tests.factories import MembershipFactory, ProjectFactory, TeamFactory, ThreatFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    ProjectFactory,
+    TeamFactory,
+    ThreatControlFactory,
+    ThreatFactory,
+    UserFactory,
+)
 from tests.queries import count_queries
 from tests.risk_register import add_risk, link
 
@@ -276,9 +283,15 @@ def test_a_comment_links_to_itself_on_its_page(cast: Cast, project: Project) -> 
 
 
 def test_changes_made_outside_a_members_request_are_the_systems(cast: Cast, project: Project) -> None:
-    ThreatFactory.create(project=project)
+    link = ThreatControlFactory.create(threat=ThreatFactory.create(project=project), control__title="WAF")
     feed = activity.project_feed(project, activity.Filters())
-    assert sentences(feed) == ["the system added threat T-1", "the system added project “Checkout”"]
+    assert sentences(feed) == [
+        "the system linked control of a threat “WAF” to T-1",
+        "the system added control “WAF”",
+        "the system added threat T-1",
+        "the system added project “Checkout”",
+    ]
+    assert feed.activities[0].url == f"/o/acme/projects/{project.pk}/threats/{link.threat.number}/"
 
 
 def test_the_feed_comes_in_pages_of_thirty(cast: Cast, project: Project) -> None:

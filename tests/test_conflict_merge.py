@@ -86,6 +86,19 @@ def test_a_lost_race_shows_theirs_and_yours_with_a_choice_per_field(
 def lost_race(cast: Cast, project: Project, page: str) -> tuple[str, dict[str, object], str]:
     """Someone renames an object first; then my rename of it, as posted from its page, and that page's form."""
     lead = cast.membership(cast.security_lead)
+    if page == "threat":
+        threat = ThreatFactory.create(project=project, threat_source="an attacker", threat_action="replay")
+        lead_updates_threat(cast, threat, threat_source="Gateway")
+        return (
+            url("threat_detail", project, threat.number),
+            threat_body(threat, threat_source="Edge"),
+            "threat-form",
+        )
+    if page == "control":
+        control = ControlFactory.create(project=project, title="API")
+        services.control_update(membership=lead, control=control, version=1, title="Gateway")
+        body = {"title": "Edge", "kind": control.kind, "status": control.status, "version": 1}
+        return url("control_detail", project, control.pk), body, "control-form"
     if page == "component":
         api = ComponentFactory.create(project=project, name="API")
         services.component_update(membership=lead, component=api, version=1, name="Gateway")
@@ -103,7 +116,7 @@ def lost_race(cast: Cast, project: Project, page: str) -> tuple[str, dict[str, o
     return reverse("project_edit", args=["acme", project.pk]), body, "project-form"
 
 
-@pytest.mark.parametrize("page", ["component", "project"])
+@pytest.mark.parametrize("page", ["threat", "control", "component", "project"])
 def test_a_notice_outside_its_form_sends_the_choices_with_that_form(
     cast: Cast, engineer_client: Client, project: Project, page: str
 ) -> None:
@@ -111,11 +124,13 @@ def test_a_notice_outside_its_form_sends_the_choices_with_that_form(
     answer = engineer_client.post(target, body)
     assert answer.status_code == 409
     html = answer.content.decode()
-    assert f'<input type="radio" name="merge-name" value="theirs" form="{form_id}">' in html
-    assert f'<input type="radio" name="merge-name" value="mine" checked form="{form_id}">' in html
-    assert f'<input type="hidden" name="theirs-name" value="Gateway" form="{form_id}">' in html
+    (difference,) = answer.context["conflict"].differences
+    name = difference.name
+    assert f'<input type="radio" name="merge-{name}" value="theirs" form="{form_id}">' in html
+    assert f'<input type="radio" name="merge-{name}" value="mine" checked form="{form_id}">' in html
+    assert f'<input type="hidden" name="theirs-{name}" value="Gateway" form="{form_id}">' in html
     assert f'id="{form_id}"' in html
-    saved = engineer_client.post(target, merged(answer, Name=merge.THEIRS))
+    saved = engineer_client.post(target, merged(answer, **{difference.label: merge.THEIRS}))
     assert saved.status_code == 302
 
 

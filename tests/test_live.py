@@ -319,7 +319,9 @@ def test_a_bad_opened_time_is_refused_by_name(engineer_client: Client, project: 
 
 
 PAGES = {
+    "model": lambda project, threat: reverse("project_detail", args=["acme", project.pk]),
     "threats": lambda project, threat: reverse("threat_list", args=["acme", project.pk]),
+    "threat": lambda project, threat: reverse("threat_detail", args=["acme", project.pk, threat.number]),
 }
 
 

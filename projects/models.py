@@ -928,3 +928,4 @@ def _join(items: list[str] | tuple[str, ...]) -> str:
 from projects.comment_models import *  # noqa: E402,F403
 from projects.notification_models import *  # noqa: E402,F403
 from projects.webhook_models import *  # noqa: E402,F403
+from projects.review_models import *  # noqa: E402,F403

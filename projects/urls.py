@@ -14,6 +14,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/my-work/summary/", estate_views.my_work_summary, name="my_work_summary"),
     path("o/<slug:org_slug>/notifications/", include("projects.notification_urls")),
     path("o/<slug:org_slug>/projects/", include("projects.workspace_urls")),
+    path("o/<slug:org_slug>/", include("projects.review_urls")),
     path(
         "o/<slug:org_slug>/projects/<int:project_id>/export/",
         interop_views.model_export,

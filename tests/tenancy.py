@@ -38,6 +38,7 @@ from projects.models import (
     User,
 )
 from projects.notification_models import Notification, NotificationKind, NotificationPreference
+from projects.review_models import ModelReview, ThreatReview
 from projects.roles import Role
 from projects.services import api_token_create
 from projects.webhook_models import WebhookDelivery, WebhookEndpoint
@@ -355,6 +356,11 @@ def references(w: World) -> dict[str, object]:
 type BodyFn = Callable[[World, World], dict[str, object]]
 
 WRITES_WITH_REFERENCES: dict[str, BodyFn] = {
+    # The review queue names threats of any project by id: B's must not be decided.
+    "review_queue_decide": lambda a, b: {
+        "threats": [f"{b.threat.pk}:{b.threat.version}"],
+        "decision": "confirmed",
+    },
     "report_list": lambda a, b: {"kind": "project", "project": b.project.pk, "paper": "a4"},
     "api_report_list": lambda a, b: {"kind": "project", "project": b.project.pk, "paper": "a4"},
     "report_schedule": lambda a, b: {"active": "on", "paper": "a4", "recipients": [a.actor.pk, b.actor.pk]},
@@ -382,6 +388,8 @@ WRITES_WITH_REFERENCES: dict[str, BodyFn] = {
 }
 
 WRITES_WITHOUT_REFERENCES: dict[str, str] = {
+    "project_review_submit": "a note only; the project is the URL's",
+    "project_review_decide": "a decision, a comment and the digest seen; the project is the URL's",
     "account_login": "email and password only",
     "account_logout": "no body",
     "account_signup": "sign-up is closed",
@@ -494,6 +502,8 @@ OWNERSHIP: dict[type[Model], str] = {
     RiskSnapshot: "organisation",
     Report: "organisation",
     ReportSchedule: "organisation",
+    ModelReview: "project__organisation",
+    ThreatReview: "threat__project__organisation",
     Notification: "organisation",
     NotificationPreference: "membership__organisation",
     Comment: "organisation",

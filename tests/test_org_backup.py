@@ -46,6 +46,8 @@ from projects.models import (
     User,
 )
 from projects.notification_models import EmailMode, NotificationKind, NotificationPreference
+from projects.review_content import digest_of, model_snapshot
+from projects.review_models import ModelReview, ThreatReview
 from projects.roles import Role
 from projects.services import api_token_create
 from projects.webhook_models import WebhookEndpoint
@@ -80,8 +82,9 @@ def _quiet() -> io.StringIO:
 @pytest.fixture
 def demo(db: None, today: datetime.date) -> Organisation:
     """The demo organisation, with what seed_demo leaves out: a snapshot, a monthly report, a zone inside a zone
-    made before it, a notification preference, a webhook, a pending invitation and an API token (whose secrets
-    must stay home). A table added to the backup gets a row here, so the round trip below carries it."""
+    made before it, a notification preference, a webhook, a model waiting for review and a decision on a threat,
+    a pending invitation and an API token (whose secrets must stay home). A table added to the backup gets a row
+    here, so the round trip below carries it."""
     call_command("seed_demo", stdout=_quiet())
     organisation = Organisation.objects.get(slug=DEMO)
     owner = User.objects.get(email="owner@demo.test")
@@ -114,6 +117,23 @@ def demo(db: None, today: datetime.date) -> Organisation:
         threat=project.threats.order_by("number").first(),
         author=owner,
         body="Is this **reachable** from the internet, @viewer?",
+    )
+    content = model_snapshot(project)
+    ModelReview.objects.create(
+        project=project,
+        submitted_by=owner,
+        submitted_at=datetime.datetime(2026, 1, 5, 9, 30, tzinfo=datetime.UTC),
+        note="Ready for sign-off",
+        digest=digest_of(content),
+        snapshot=content,
+    )
+    ThreatReview.objects.create(
+        threat=project.threats.order_by("number")[0],
+        decision="changes_requested",
+        comment="Name the asset it reaches",
+        status_before="in_review",
+        decided_by=owner,
+        decided_at=datetime.datetime(2026, 1, 6, 14, 0, tzinfo=datetime.UTC),
     )
     return organisation
 

@@ -53,6 +53,7 @@ from projects.models import (
     User,
 )
 from projects.notification_models import NotificationPreference
+from projects.review_models import ModelReview, ThreatReview
 from projects.roles import Role
 from projects.webhook_models import WebhookEndpoint
 from reports.models import ReportSchedule
@@ -110,6 +111,8 @@ TABLES: tuple[Table, ...] = (
     Table(ThreatAsset, "threat__project__organisation"),
     Table(ThreatComponent, "threat__project__organisation"),
     Table(ThreatFlow, "threat__project__organisation"),
+    Table(ModelReview, "project__organisation"),
+    Table(ThreatReview, "threat__project__organisation"),
     Table(BusinessRisk, "organisation"),
     Table(Scenario, "risk__organisation"),
     Table(RiskAcceptance, "risk__organisation"),

@@ -1,0 +1,128 @@
+"""Reads for reviews: where a project's model stands (waiting, approved, changed since), what changed, and the
+organisation's review queue. Every read starts from the member's organisation or from a project the member's
+own lookup found (projects.workspace_selectors.project_of)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+
+from projects import attention
+from projects.models import Membership, Project, Threat
+from projects.review_content import ModelDiff, Snapshot, digest_of, model_diff, model_snapshot
+from projects.review_models import ModelReview, ReviewDecision, ThreatReview
+from projects.workspace_selectors import EstateScope
+
+REVIEWS_SHOWN = 10  # the latest reviews a project's Review tab lists
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """Where a project's model stands: the review waiting for a decision, the latest approval, and the model's
+    content now with its digest."""
+
+    open_review: ModelReview | None
+    approval: ModelReview | None
+    snapshot: Snapshot
+    digest: str
+
+    @property
+    def changed_since_approval(self) -> bool:
+        return self.approval is not None and self.approval.digest != self.digest
+
+    @property
+    def changed_since_submission(self) -> bool:
+        return self.open_review is not None and self.open_review.digest != self.digest
+
+
+def _reviews(project: Project) -> QuerySet[ModelReview]:
+    return ModelReview.objects.filter(project=project).select_related("submitted_by", "decided_by")
+
+
+def latest_approval(project: Project) -> ModelReview | None:
+    return _reviews(project).filter(decision=ReviewDecision.APPROVED).order_by("-decided_at", "-pk").first()
+
+
+def open_review(project: Project) -> ModelReview | None:
+    return _reviews(project).filter(decision="").first()
+
+
+def review_state(project: Project) -> ReviewState:
+    """In a fixed number of queries: the content's (projects.review_content.model_snapshot) and two more. Whether
+    the model changed since its approval is a comparison of two digests."""
+    snapshot = model_snapshot(project)
+    return ReviewState(
+        open_review=open_review(project),
+        approval=latest_approval(project),
+        snapshot=snapshot,
+        digest=digest_of(snapshot),
+    )
+
+
+def past_reviews(project: Project) -> list[ModelReview]:
+    """The project's latest reviews, newest first, without their snapshots (which only a diff reads)."""
+    return list(_reviews(project).defer("snapshot")[:REVIEWS_SHOWN])
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed in a project's model since a review recorded it (`since`: "approval" or "submission")."""
+
+    since: str
+    review: ModelReview
+    diff: ModelDiff
+
+
+def changes_since(project: Project, since: str) -> Changes | None:
+    """The changes since the latest approval, or since the submission waiting for review; None when there is no
+    such review. A fixed number of queries, whatever the size of the model."""
+    review = open_review(project) if since == "submission" else latest_approval(project)
+    if review is None:
+        return None
+    return Changes(since=since, review=review, diff=model_diff(review.snapshot, model_snapshot(project)))
+
+
+# The review queue ----------------------------------------------------------------------------------------
+
+
+def threats_in_review(membership: Membership, scope: EstateScope | None = None) -> QuerySet[Threat]:
+    """The organisation's threats in review, in the scope, those waiting longest first, with what the queue shows
+    of each (project, team, owner, creator, impacted assets for the statement, the latest decision on it)."""
+    rows = Threat.objects.filter(project__organisation=membership.organisation_id).filter(
+        attention.threat_in_review()
+    )
+    return (
+        (scope or EstateScope())
+        .narrow(rows)
+        .select_related("project__team", "project__organisation", "owner", "created_by")
+        .prefetch_related(
+            "impacted_assets",
+            Prefetch(
+                "reviews",
+                queryset=ThreatReview.objects.select_related("decided_by").order_by("-decided_at", "-pk"),
+                to_attr="past_decisions",
+            ),
+        )
+        .order_by("updated_at", "pk")
+    )
+
+
+def decidable_threats(membership: Membership) -> QuerySet[Threat]:
+    """The threats a review decision may name: the organisation's, with what the service and the notifications
+    read of each."""
+    return Threat.objects.filter(project__organisation=membership.organisation_id).select_related(
+        "project__organisation", "owner", "created_by"
+    )
+
+
+def models_waiting(membership: Membership, scope: EstateScope | None = None) -> QuerySet[ModelReview]:
+    """The organisation's models waiting for review, in the scope, those waiting longest first."""
+    reviews = ModelReview.objects.filter(project__organisation=membership.organisation_id, decision="")
+    return (
+        (scope or EstateScope())
+        .narrow(reviews)
+        .select_related("project__team", "submitted_by")
+        .defer("snapshot")
+        .order_by("submitted_at", "pk")
+    )

@@ -1,0 +1,329 @@
+"""Reviews: a project's model submitted for sign-off and approved or sent back, and threats in review confirmed,
+rejected or sent back, singly or many at once. The HTML views call these and nothing else.
+
+Who does what:
+- a model is submitted by whoever may edit the project (its team's engineers, security leads, owners);
+- it is approved or sent back with changes requested by a security lead or an owner (the role table's
+  DECIDE_THREAT_REVIEW). A sign-off is a second pair of eyes, so nobody approves a model they submitted
+  themselves; they may send it back, which is how a submitter who is a lead takes it back;
+- threats are decided by security leads and owners as well.
+
+Each write runs in one transaction inside the history context naming the member (projects.writes.change), and
+tells the people concerned through projects.notifications.notify within it: a review requested → the members
+who can decide it; a decision → whoever submitted the model, or each threat's creator and owner.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.urls import reverse
+from django.utils import timezone
+
+from projects.models import Membership, Project, ProjectStatus, Threat, ThreatStatus, User
+from projects.notification_models import NotificationKind
+from projects.notifications import notify
+from projects.review_content import Snapshot, digest_of, model_snapshot
+from projects.review_models import (
+    THREAT_STATUS_AFTER,
+    ModelReview,
+    ReviewDecision,
+    ThreatReview,
+    ThreatReviewDecision,
+)
+from projects.roles import ROLE_PERMISSIONS, Permission
+from projects.workspace_selectors import Seen
+from projects.workspace_services import MAX_BULK_ITEMS, listing, require_edit, threats_set_status
+from projects.writes import change, save_version, validate
+
+# The statuses a threat is decided from: logged and not yet decided, or sent for review.
+REVIEWABLE_STATUSES = frozenset({ThreatStatus.IDENTIFIED, ThreatStatus.IN_REVIEW})
+
+
+class ModelChanged(ValidationError):
+    """The model changed after the person looked at it, so an approval would sign off what they did not see."""
+
+
+class NotWaiting(ValidationError):
+    """A decision on a model that is not waiting for review (never submitted, or decided meanwhile)."""
+
+
+def may_decide(membership: Membership) -> bool:
+    return membership.can(Permission.DECIDE_THREAT_REVIEW)
+
+
+def _require_decide(membership: Membership, what: str) -> None:
+    if not may_decide(membership):
+        raise PermissionDenied(f"Only a security lead or an owner can {what}.")
+
+
+def _deciders(membership: Membership) -> list[User]:
+    """The members of the organisation who can decide reviews."""
+    roles = [role for role, allowed in ROLE_PERMISSIONS.items() if Permission.DECIDE_THREAT_REVIEW in allowed]
+    return list(
+        User.objects.filter(memberships__organisation=membership.organisation_id, memberships__role__in=roles)
+    )
+
+
+def _review_url(project: Project) -> str:
+    return reverse("project_review", args=[project.organisation.slug, project.pk])
+
+
+def _who(user: User | None) -> str:
+    return user.display_name if user is not None else "someone no longer a member"
+
+
+def _lock(project: Project) -> Project:
+    """The project's row, locked for the rest of the transaction: reviews of one project are decided in turn."""
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+# A project's model ---------------------------------------------------------------------------------------
+
+
+def model_review_submit(*, membership: Membership, project: Project, note: str = "") -> ModelReview:
+    """Submit the project's model for review: its content is recorded, the project goes into review and the
+    members who can decide are told."""
+    require_edit(membership, project)
+    if project.status == ProjectStatus.ARCHIVED:
+        raise ValidationError(
+            {"project": f"{project} is archived: make it active again before asking for a review."}
+        )
+    review = ModelReview(
+        project=project, submitted_by=membership.user, note=note.strip(), digest="-", snapshot={}
+    )
+    validate(review, exclude=["project", "submitted_at", "digest", "snapshot"])
+    with change(membership):
+        locked = _lock(project)
+        waiting = locked.reviews.filter(decision="").select_related("submitted_by").first()
+        if waiting is not None:
+            raise ValidationError(
+                {
+                    "project": f"{project} has been waiting for review since {waiting.submitted_at:%-d %b %Y} "
+                    f"(submitted by {_who(waiting.submitted_by)})."
+                }
+            )
+        snapshot = model_snapshot(project)
+        review.snapshot, review.digest = snapshot, digest_of(snapshot)
+        review.submitted_at, review.status_before = timezone.now(), locked.status
+        try:
+            review.save()
+        except IntegrityError:
+            raise ValidationError({"project": f"{project} is already waiting for review."}) from None
+        _set_project(locked, status=ProjectStatus.IN_REVIEW)
+        project.status, project.version = locked.status, locked.version
+        notify(
+            organisation=membership.organisation,
+            recipients=_deciders(membership),
+            kind=NotificationKind.REVIEW_REQUESTED,
+            actor=membership.user,
+            subject=f"{membership.user.display_name} asks for a review of the threat model of {project}",
+            url=_review_url(project),
+            target=project,
+        )
+    return review
+
+
+def _set_project(project: Project, **fields: object) -> None:
+    """Write the review's fields of the locked project, bumping its version as any change does."""
+    names = []
+    for name, value in fields.items():
+        if getattr(project, name) != value:
+            setattr(project, name, value)
+            names.append(name)
+    if names:
+        save_version(project, project.version, names)
+
+
+def model_review_decide(
+    *,
+    membership: Membership,
+    project: Project,
+    decision: str,
+    comment: str = "",
+    digest: str | None = None,
+) -> ModelReview:
+    """Approve the model waiting for review, or send it back with what should change (`comment`, required then).
+
+    An approval records the model's content as approved; given `digest` (the content the approver looked at), it
+    is refused with ModelChanged when the model has changed since. The project becomes active, reviewed today; a
+    model sent back returns to the status it had before its submission."""
+    _require_decide(membership, "approve a threat model or ask for changes to it")
+    if project.organisation_id != membership.organisation_id:
+        raise PermissionDenied("This project is not in your organisation.")
+    if decision not in ReviewDecision.values:
+        raise ValidationError({"decision": f"Choose one of: {', '.join(ReviewDecision.labels)}."})
+    comment = comment.strip()
+    if decision == ReviewDecision.CHANGES_REQUESTED and not comment:
+        raise ValidationError({"comment": "Say what should change before the model can be approved."})
+    with change(membership):
+        locked = _lock(project)
+        review = locked.reviews.select_for_update().filter(decision="").first()
+        if review is None:
+            raise NotWaiting(
+                {"decision": f"{project} is not waiting for review: it has to be submitted first."}
+            )
+        if decision == ReviewDecision.APPROVED:
+            if review.submitted_by_id == membership.user_id:
+                raise PermissionDenied("You submitted this model, so someone else signs it off.")
+            snapshot: Snapshot = model_snapshot(project)
+            now_digest = digest_of(snapshot)
+            if digest is not None and digest != now_digest:
+                raise ModelChanged(
+                    {
+                        "digest": "The model changed since you opened this page: look at the changes and approve again."
+                    }
+                )
+            review.snapshot, review.digest = snapshot, now_digest
+            _set_project(locked, status=ProjectStatus.ACTIVE, last_reviewed_on=timezone.localdate())
+        elif locked.status == ProjectStatus.IN_REVIEW:
+            _set_project(locked, status=review.status_before)
+        review.decision, review.comment = decision, comment
+        review.decided_by, review.decided_at = membership.user, timezone.now()
+        validate(review)
+        review.save(update_fields=["decision", "comment", "decided_by", "decided_at", "snapshot", "digest"])
+        project.status, project.last_reviewed_on = locked.status, locked.last_reviewed_on
+        project.version = locked.version
+        verdict = "approved" if decision == ReviewDecision.APPROVED else "sent back with changes requested"
+        notify(
+            organisation=membership.organisation,
+            recipients=[review.submitted_by] if review.submitted_by else [],
+            kind=NotificationKind.REVIEW_DECIDED,
+            actor=membership.user,
+            subject=f"The threat model of {project} was {verdict} by {membership.user.display_name}"
+            + (f": {comment}" if comment else ""),
+            url=_review_url(project),
+            target=project,
+        )
+    return review
+
+
+# Threats in review ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThreatsDecided:
+    decision: str
+    threats: list[Threat]
+
+    @property
+    def summary(self) -> str:
+        label = ThreatReviewDecision(self.decision).label.lower()
+        count = len(self.threats)
+        noun = "threat" if count == 1 else "threats"
+        return f"{count} {noun} {label}: {listing([_reference(threat) for threat in self.threats])}."
+
+
+def _reference(threat: Threat) -> str:
+    return f"{threat.project.name} {threat.reference}"
+
+
+def threats_review(
+    *, membership: Membership, seen: Sequence[Seen[Threat]], decision: str, comment: str = ""
+) -> ThreatsDecided:
+    """Decide threats identified or in review, of any projects of the organisation, each as the person saw it:
+    confirm them, reject them (`comment` is the reason, required) or send them back to identified with what
+    should change (`comment`, required). All of them, or none: a threat not open for review, of another
+    organisation or changed since it was seen (StaleObjects) refuses the whole decision. Each decision is
+    recorded (ThreatReview, and the status change in the threat's history) and told to the threats' creators and
+    owners, one notification per person and project."""
+    _require_decide(membership, "decide threats in review")
+    if decision not in ThreatReviewDecision.values:
+        raise ValidationError({"decision": f"Choose one of: {', '.join(ThreatReviewDecision.labels)}."})
+    comment = comment.strip()
+    if decision == ThreatReviewDecision.REJECTED and not comment:
+        raise ValidationError({"comment": "Say why these threats are rejected."})
+    if decision == ThreatReviewDecision.CHANGES_REQUESTED and not comment:
+        raise ValidationError({"comment": "Say what should change."})
+    if not seen:
+        raise ValidationError({"threats": "Tick at least one first."})
+    if len(seen) > MAX_BULK_ITEMS:
+        raise ValidationError({"threats": f"Decide at most {MAX_BULK_ITEMS} at once."})
+    threats = [item.obj for item in seen]
+    if any(threat.project.organisation_id != membership.organisation_id for threat in threats):
+        raise ValidationError({"threats": "Choose threats of this organisation."})
+    closed = [threat for threat in threats if threat.status not in REVIEWABLE_STATUSES]
+    if closed:
+        verb = "is" if len(closed) == 1 else "are"
+        raise ValidationError(
+            {
+                "threats": f"{listing([_reference(threat) for threat in closed])} {verb} not waiting for review "
+                "(only identified threats and threats in review are decided here), so nothing was changed."
+            }
+        )
+    now = timezone.now()
+    records = [
+        ThreatReview(
+            threat=threat,
+            decision=decision,
+            comment=comment,
+            status_before=threat.status,
+            decided_by=membership.user,
+            decided_at=now,
+        )
+        for threat in threats
+    ]
+    validate(records[0], exclude=["threat"])  # every record has the same values to check
+    by_project: dict[int, list[Seen[Threat]]] = defaultdict(list)
+    for item in seen:
+        by_project[item.obj.project_id].append(item)
+    with change(membership):
+        for items in by_project.values():
+            threats_set_status(
+                membership=membership,
+                project=items[0].obj.project,
+                seen=items,
+                status=THREAT_STATUS_AFTER[decision],
+                reason=comment if decision == ThreatReviewDecision.REJECTED else "",
+            )
+        ThreatReview.objects.bulk_create(records)
+        for items in by_project.values():
+            _tell_threat_people(membership, [item.obj for item in items], decision, comment)
+    return ThreatsDecided(decision=decision, threats=threats)
+
+
+def threat_review(
+    *, membership: Membership, threat: Threat, version: int, decision: str, comment: str = ""
+) -> ThreatsDecided:
+    """Decide one threat (see threats_review)."""
+    return threats_review(
+        membership=membership, seen=[Seen(threat, version)], decision=decision, comment=comment
+    )
+
+
+def _tell_threat_people(membership: Membership, threats: list[Threat], decision: str, comment: str) -> None:
+    """Tell each creator and owner of the threats (all of one project) what was decided on theirs."""
+    project = threats[0].project
+    theirs: dict[int, tuple[User, list[Threat]]] = {}
+    for threat in threats:
+        for person in (threat.created_by, threat.owner):
+            if person is not None:
+                theirs.setdefault(person.pk, (person, []))[1].append(threat)
+    slug = project.organisation.slug
+    label = ThreatReviewDecision(decision).label.lower()
+    if decision == ThreatReviewDecision.CHANGES_REQUESTED:
+        label = "sent back with changes requested"
+    said = f": {comment}" if comment else ""
+    for person, own in theirs.values():
+        if len(own) == 1:
+            subject = f"{own[0].reference} of {project} was {label} by {membership.user.display_name}{said}"
+            url = reverse("threat_detail", args=[slug, project.pk, own[0].number])
+            target: Threat | Project = own[0]
+        else:
+            references = listing([threat.reference for threat in own])
+            subject = f"{references} of {project} were {label} by {membership.user.display_name}{said}"
+            url = reverse("threat_list", args=[slug, project.pk])
+            target = project
+        notify(
+            organisation=membership.organisation,
+            recipients=[person],
+            kind=NotificationKind.REVIEW_DECIDED,
+            actor=membership.user,
+            subject=subject,
+            url=url,
+            target=target,
+        )

@@ -58,6 +58,8 @@
   Suggestions.prototype.update = function () {
     var typed = this.typed();
     if (!typed) return this.close();
+    // What is shown already narrows at once to what still matches, so Enter never takes a stale suggestion.
+    if (this.isOpen()) this.show(this.items, typed.query);
     var self = this;
     var request = ++this.request;
     window.clearTimeout(this.timer);
@@ -75,7 +77,20 @@
     }, 120);
   };
 
-  Suggestions.prototype.show = function (members) {
+  function matches(member, query) {
+    var words = (member.handle + " " + member.name).toLowerCase().split(/\s+/);
+    query = query.toLowerCase();
+    return words.some(function (word) {
+      return word.indexOf(query) === 0;
+    });
+  }
+
+  Suggestions.prototype.show = function (members, query) {
+    if (query) {
+      members = members.filter(function (member) {
+        return matches(member, query);
+      });
+    }
     this.items = members;
     this.list.replaceChildren();
     if (!members.length) return this.close();
@@ -95,6 +110,9 @@
       option.append(name, " ", handle);
       self.list.appendChild(option);
     });
+    // Just below the textarea, inside its field (position: relative in comments.css).
+    this.list.style.top = this.input.offsetTop + this.input.offsetHeight + 2 + "px";
+    this.list.style.left = this.input.offsetLeft + "px";
     this.list.hidden = false;
     this.input.setAttribute("aria-expanded", "true");
     this.highlight(0);

@@ -925,7 +925,8 @@ def _join(items: list[str] | tuple[str, ...]) -> str:
     return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
+# Models kept in modules of their own (comments, notifications, reviews, webhooks), registered with the app here.
 from projects.comment_models import *  # noqa: E402,F403
 from projects.notification_models import *  # noqa: E402,F403
-from projects.webhook_models import *  # noqa: E402,F403
 from projects.review_models import *  # noqa: E402,F403
+from projects.webhook_models import *  # noqa: E402,F403

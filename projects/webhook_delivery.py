@@ -165,7 +165,9 @@ def post(to: Target, headers: dict[str, str], body: bytes, timeout: float) -> Se
         sent = Sent(None, f"The receiver's certificate was refused: {error.verify_message}.", retry=True)
     except (OSError, http.client.HTTPException) as error:
         sent = Sent(None, f"Could not deliver: {error or type(error).__name__}.", retry=True)
-    except ValueError as error:  # something in the request http.client will not send: trying again cannot help
+    except (
+        ValueError
+    ) as error:  # something in the request http.client will not send: trying again cannot help
         sent = Sent(None, f"Not sent: {error}.", retry=False)
     finally:
         connection.close()

@@ -26,7 +26,9 @@ def project_data(project: Project) -> dict[str, Any]:
     }
 
 
-def threat_data(threat: Threat, *, actor: User | None, changed: Iterable[str] | None = None) -> dict[str, Any]:
+def threat_data(
+    threat: Threat, *, actor: User | None, changed: Iterable[str] | None = None
+) -> dict[str, Any]:
     """threat.created and threat.changed (with the names of the fields that changed)."""
     organisation, number = threat.project.organisation.slug, threat.number
     data: dict[str, Any] = {

@@ -7,45 +7,170 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0006_project_notes_from_import'),
+        ("projects", "0006_project_notes_from_import"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('mention', 'Mentions of me'), ('comment', 'Comments on what I own'), ('assignment', 'Something assigned to me'), ('review_requested', 'Reviews requested'), ('review_decided', 'Review decisions'), ('acceptance_requested', 'Risk acceptances waiting for my decision'), ('acceptance_decided', 'Decisions on risk acceptances I asked for'), ('acceptance_expiring', 'Risk acceptances running out'), ('control_overdue', 'Controls of mine past their due date')], max_length=30)),
-                ('subject', models.CharField(max_length=300)),
-                ('url', models.CharField(max_length=500)),
-                ('target_type', models.CharField(blank=True, max_length=100)),
-                ('target_id', models.BigIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='projects.organisation')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("mention", "Mentions of me"),
+                            ("comment", "Comments on what I own"),
+                            ("assignment", "Something assigned to me"),
+                            ("review_requested", "Reviews requested"),
+                            ("review_decided", "Review decisions"),
+                            ("acceptance_requested", "Risk acceptances waiting for my decision"),
+                            ("acceptance_decided", "Decisions on risk acceptances I asked for"),
+                            ("acceptance_expiring", "Risk acceptances running out"),
+                            ("control_overdue", "Controls of mine past their due date"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=300)),
+                ("url", models.CharField(max_length=500)),
+                ("target_type", models.CharField(blank=True, max_length=100)),
+                ("target_id", models.BigIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="projects.organisation",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['recipient', 'organisation', '-created_at'], name='notification_list'), models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient', 'organisation'], name='notification_unread'), models.Index(condition=models.Q(('emailed_at__isnull', True), ('read_at__isnull', True)), fields=['organisation', 'recipient', 'created_at'], name='notification_not_emailed')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['mention', 'comment', 'assignment', 'review_requested', 'review_decided', 'acceptance_requested', 'acceptance_decided', 'acceptance_expiring', 'control_overdue'])), name='notification_kind_known')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        fields=["recipient", "organisation", "-created_at"], name="notification_list"
+                    ),
+                    models.Index(
+                        condition=models.Q(("read_at__isnull", True)),
+                        fields=["recipient", "organisation"],
+                        name="notification_unread",
+                    ),
+                    models.Index(
+                        condition=models.Q(("emailed_at__isnull", True), ("read_at__isnull", True)),
+                        fields=["organisation", "recipient", "created_at"],
+                        name="notification_not_emailed",
+                    ),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "mention",
+                                    "comment",
+                                    "assignment",
+                                    "review_requested",
+                                    "review_decided",
+                                    "acceptance_requested",
+                                    "acceptance_decided",
+                                    "acceptance_expiring",
+                                    "control_overdue",
+                                ],
+                            )
+                        ),
+                        name="notification_kind_known",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.CharField(choices=[('immediate', 'At once, one e-mail per notification'), ('digest', "Once a day, a digest of the day's unread notifications"), ('off', 'Never: only in the app')], default='immediate', max_length=20)),
-                ('muted_kinds', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('mention', 'Mentions of me'), ('comment', 'Comments on what I own'), ('assignment', 'Something assigned to me'), ('review_requested', 'Reviews requested'), ('review_decided', 'Review decisions'), ('acceptance_requested', 'Risk acceptances waiting for my decision'), ('acceptance_decided', 'Decisions on risk acceptances I asked for'), ('acceptance_expiring', 'Risk acceptances running out'), ('control_overdue', 'Controls of mine past their due date')], max_length=30), blank=True, default=list)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('membership', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preference', to='projects.membership')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "email",
+                    models.CharField(
+                        choices=[
+                            ("immediate", "At once, one e-mail per notification"),
+                            ("digest", "Once a day, a digest of the day's unread notifications"),
+                            ("off", "Never: only in the app"),
+                        ],
+                        default="immediate",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "muted_kinds",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("mention", "Mentions of me"),
+                                ("comment", "Comments on what I own"),
+                                ("assignment", "Something assigned to me"),
+                                ("review_requested", "Reviews requested"),
+                                ("review_decided", "Review decisions"),
+                                ("acceptance_requested", "Risk acceptances waiting for my decision"),
+                                ("acceptance_decided", "Decisions on risk acceptances I asked for"),
+                                ("acceptance_expiring", "Risk acceptances running out"),
+                                ("control_overdue", "Controls of mine past their due date"),
+                            ],
+                            max_length=30,
+                        ),
+                        blank=True,
+                        default=list,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "membership",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notification_preference",
+                        to="projects.membership",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('email__in', ['immediate', 'digest', 'off'])), name='notification_email_mode_known')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("email__in", ["immediate", "digest", "off"])),
+                        name="notification_email_mode_known",
+                    )
+                ],
             },
         ),
     ]

@@ -6,48 +6,212 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0009_webhooks'),
+        ("projects", "0009_webhooks"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ModelReview',
+            name="ModelReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('submitted_at', models.DateTimeField()),
-                ('note', models.TextField(blank=True, max_length=2000)),
-                ('status_before', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('in_review', 'In review'), ('archived', 'Archived')], default='draft', max_length=20)),
-                ('decision', models.CharField(blank=True, choices=[('approved', 'Approved'), ('changes_requested', 'Changes requested')], max_length=20)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('comment', models.TextField(blank=True, max_length=2000)),
-                ('digest', models.CharField(max_length=64)),
-                ('snapshot', models.JSONField()),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='projects.project')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField()),
+                ("note", models.TextField(blank=True, max_length=2000)),
+                (
+                    "status_before",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("active", "Active"),
+                            ("in_review", "In review"),
+                            ("archived", "Archived"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("approved", "Approved"), ("changes_requested", "Changes requested")],
+                        max_length=20,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("comment", models.TextField(blank=True, max_length=2000)),
+                ("digest", models.CharField(max_length=64)),
+                ("snapshot", models.JSONField()),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="projects.project",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-submitted_at', '-pk'],
-                'indexes': [models.Index(condition=models.Q(('decision', 'approved')), fields=['project', '-decided_at'], name='review_latest_approval')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('decision', '')), fields=('project',), name='one_open_review_per_project', violation_error_code='project', violation_error_message='This model is already waiting for review.'), models.CheckConstraint(condition=models.Q(('decision', ''), ('decision__in', ['approved', 'changes_requested']), _connector='OR'), name='review_decision_known'), models.CheckConstraint(condition=models.Q(models.Q(('decided_at__isnull', True), ('decision', '')), models.Q(models.Q(('decision', ''), _negated=True), ('decided_at__isnull', False)), _connector='OR'), name='review_decided_when_decided'), models.CheckConstraint(condition=models.Q(models.Q(('decision', 'changes_requested'), _negated=True), models.Q(('comment', ''), _negated=True), _connector='OR'), name='review_changes_requested_say_which', violation_error_code='comment', violation_error_message='Say what should change.'), models.CheckConstraint(condition=models.Q(('status_before__in', ['draft', 'active', 'in_review', 'archived'])), name='review_status_before_known')],
+                "ordering": ["-submitted_at", "-pk"],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("decision", "approved")),
+                        fields=["project", "-decided_at"],
+                        name="review_latest_approval",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("decision", "")),
+                        fields=("project",),
+                        name="one_open_review_per_project",
+                        violation_error_code="project",
+                        violation_error_message="This model is already waiting for review.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("decision", ""),
+                            ("decision__in", ["approved", "changes_requested"]),
+                            _connector="OR",
+                        ),
+                        name="review_decision_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("decided_at__isnull", True), ("decision", "")),
+                            models.Q(
+                                models.Q(("decision", ""), _negated=True), ("decided_at__isnull", False)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="review_decided_when_decided",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("decision", "changes_requested"), _negated=True),
+                            models.Q(("comment", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="review_changes_requested_say_which",
+                        violation_error_code="comment",
+                        violation_error_message="Say what should change.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("status_before__in", ["draft", "active", "in_review", "archived"])
+                        ),
+                        name="review_status_before_known",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ThreatReview',
+            name="ThreatReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('confirmed', 'Confirmed'), ('rejected', 'Rejected'), ('changes_requested', 'Changes requested')], max_length=20)),
-                ('comment', models.TextField(blank=True, max_length=2000)),
-                ('status_before', models.CharField(choices=[('identified', 'Identified'), ('in_review', 'In review'), ('confirmed', 'Confirmed'), ('mitigated', 'Mitigated'), ('accepted', 'Accepted'), ('rejected', 'Rejected / not applicable')], max_length=20)),
-                ('decided_at', models.DateTimeField()),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('threat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='projects.threat')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("confirmed", "Confirmed"),
+                            ("rejected", "Rejected"),
+                            ("changes_requested", "Changes requested"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, max_length=2000)),
+                (
+                    "status_before",
+                    models.CharField(
+                        choices=[
+                            ("identified", "Identified"),
+                            ("in_review", "In review"),
+                            ("confirmed", "Confirmed"),
+                            ("mitigated", "Mitigated"),
+                            ("accepted", "Accepted"),
+                            ("rejected", "Rejected / not applicable"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField()),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "threat",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="projects.threat",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-decided_at', '-pk'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('decision__in', ['confirmed', 'rejected', 'changes_requested'])), name='threat_review_decision_known'), models.CheckConstraint(condition=models.Q(('decision', 'confirmed'), models.Q(('comment', ''), _negated=True), _connector='OR'), name='threat_review_says_why', violation_error_code='comment', violation_error_message='Say why, or what should change.'), models.CheckConstraint(condition=models.Q(('status_before__in', ['identified', 'in_review', 'confirmed', 'mitigated', 'accepted', 'rejected'])), name='threat_review_status_before_known')],
+                "ordering": ["-decided_at", "-pk"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("decision__in", ["confirmed", "rejected", "changes_requested"])),
+                        name="threat_review_decision_known",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("decision", "confirmed"),
+                            models.Q(("comment", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="threat_review_says_why",
+                        violation_error_code="comment",
+                        violation_error_message="Say why, or what should change.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "status_before__in",
+                                ["identified", "in_review", "confirmed", "mitigated", "accepted", "rejected"],
+                            )
+                        ),
+                        name="threat_review_status_before_known",
+                    ),
+                ],
             },
         ),
     ]

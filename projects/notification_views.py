@@ -4,15 +4,19 @@ the unread count of the top navigation (a context processor: one indexed COUNT, 
 from functools import cache
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from projects import notifications
 from projects.access import member_required
 from projects.http import AuthenticatedHttpRequest, posted
+from projects.live_views import STOP_POLLING
 from projects.models import Membership
 from projects.notification_forms import NotificationPreferenceForm
 
@@ -25,6 +29,29 @@ def unread_notifications(request: HttpRequest) -> dict[str, object]:
     if membership is None:
         return {}
     return {"unread_notifications": cache(lambda: notifications.unread_count(membership))}
+
+
+@require_GET
+@never_cache
+def notification_badge(request: AuthenticatedHttpRequest, org_slug: str) -> HttpResponseBase:
+    """The header's notifications link with the unread count, which the header asks for every 15 s while the
+    tab is in view: one indexed COUNT after the session, so a mention shows without a reload. Signed out in
+    another tab, the polling stops rather than swap a login page into the header."""
+    if not request.user.is_authenticated:
+        return (
+            HttpResponse(status=STOP_POLLING) if request.htmx else redirect_to_login(request.get_full_path())
+        )
+    return _badge(request, org_slug=org_slug)
+
+
+@member_required()
+def _badge(request: AuthenticatedHttpRequest, membership: Membership) -> HttpResponse:
+    context = {
+        "membership": membership,
+        "unread": notifications.unread_count(membership),
+        "current": "notification_list" if request.GET.get("current") == "notification_list" else "",
+    }
+    return render(request, "notifications/badge.html", context)
 
 
 @require_GET

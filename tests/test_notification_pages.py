@@ -360,3 +360,37 @@ def test_the_glance_costs_a_fixed_few_queries(cast: Cast, checkout: Project) -> 
         ThreatFactory.create(project=checkout, status=ThreatStatus.IN_REVIEW)
         ControlFactory.create(project=checkout, owner=cast.security_lead, due_on=timezone.localdate())
     assert count_queries(lambda: client.get(url("my_work_summary"))) == few <= 8
+
+
+def test_the_header_asks_for_the_count_again_so_a_mention_shows_without_a_reload(
+    cast: Cast, viewer_client: Client
+) -> None:
+    page = html_of(viewer_client.get(url("my_work")))
+    assert f'hx-get="{url("notification_badge")}"' in page
+    assert "every 15s" in page
+
+    tell(cast, cast.viewer)
+    badge = viewer_client.get(url("notification_badge"), headers={"HX-Request": "true"})
+
+    assert badge.status_code == 200
+    assert html_of(badge).strip().startswith('<a class="btn btn--on-dark btn--small topbar__notifications"')
+    assert 'id="unread-count">1<span class="visually-hidden"> unread</span>' in html_of(badge)
+    assert "aria-current" not in html_of(badge)
+    current = viewer_client.get(url("notification_badge") + "?current=notification_list")
+    assert 'aria-current="page"' in html_of(current)
+
+
+def test_the_count_is_asked_for_in_one_query_after_the_session(cast: Cast, viewer_client: Client) -> None:
+    viewer_client.get(url("notification_badge"))
+    few = count_queries(lambda: viewer_client.get(url("notification_badge")))
+    for _ in range(30):
+        tell(cast, cast.viewer)
+    assert count_queries(lambda: viewer_client.get(url("notification_badge"))) == few
+
+
+def test_signed_out_the_count_stops_polling_and_an_outsider_finds_nothing(
+    cast: Cast, client: Client, outsider_client: Client
+) -> None:
+    assert client.get(url("notification_badge"), headers={"HX-Request": "true"}).status_code == 286
+    assert client.get(url("notification_badge")).status_code == 302
+    assert outsider_client.get(url("notification_badge")).status_code == 404

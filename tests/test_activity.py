@@ -357,3 +357,11 @@ def test_the_person_filter_lists_members_only(cast: Cast) -> None:
     html = signed_in(cast.engineer).get(feed_url()).content.decode()
     assert "Strange Person" not in html
     assert f'<option value="{cast.viewer.pk}"' in html
+
+
+def test_every_organisation_page_leads_to_the_organisation_feed(cast: Cast) -> None:
+    client = signed_in(cast.viewer)
+    html = client.get(reverse("my_work", args=[cast.organisation.slug])).content.decode()
+    assert f'href="{feed_url()}"' in html
+    feed = client.get(feed_url()).content.decode()
+    assert f'href="{feed_url()}" aria-current="page">Activity</a>' in feed

@@ -91,6 +91,7 @@ from .document import (
     Zone,
 )
 from .reading import (
+    Dropped,
     Names,
     at,
     check_size,
@@ -366,7 +367,7 @@ class _Reader:
         self.links: dict[str, dict[str, Link]] = {}  # by threat, then control
         self.names = {kind: Names(self.document, kind) for kind in ("zone", "asset", "component")}
         # What the parts of a section have that the project does not keep: (section, what) -> examples.
-        self.dropped: dict[tuple[str, str, bool], dict[str, None]] = {}  # examples as an ordered set
+        self.dropped = Dropped(self.document)
 
     def read(self) -> ModelDocument:
         root = self.root
@@ -394,7 +395,7 @@ class _Reader:
             self._flow(item, at("dataflows", index))
         self._settle_threats()
         self._settle_controls()
-        self._report_dropped()
+        self.dropped.report()
         document = self.document
         document.links = [
             link for threat in document.threats for link in self.links.get(threat.ref, {}).values()
@@ -454,7 +455,7 @@ class _Reader:
         self.zones[ref] = zone
         self.document.zones.append(zone)
         if zone_type := text(item.get("type"), at(where, "type")):
-            self._note_dropped("trustZones", "trust zones' types", zone_type)
+            self.dropped.note("trustZones", "trust zones' types", zone_type)
         self._drop_representations(item, "trustZones")
         self._foreign_attributes(item, where)
 
@@ -510,7 +511,7 @@ class _Reader:
         for category in texts(item.get("categories"), at(where, "categories")):
             letter = _STRIDE_WORDS.get(_state(category))
             if letter is None:
-                self._note_dropped("threats", "threat categories other than STRIDE's", category)
+                self.dropped.note("threats", "threat categories other than STRIDE's", category)
             elif letter not in threat.stride:
                 threat.stride.append(letter.value)
         risk_where = at(where, "risk")
@@ -536,12 +537,12 @@ class _Reader:
             self._our_statement(threat, ours, where)
         else:
             if impact is not None:
-                self._note_dropped(
+                self.dropped.note(
                     "threats", "threats' impact ratings (impact is rated on business risks)", name
                 )
             for key in ("cwes", "tags"):
                 for value in texts(item.get(key), at(where, key)):
-                    self._note_dropped("threats", f"threats' {key}", value)
+                    self.dropped.note("threats", f"threats' {key}", value)
         self.threats[ref] = _ThreatReading(threat=threat, name=name, where=where, ours=ours)
         document.threats.append(threat)
         self._foreign_attributes(item, where)
@@ -645,7 +646,7 @@ class _Reader:
         processed = self._asset_refs(kept.get("processed"), at(where, "processed"))
         stored = self._asset_refs(kept.get("stored"), at(where, "stored"))
         if stored:
-            self._note_dropped("components", "which assets a component stores rather than processes", name)
+            self.dropped.note("components", "which assets a component stores rather than processes", name)
         return list(dict.fromkeys([*processed, *stored]))
 
     def _asset_refs(self, value: Any, where: str) -> list[str]:
@@ -695,7 +696,7 @@ class _Reader:
                 parent = self.component_parents[parent.ref]
             if parent is None:
                 if not enclosing:
-                    self._note_dropped(
+                    self.dropped.note(
                         "components",
                         "components without a parent (imported outside any zone)",
                         component.name,
@@ -781,9 +782,9 @@ class _Reader:
             )
         if description := text(item.get("description"), at(where, "description")):
             document.notes.append(f"Data flow “{name}”: {description}")
-            self._note_dropped("dataflows", "data flows' descriptions", name, noted=True)
+            self.dropped.note("dataflows", "data flows' descriptions", name, noted=True)
         for tag in texts(item.get("tags"), at(where, "tags")):
-            self._note_dropped("dataflows", "data flows' tags", tag)
+            self.dropped.note("dataflows", "data flows' tags", tag)
         document.flows.append(flow)
         self._drop_representations(item, "dataflows")
         self._foreign_attributes(item, where)
@@ -1015,24 +1016,7 @@ class _Reader:
 
     def _drop_representations(self, item: dict[str, Any], section: str) -> None:
         if item.get("representations"):
-            self._note_dropped(section, "where parts sit in diagrams and code (representations)", "")
-
-    def _note_dropped(self, section: str, what: str, example: str, *, noted: bool = False) -> None:
-        """Remember that parts of a section have something the project does not keep (``noted``: keeps only in
-        its notes), with an example of each; one warning per section lists them all."""
-        examples = self.dropped.setdefault((section, what, noted), {})
-        if example:
-            examples[example] = None
-
-    def _report_dropped(self) -> None:
-        lists: dict[tuple[str, bool], list[str]] = {}
-        for (section, what, noted), examples in self.dropped.items():
-            first = list(examples)[:5]
-            shown = ", ".join(first) + (f" and {len(examples) - 5} more" if len(examples) > 5 else "")
-            lists.setdefault((section, noted), []).append(f"{what} ({shown})" if shown else what)
-        for (section, noted), whats in lists.items():
-            heading = "Kept only in the notes" if noted else "Not kept"
-            self.document.warn(section, f"{heading}: {'; '.join(whats)}.")
+            self.dropped.note(section, "where parts sit in diagrams and code (representations)", "")
 
 
 def _listing(instances: Iterable[_Instance]) -> str:

@@ -177,3 +177,27 @@ def check_size(parts: int) -> None:
     """Refuse a file with more parts than one import may hold, before anything is built from it."""
     if parts > MAX_PARTS:
         raise InvalidModelFile(f"The file holds {parts:,} parts; one import takes at most {MAX_PARTS:,}.")
+
+
+class Dropped:
+    """What the parts of each section hold that the project does not keep (or keeps only in its notes), with
+    examples of each: told as one warning a section when the reading ends, not one a part."""
+
+    def __init__(self, document: ModelDocument) -> None:
+        self.document = document
+        self.found: dict[tuple[str, str, bool], dict[str, None]] = {}  # examples as an ordered set
+
+    def note(self, section: str, what: str, example: str, *, noted: bool = False) -> None:
+        examples = self.found.setdefault((section, what, noted), {})
+        if example:
+            examples[example] = None
+
+    def report(self) -> None:
+        lists: dict[tuple[str, bool], list[str]] = {}
+        for (section, what, noted), examples in self.found.items():
+            first = list(examples)[:5]
+            shown = ", ".join(first) + (f" and {len(examples) - 5} more" if len(examples) > 5 else "")
+            lists.setdefault((section, noted), []).append(f"{what} ({shown})" if shown else what)
+        for (section, noted), whats in lists.items():
+            heading = "Kept only in the notes" if noted else "Not kept"
+            self.document.warn(section, f"{heading}: {'; '.join(whats)}.")

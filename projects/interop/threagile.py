@@ -76,6 +76,7 @@ from .document import (
     Zone,
 )
 from .reading import (
+    Dropped,
     Names,
     at,
     check_size,
@@ -249,7 +250,7 @@ class _Reader:
         self.tracking_patterns: list[tuple[re.Pattern[str], _Tracking]] = []
         self.threat_ids: set[str] = set()
         # Fields of a kind of part that the project does not keep: (section, field) -> the parts that had them.
-        self.dropped: dict[tuple[str, str, bool], dict[str, None]] = {}  # examples as an ordered set
+        self.dropped = Dropped(self.document)
 
     def read(self) -> ModelDocument:
         root = self.root
@@ -267,7 +268,7 @@ class _Reader:
         self._read_tracking()
         self._risks()
         self._unused_tracking()
-        self._report_dropped()
+        self.dropped.report()
         document = self.document
         check_size(sum(document.counts().values()) + len(document.links))
         if not document.components and not document.threats:
@@ -349,7 +350,7 @@ class _Reader:
                 document.warn(key, f"The model's {len(entries)} {whats} are kept in the notes.")
         for key in ("author", "contributors", "date", "business_criticality"):
             if root.get(key) not in (None, "", [], {}):
-                self._note_dropped("", key.replace("_", " "), "")
+                self.dropped.note("", key.replace("_", " "), "")
         known = {
             "title",
             "business_overview",
@@ -371,9 +372,9 @@ class _Reader:
         }
         for key in root:
             if key.startswith("diagram_tweak"):
-                self._note_dropped("", "diagram layout settings", key)
+                self.dropped.note("", "diagram layout settings", key)
             elif key not in known and key not in _QUIET_KEYS:
-                self._note_dropped("", "top-level keys we do not read", key)
+                self.dropped.note("", "top-level keys we do not read", key)
 
     # Architecture ----------------------------------------------------------------------------------------------------
 
@@ -454,7 +455,7 @@ class _Reader:
         processed = self._asset_refs(item.get("data_assets_processed"), at(where, "data_assets_processed"))
         component.assets = list(dict.fromkeys([*processed, *stored]))
         if stored:
-            self._note_dropped("technical_assets", "which data assets are stored rather than processed", name)
+            self.dropped.note("technical_assets", "which data assets are stored rather than processed", name)
         self._justification(item, where, f"Technical asset “{name}”")
         self._drop_fields(item, "technical_assets", _DROPPED_COMPONENT_FIELDS, name)
         self.components[ref] = component
@@ -525,7 +526,7 @@ class _Reader:
         description = _plain(text(item.get("description"), at(where, "description")))
         if description and description != title:
             document.notes.append(f"Data flow “{name}” ({source} to {target}): {description}")
-            self._note_dropped("communication_links", "descriptions", name, noted=True)
+            self.dropped.note("communication_links", "descriptions", name, noted=True)
         self._drop_fields(item, "communication_links", _DROPPED_LINK_FIELDS, name)
         self.flows[ref] = flow
         document.flows.append(flow)
@@ -717,7 +718,7 @@ class _Reader:
                 f"Risk category “{_plain(title)}”. "
                 + " ".join(detail if detail[-1] in ".?!" else f"{detail}." for detail in details)
             )
-            self._note_dropped(
+            self.dropped.note(
                 "individual_risk_categories",
                 "checks, detection logic and the like",
                 _plain(title),
@@ -904,7 +905,7 @@ class _Reader:
         place = at(where, "justification_cia_rating")
         if justification := _plain(text(item.get("justification_cia_rating"), place)):
             self.document.notes.append(f"{label}, why it is rated so: {justification}")
-            self._note_dropped(where.split(".")[0].split("[")[0], "CIA justifications", "", noted=True)
+            self.dropped.note(where.split(".")[0].split("[")[0], "CIA justifications", "", noted=True)
 
     def _unknown_value(self, where: str, key: str, value: str, instead: str) -> None:
         self.document.warn(
@@ -915,21 +916,4 @@ class _Reader:
     def _drop_fields(self, item: dict[str, Any], section: str, keys: tuple[str, ...], name: str) -> None:
         for key in keys:
             if item.get(key) not in (None, "", [], {}, False):
-                self._note_dropped(section, key.replace("_", " "), name)
-
-    def _note_dropped(self, section: str, what: str, example: str, *, noted: bool = False) -> None:
-        """Remember that parts of a section have something the project does not keep (``noted``: keeps only in
-        its notes), with an example of each; one warning per section lists them all."""
-        examples = self.dropped.setdefault((section, what, noted), {})
-        if example:
-            examples[example] = None
-
-    def _report_dropped(self) -> None:
-        lists: dict[tuple[str, bool], list[str]] = {}
-        for (section, what, noted), examples in self.dropped.items():
-            first = list(examples)[:5]
-            shown = ", ".join(first) + (f" and {len(examples) - 5} more" if len(examples) > 5 else "")
-            lists.setdefault((section, noted), []).append(f"{what} ({shown})" if shown else what)
-        for (section, noted), whats in lists.items():
-            heading = "Kept only in the notes" if noted else "Not kept"
-            self.document.warn(section, f"{heading}: {'; '.join(whats)}.")
+                self.dropped.note(section, key.replace("_", " "), name)

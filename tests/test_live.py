@@ -51,7 +51,7 @@ def endpoint(kind: str, project: Project, *number: int) -> str:
 
 def poll_url(answer: Any) -> str:
     """Where the bar in an answer polls next (its hx-get)."""
-    found = re.search(r'hx-get="([^"]+)"', answer.content.decode())
+    found = re.search(r'hx-get="([^"]*/live/[^"]*)"', answer.content.decode())
     assert found, "the bar has stopped polling"
     return html.unescape(found.group(1))
 

@@ -244,14 +244,16 @@ def test_the_header_has_a_risks_tab_for_everyone_and_scoring_for_those_who_chang
         "Threats",
         "Controls",
         "Risks",
+        "Activity",
         "Reports",
         "Teams",
         "Members",
     ]
     assert tabs_of(cast.viewer) == everyone
     assert tabs_of(cast.engineer) == everyone
-    assert tabs_of(cast.security_lead) == [*everyone, "Scoring"]
-    assert tabs_of(cast.owner) == [*everyone, "Scoring", "Settings"]
+    deciders = [*everyone[:5], "Reviews", *everyone[5:]]  # those who decide reviews have the review queue
+    assert tabs_of(cast.security_lead) == [*deciders, "Scoring"]
+    assert tabs_of(cast.owner) == [*deciders, "Scoring", "Settings"]
 
 
 def test_the_tabs_mark_where_you_are(cast: Cast) -> None:

@@ -71,6 +71,7 @@ from risks.models import (
 from risks.selectors import StoredFigures
 
 from .document import MAX_DEPTH, InvalidModelFile
+from .loading import nested_too_deep
 
 FORMAT = "threatmodel-organisation-backup"
 VERSION = 1
@@ -371,15 +372,8 @@ def _refuse_constant(name: str) -> object:
 
 
 def _check_depth(value: object) -> None:
-    stack: list[tuple[object, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise InvalidBackup(f"The file is nested more than {MAX_DEPTH} levels deep.")
-        if isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
+    if nested_too_deep(value):
+        raise InvalidBackup(f"The file is nested more than {MAX_DEPTH} levels deep.")
 
 
 # Restore.

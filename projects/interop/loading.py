@@ -131,13 +131,20 @@ def load_any(data: bytes) -> Any:
 
 
 def _check_depth(value: Any) -> None:
-    """Refuse values nested deeper than MAX_DEPTH, walking without recursion."""
+    """Refuse values nested deeper than MAX_DEPTH."""
+    if nested_too_deep(value):
+        raise InvalidModelFile(f"The file is nested more than {MAX_DEPTH} levels deep.")
+
+
+def nested_too_deep(value: Any) -> bool:
+    """Whether dicts and lists in `value` nest deeper than MAX_DEPTH, walked without recursion."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise InvalidModelFile(f"The file is nested more than {MAX_DEPTH} levels deep.")
+            return True
         if isinstance(item, dict):
             stack.extend((child, depth + 1) for child in item.values())
         elif isinstance(item, list):
             stack.extend((child, depth + 1) for child in item)
+    return False

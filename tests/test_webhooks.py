@@ -25,6 +25,8 @@ from django.utils import timezone
 
 from projects import webhook_delivery, webhooks
 from projects.interop.backup import backup_bytes, export_org_document, import_org_document
+from projects.interop.document import InvalidModelFile
+from projects.interop.services import model_import
 from projects.models import ControlStatus, Membership, Project, ThreatStatus
 from projects.webhook_addresses import AddressRefused, Target, check_url, target
 from projects.webhook_models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -45,6 +47,7 @@ from risks.results import recompute
 from tests.conftest import Cast, signed_in
 from tests.factories import ControlFactory, ProjectFactory, ThreatFactory
 from tests.queries import count_queries
+from tests.test_model_import import shop
 from tests.webhook_receiver import Receiver, documented_verify, serving
 
 PUBLIC_URL = (
@@ -572,6 +575,78 @@ def test_a_change_that_rolls_back_leaves_no_delivery(cast: Cast, project: Projec
     with pytest.raises(RuntimeError):
         change_then_fail()
     assert not WebhookDelivery.objects.exists()  # ...and gone with it
+
+
+def test_an_imported_model_announces_each_threat_once_the_import_commits(
+    cast: Cast, owner: Membership, receiver: Receiver, django_capture_on_commit_callbacks: Commit
+) -> None:
+    issued = endpoint_for(owner, receiver.url())
+    receiver.secret = issued.secret
+    engineer = cast.membership(cast.engineer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = model_import(membership=engineer, team=cast.team, document=shop(3, "Imported shop"))
+        assert issued.endpoint.deliveries.count() == 3  # written with the import...
+        assert receiver.requests == []  # ...and sent only once it commits
+
+    threats = list(result.project.threats.order_by("number"))
+    assert [json.loads(r.body)["event"] for r in receiver.requests] == ["threat.created"] * 3
+    assert receiver.refused == 0
+    bodies = sorted((json.loads(r.body)["data"] for r in receiver.requests), key=lambda d: d["threat"]["id"])
+    assert [d["threat"]["reference"] for d in bodies] == [threat.reference for threat in threats]
+    assert bodies[0]["project"]["name"] == "Imported shop"
+    assert bodies[0]["threat"]["statement"] == threats[0].statement
+    assert {d["actor"]["email"] for d in bodies} == {cast.engineer.email}
+    assert set(issued.endpoint.deliveries.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
+
+
+def test_replacing_a_model_announces_the_threats_it_brings(cast: Cast) -> None:
+    endpoint = stored_endpoint(cast, events=["threat.created"])
+    project = ProjectFactory.create(team=cast.team, name="Shop")
+    ThreatFactory.create_batch(4, project=project)
+
+    model_import(membership=cast.membership(cast.owner), team=cast.team, document=shop(2), replace=project)
+
+    references = sorted(d.payload["data"]["threat"]["reference"] for d in endpoint.deliveries.all())
+    assert references == ["T-5", "T-6"]
+
+
+def test_an_import_that_fails_announces_nothing(
+    cast: Cast, django_capture_on_commit_callbacks: Commit
+) -> None:
+    stored_endpoint(cast)
+    engineer = cast.membership(cast.engineer)
+    broken = shop(3, "Broken shop")
+    broken.threats[1].targets.append("nowhere")
+
+    def import_then_fail() -> None:
+        with transaction.atomic():
+            model_import(membership=engineer, team=cast.team, document=shop(3, "Rolled back"))
+            assert WebhookDelivery.objects.count() == 3
+            raise RuntimeError("the request fails after the import was written")
+
+    with django_capture_on_commit_callbacks() as sent:
+        with pytest.raises(InvalidModelFile):
+            model_import(membership=engineer, team=cast.team, document=broken)
+        with pytest.raises(RuntimeError):
+            import_then_fail()
+
+    assert sent == []
+    assert not WebhookDelivery.objects.exists()
+    assert not Project.objects.filter(name__in=["Broken shop", "Rolled back"]).exists()
+
+
+def test_an_import_announces_its_threats_in_the_same_queries_however_many(cast: Cast) -> None:
+    stored_endpoint(cast, events=["threat.created"])
+    stored_endpoint(cast, events=["threat.created", "report.ready"])
+    owner = cast.membership(cast.owner)
+    model_import(membership=owner, team=cast.team, document=shop(1, "Warm-up"))
+
+    small = count_queries(lambda: model_import(membership=owner, team=cast.team, document=shop(2, "A")))
+    large = count_queries(lambda: model_import(membership=owner, team=cast.team, document=shop(60, "B")))
+
+    assert small == large
+    assert WebhookDelivery.objects.count() == 2 * (1 + 2 + 60)
 
 
 def only_payload(event: str) -> dict[str, Any]:

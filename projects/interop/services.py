@@ -12,14 +12,14 @@ result, and in the project's notes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 
 from projects.interop import document as doc
 from projects.interop.document import MAX_PARTS, InvalidModelFile, ModelDocument
@@ -45,6 +45,9 @@ from projects.models import (
     threat_statement,
 )
 from projects.roles import Permission
+from projects.webhook_models import WebhookEvent
+from projects.webhook_payloads import threat_data
+from projects.webhooks import emit_many
 from projects.workspace_services import _check_team, require_edit, status_reason_after
 from projects.writes import _long_text_errors, _nul_byte_errors, change, validate
 
@@ -176,7 +179,22 @@ def model_import(
             if "project_name_unique" in str(error):
                 raise ValidationError({"name": _name_taken(plan.project.name)}) from None
             raise
+        # As a threat logged by hand or from the library: written with the import, sent once it commits (each
+        # delivery its own task, as for a bulk change), and gone with it if it fails.
+        emit_many(
+            organisation=plan.project.organisation_id,
+            event=WebhookEvent.THREAT_CREATED,
+            items=_created_threats(plan, membership),
+        )
     return ImportResult(plan.project, plan.counts(), plan.warnings, replaced=replace is not None)
+
+
+def _created_threats(plan: _Plan, membership: Membership) -> Iterator[dict[str, Any]]:
+    """The threat.created data of the imported threats; a generator, so nothing is read unless an endpoint
+    wants the event, and then their assets (for the statements) in one query."""
+    prefetch_related_objects(plan.threats, "impacted_assets")
+    for threat in plan.threats:
+        yield threat_data(threat, actor=membership.user)
 
 
 # Planning: every row built and checked, nothing written --------------------------------------------------

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from projects.interop.formats import WRITERS, parse
 from projects.models import Project, User
+from projects.webhook_models import WebhookEndpoint
 from tests.api.conftest import token_client
 from tests.api.errors import error_of, field_errors
 from tests.conftest import Cast
@@ -85,6 +86,27 @@ def test_a_dry_run_answers_what_it_would_write_and_writes_nothing(cast: Cast, ow
     assert body["project"] == {"id": None, "name": "Test project", "team": "payments"}
     assert (body["threats"], body["dry_run"]) == (1, True)
     assert row_counts() == before
+
+
+def test_an_import_announces_its_threats_to_webhooks_and_a_dry_run_does_not(
+    cast: Cast, owner_api: APIClient
+) -> None:
+    endpoint = WebhookEndpoint.objects.create(
+        organisation=cast.organisation,
+        url="https://93.184.215.14/hooks",
+        events=["threat.created"],
+        secret="whsec_test",
+    )
+
+    assert send(owner_api, dry_run="true").status_code == 200
+    assert not endpoint.deliveries.exists()
+    response = send(owner_api)
+
+    assert response.status_code == 201
+    [delivery] = endpoint.deliveries.all()
+    threat = Project.objects.get(pk=response.json()["project"]["id"]).threats.get()
+    assert delivery.payload["data"]["threat"]["id"] == threat.pk
+    assert delivery.payload["data"]["actor"]["email"] == cast.owner.email
 
 
 def test_it_replaces_a_project(cast: Cast, owner_api: APIClient) -> None:

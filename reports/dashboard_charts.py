@@ -1,9 +1,16 @@
 """The risk dashboard's charts as SVG, drawn from a Dashboard (reports.dashboard) by reports.charts: one home for
 them, so the dashboard page and the executive summary's PDF show the same charts. Heat-map cells and bars link
-into the risk register and the risk's page; in a PDF the links lead back to the app (reports.pdf's base URL)."""
+into the risk register and the risk's page; in a PDF the links lead back to the app (reports.pdf's base URL).
 
+Drawn charts are kept in the cache under a digest of everything they are drawn from (and of the code drawing
+them), so a dashboard whose figures have not changed since the last request reuses the drawing: the same
+figures always make the same SVG, and any change of a figure, a filter or the code makes a new key."""
+
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 
+from django.core.cache import cache
 from django.urls import reverse
 
 from reports import charts
@@ -12,11 +19,51 @@ from risks.inputs import Stage
 from risks.money import Money, format_chance, format_compact
 from risks.scoring.levels import Level
 
+# The code the drawings come from: a new version draws anew rather than serve what the old one drew.
+_CODE = hashlib.sha256(
+    b"".join(Path(source).read_bytes() for source in (charts.__file__ or "", __file__))
+).hexdigest()[:16]
+KEEP_SECONDS = 24 * 60 * 60
+
 
 def dashboard_charts(board: Dashboard, risk_list: str) -> dict[str, object]:
     """The dashboard's charts as SVG (the same in the browser and in a PDF); heat-map cells link to the risk
-    list filtered to the cell and the dashboard's filters."""
-    money = Money(board.scales.currency)
+    list filtered to the cell and the dashboard's filters. Reused from the cache while what they show is the
+    same (see the module's note)."""
+    key = f"dashboard-charts:{_CODE}:{_digest(board, risk_list)}"
+    drawn = cache.get(key)
+    if drawn is None:
+        drawn = _draw(board, risk_list)
+        cache.set(key, drawn, KEEP_SECONDS)
+    return {**drawn, "money": Money(board.scales.currency)}
+
+
+def _digest(board: Dashboard, risk_list: str) -> str:
+    """Everything the charts are drawn from, digested: figures, scales, filters, the links' targets."""
+    portfolio = board.portfolio
+    drawn_from = (
+        risk_list,
+        board.filters.query(),
+        board.scales,
+        sorted((stage, str(cell), n) for stage, cells in board.heat.items() for cell, n in cells.items()),
+        [
+            (
+                risk.organisation.slug,
+                risk.number,
+                risk.reference,
+                risk.title,
+                getattr(risk, "residual_tolerance", None),
+                getattr(risk, "residual_level", None),
+            )
+            for risk in board.top_risks
+        ],
+        (portfolio.inherent.lec, portfolio.residual.lec) if portfolio is not None else None,
+        board.trend,
+    )
+    return hashlib.sha256(repr(drawn_from).encode()).hexdigest()
+
+
+def _draw(board: Dashboard, risk_list: str) -> dict[str, object]:
     drawn: dict[str, object] = {
         f"heat_{stage}": charts.heat_map(
             board.heat[stage],
@@ -59,7 +106,6 @@ def dashboard_charts(board: Dashboard, risk_list: str) -> dict[str, object]:
             title="Expected annual loss, day by day",
             value_format=lambda amount: format_compact(amount, board.scales.currency),
         )
-    drawn["money"] = money
     return drawn
 
 

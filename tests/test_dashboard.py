@@ -318,6 +318,32 @@ def test_the_page_shows_the_charts_as_svg_with_their_labels(
     assert "Business risk 0" in page
 
 
+def test_the_charts_are_drawn_again_when_a_figure_changes_and_reused_while_none_does(
+    cast: Cast, estate: list[BusinessRisk], viewer_client: Client
+) -> None:
+    def chart(page: str) -> str:
+        found = re.search(r'<figure class="dashboard-figure">(<svg.*?</svg>)', page, re.S)
+        assert found is not None
+        return found.group(1)
+
+    first = chart(viewer_client.get(_url(cast)).content.decode())
+    assert chart(viewer_client.get(_url(cast)).content.decode()) == first
+    assert "Business risk 5" in first
+
+    services.risk_update(
+        membership=cast.membership(cast.security_lead),
+        risk=estate[5],
+        version=estate[5].version,
+        title="Renamed risk",
+    )
+    recompute(cast.organisation.pk)
+    redrawn = chart(viewer_client.get(_url(cast)).content.decode())
+
+    assert redrawn != first
+    assert "Renamed risk" in redrawn
+    assert "Business risk 5" not in redrawn
+
+
 def test_filters_persist_in_the_links(cast: Cast, estate: list[BusinessRisk], viewer_client: Client) -> None:
     page = viewer_client.get(_url(cast, "?team=payments&treatment=mitigate")).content.decode()
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import api, api_workspace
+from projects import api, api_workspace, review_api
 from projects.interop import api as interop_api
 
 urlpatterns = [
@@ -96,4 +96,42 @@ urlpatterns += [
     path(PROJECT + "links/<int:link_id>/", api_workspace.LinkDetailApi.as_view(), name="api_link_detail"),
     path(PROJECT + "export/", interop_api.ExportApi.as_view(), name="api_model_export"),
     path("imports/", interop_api.ImportApi.as_view(), name="api_model_import"),
+]
+
+ORGANISATION = "organisations/<slug:org_slug>/"
+
+urlpatterns += [
+    path(
+        ORGANISATION + "reviews/threats/", review_api.ReviewQueueApi.as_view(), name="api_review_threat_list"
+    ),
+    path(
+        ORGANISATION + "reviews/threats/decision/",
+        review_api.ThreatDecisionsApi.as_view(),
+        name="api_review_threats_decide",
+    ),
+    path(
+        ORGANISATION + "reviews/models/", review_api.ModelsWaitingApi.as_view(), name="api_review_model_list"
+    ),
+    path(
+        PROJECT + "threats/<int:threat_number>/decision/",
+        review_api.ThreatDecisionApi.as_view(),
+        name="api_review_threat_decide",
+    ),
+    path(PROJECT + "review/", review_api.ModelReviewApi.as_view(), name="api_model_review"),
+    path(
+        PROJECT + "review/submission/",
+        review_api.ModelReviewSubmissionApi.as_view(),
+        name="api_model_review_submit",
+    ),
+    path(
+        PROJECT + "review/decision/",
+        review_api.ModelReviewDecisionApi.as_view(),
+        name="api_model_review_decide",
+    ),
+    path(
+        PROJECT + "review/changes/",
+        review_api.ModelReviewChangesApi.as_view(),
+        name="api_model_review_changes",
+    ),
+    path(PROJECT + "review/history/", review_api.ModelReviewListApi.as_view(), name="api_model_review_list"),
 ]

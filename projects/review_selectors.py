@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from projects import attention
 from projects.models import Membership, Project, Threat
 from projects.review_content import ModelDiff, Snapshot, digest_of, model_diff, model_snapshot
 from projects.review_models import ModelReview, ReviewDecision, ThreatReview
-from projects.workspace_selectors import EstateScope
+from projects.workspace_selectors import EstateScope, Seen
 
 REVIEWS_SHOWN = 10  # the latest reviews a project's Review tab lists
 
@@ -60,9 +60,14 @@ def review_state(project: Project) -> ReviewState:
     )
 
 
+def reviews_of(project: Project) -> QuerySet[ModelReview]:
+    """The project's reviews, newest first, without their snapshots (which only a diff reads)."""
+    return _reviews(project).defer("snapshot")
+
+
 def past_reviews(project: Project) -> list[ModelReview]:
-    """The project's latest reviews, newest first, without their snapshots (which only a diff reads)."""
-    return list(_reviews(project).defer("snapshot")[:REVIEWS_SHOWN])
+    """The project's latest reviews, newest first."""
+    return list(reviews_of(project)[:REVIEWS_SHOWN])
 
 
 @dataclass(frozen=True)
@@ -87,24 +92,32 @@ def changes_since(project: Project, since: str) -> Changes | None:
 
 
 def threats_in_review(membership: Membership, scope: EstateScope | None = None) -> QuerySet[Threat]:
-    """The organisation's threats in review, in the scope, those waiting longest first, with what the queue shows
-    of each (project, team, owner, creator, impacted assets for the statement, the latest decision on it)."""
+    """The organisation's threats in review, in the scope, those waiting longest first, as the queue shows them."""
     rows = Threat.objects.filter(project__organisation=membership.organisation_id).filter(
         attention.threat_in_review()
     )
-    return (
-        (scope or EstateScope())
-        .narrow(rows)
-        .select_related("project__team", "project__organisation", "owner", "created_by")
-        .prefetch_related(
-            "impacted_assets",
-            Prefetch(
-                "reviews",
-                queryset=ThreatReview.objects.select_related("decided_by").order_by("-decided_at", "-pk"),
-                to_attr="past_decisions",
-            ),
-        )
-        .order_by("updated_at", "pk")
+    return _as_queued((scope or EstateScope()).narrow(rows)).order_by("updated_at", "pk")
+
+
+def threats_reviewed(membership: Membership, ids: list[int]) -> QuerySet[Threat]:
+    """The organisation's threats of these ids as the queue shows them, once decided: in the order of the ids'
+    projects and numbers."""
+    rows = Threat.objects.filter(project__organisation=membership.organisation_id, pk__in=ids)
+    return _as_queued(rows).order_by("project__name", "project_id", "number")
+
+
+def _as_queued(rows: QuerySet[Threat]) -> QuerySet[Threat]:
+    """With what the queue shows of each threat: project, team, owner, creator, impacted assets for the
+    statement, and the decisions on it, latest first."""
+    return rows.select_related(
+        "project__team", "project__organisation", "owner", "created_by"
+    ).prefetch_related(
+        "impacted_assets",
+        Prefetch(
+            "reviews",
+            queryset=ThreatReview.objects.select_related("decided_by").order_by("-decided_at", "-pk"),
+            to_attr="past_decisions",
+        ),
     )
 
 
@@ -114,6 +127,21 @@ def decidable_threats(membership: Membership) -> QuerySet[Threat]:
     return Threat.objects.filter(project__organisation=membership.organisation_id).select_related(
         "project__organisation", "owner", "created_by"
     )
+
+
+def seen_threats(
+    membership: Membership, versions: dict[tuple[int, int], int]
+) -> tuple[list[Seen[Threat]], list[tuple[int, int]]]:
+    """The threats a review decision names by project id and number, with the versions the person saw, in the
+    order named, in one query; and the (project, number) pairs that name no threat of the organisation."""
+    named = Q(pk__in=[])
+    for project_id, number in versions:
+        named |= Q(project_id=project_id, number=number)
+    found = {
+        (threat.project_id, threat.number): threat for threat in decidable_threats(membership).filter(named)
+    }
+    missing = [key for key in versions if key not in found]
+    return [Seen(found[key], version) for key, version in versions.items() if key in found], missing
 
 
 def models_waiting(membership: Membership, scope: EstateScope | None = None) -> QuerySet[ModelReview]:

@@ -15,7 +15,14 @@ from django.apps import apps
 from django.test import Client
 from django.urls import reverse
 
-from tests import tenancy, tenancy_risks_api, tenancy_risks_ui, tenancy_workspace_api, tenancy_workspace_ui
+from tests import (
+    tenancy,
+    tenancy_collaboration_api,
+    tenancy_risks_api,
+    tenancy_risks_ui,
+    tenancy_workspace_api,
+    tenancy_workspace_ui,
+)
 from tests.tenancy import (
     B_MARKER,
     OUR_APPS,
@@ -41,6 +48,7 @@ WRITES_WITH_REFERENCES = (
     | tenancy_workspace_api.WRITES_WITH_REFERENCES
     | tenancy_risks_ui.WRITES_WITH_REFERENCES
     | tenancy_risks_api.WRITES_WITH_REFERENCES
+    | tenancy_collaboration_api.WRITES_WITH_REFERENCES
 )
 WRITES_WITHOUT_REFERENCES = (
     tenancy.WRITES_WITHOUT_REFERENCES
@@ -48,6 +56,7 @@ WRITES_WITHOUT_REFERENCES = (
     | tenancy_workspace_api.WRITES_WITHOUT_REFERENCES
     | tenancy_risks_ui.WRITES_WITHOUT_REFERENCES
     | tenancy_risks_api.WRITES_WITHOUT_REFERENCES
+    | tenancy_collaboration_api.WRITES_WITHOUT_REFERENCES
 )
 METHODS = ("get", "post", "put", "patch", "delete")
 WRITE_METHODS = ("post", "put", "patch", "delete")

@@ -273,6 +273,8 @@ SPECTACULAR_SETTINGS = {
         "ControlKindEnum": "projects.models.ControlKind",
         "RatingEnum": "projects.models.Rating",
         "DataClassificationEnum": "projects.models.DataClassification",
+        "ModelReviewDecisionEnum": "projects.review_models.ReviewDecision",
+        "ThreatReviewDecisionEnum": "projects.review_models.ThreatReviewDecision",
     },
 }
 

@@ -1,0 +1,29 @@
+"""Write declarations for the API's reviews, merged into the tenant-isolation walk.
+
+See tests/tenancy.py: every route that accepts a write is listed in one of these two dicts. Their parameters come
+from tenancy.PARAMS (org_slug, project_id, threat_number).
+"""
+
+from tests.tenancy import BodyFn, World
+
+
+def _decide_threats(a: World, b: World) -> dict[str, object]:
+    """A's threat and B's, each named by its project and number: B's names nothing, so nothing is decided."""
+    return {
+        "threats": [
+            {"project": a.project.pk, "number": a.threat.number, "version": a.threat.version},
+            {"project": b.project.pk, "number": b.threat.number, "version": b.threat.version},
+        ],
+        "decision": "confirmed",
+    }
+
+
+WRITES_WITH_REFERENCES: dict[str, BodyFn] = {
+    "api_review_threats_decide": _decide_threats,
+}
+
+WRITES_WITHOUT_REFERENCES: dict[str, str] = {
+    "api_review_threat_decide": "a decision, a comment and a version; the threat is the URL's",
+    "api_model_review_submit": "a note only; the project is the URL's",
+    "api_model_review_decide": "a decision, a comment and the digest seen; the project is the URL's",
+}

@@ -308,9 +308,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "projects.notification_tasks.send_notification_digests",
         "schedule": crontab(minute=0, hour=17),
     },
+    # Deliveries a worker lost (it died mid-attempt) are sent again; old delivery log rows are pruned.
+    "sweep-webhook-deliveries": {
+        "task": "projects.webhook_tasks.sweep_webhook_deliveries",
+        "schedule": 300.0,
+    },
 }
 # Tasks outside a `tasks` module (see their docstrings).
-CELERY_IMPORTS = ["reports.schedule_tasks", "projects.notification_tasks", "projects.reminder_tasks"]
+CELERY_IMPORTS = [
+    "reports.schedule_tasks",
+    "projects.notification_tasks",
+    "projects.reminder_tasks",
+    "projects.webhook_tasks",
+]
 # A worker is replaced after its tasks grew it past this (KiB): a large PDF's memory goes back to the machine.
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 1_000_000)
 
@@ -340,11 +350,6 @@ WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 8)
 WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 60)
 WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10)
 WEBHOOKS_LOG_DAYS = env_int("WEBHOOKS_LOG_DAYS", 30)
-CELERY_IMPORTS += ["projects.webhook_tasks"]
-CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {
-    "task": "projects.webhook_tasks.sweep_webhook_deliveries",
-    "schedule": 300.0,
-}
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

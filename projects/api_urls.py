@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import api, api_workspace, review_api
+from projects import api, api_workspace, comment_api, review_api
 from projects.interop import api as interop_api
 
 urlpatterns = [
@@ -134,4 +134,28 @@ urlpatterns += [
         name="api_model_review_changes",
     ),
     path(PROJECT + "review/history/", review_api.ModelReviewListApi.as_view(), name="api_model_review_list"),
+]
+
+urlpatterns += [
+    path(PROJECT + "comments/", comment_api.ProjectCommentListApi.as_view(), name="api_project_comment_list"),
+    path(
+        PROJECT + "threats/<int:threat_number>/comments/",
+        comment_api.ThreatCommentListApi.as_view(),
+        name="api_threat_comment_list",
+    ),
+    path(
+        PROJECT + "controls/<int:control_id>/comments/",
+        comment_api.ControlCommentListApi.as_view(),
+        name="api_control_comment_list",
+    ),
+    path(
+        ORGANISATION + "risks/<int:risk_number>/comments/",
+        comment_api.RiskCommentListApi.as_view(),
+        name="api_risk_comment_list",
+    ),
+    path(
+        ORGANISATION + "comments/<int:comment_id>/",
+        comment_api.CommentDetailApi.as_view(),
+        name="api_comment_detail",
+    ),
 ]

@@ -3,7 +3,7 @@
 The panel is its own URL: the pages include a placeholder that htmx fills on load (templates/comments/
 include.html), and the same URL without htmx is a page of its own, so everything works without JavaScript.
 Adding answers with the panel again (htmx) or a redirect to the comment; editing and deleting answer with the
-one comment (htmx) or a redirect. Writes go through projects.comment_services only.
+one comment (htmx) or a redirect. Writes go through projects.comment_services only, reads through projects.comment_selectors.
 """
 
 from dataclasses import dataclass
@@ -14,17 +14,17 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import QuerySet
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from projects import comment_services as services
-from projects import markdown, mentions
+from projects import mentions
 from projects.access import member_required
 from projects.comment_models import Comment
+from projects.comment_selectors import comment_of, comments_of, rendered, risk_of
 from projects.conflicts import ConflictNotice, rebase_form
 from projects.http import CONFLICT, CONFLICT_FOR_HTMX, AuthenticatedHttpRequest, posted
 from projects.model_forms import DeleteForm, apply_service_errors
@@ -67,18 +67,6 @@ class Shown:
     can_delete: bool
 
 
-def _comments_of(target: models.Model) -> QuerySet[Comment]:
-    comments = Comment.objects.select_related("author")
-    if isinstance(target, Threat):
-        return comments.filter(threat=target)
-    if isinstance(target, Control):
-        return comments.filter(control=target)
-    if isinstance(target, BusinessRisk):
-        return comments.filter(risk=target)
-    assert isinstance(target, Project)
-    return comments.filter(project=target, threat__isnull=True, control__isnull=True)
-
-
 def panel_url(target: models.Model) -> str:
     if isinstance(target, Threat):
         project = target.project
@@ -94,18 +82,14 @@ def panel_url(target: models.Model) -> str:
 
 def shown(membership: Membership, comments: list[Comment]) -> list[Shown]:
     """The comments rendered, their mentions linked to the members they name (one query for all of them)."""
-    handles = {handle for comment in comments for handle in markdown.handles_in(comment.body)}
-    links = {
-        handle: found.url for handle, found in mentions.resolve(membership.organisation, handles).items()
-    }
     return [
         Shown(
             comment,
-            markdown.render(comment.body, links),
+            each.html,
             services.can_edit(membership, comment),
             services.can_delete(membership, comment),
         )
-        for comment in comments
+        for comment, each in zip(comments, rendered(membership.organisation, comments), strict=True)
     ]
 
 
@@ -116,7 +100,7 @@ def _panel_context(
     form: CommentForm | None = None,
     added: Comment | None = None,
 ) -> dict[str, Any]:
-    paginator = Paginator(_comments_of(target), PER_PAGE)
+    paginator = Paginator(comments_of(target), PER_PAGE)
     number = query_int(request.GET.get("page", "")) if request.method == "GET" else None
     page: Page[Comment] = paginator.get_page(number or paginator.num_pages)
     return {
@@ -194,30 +178,10 @@ def control_comments(
 def risk_comments(
     request: AuthenticatedHttpRequest, membership: Membership, risk_number: int
 ) -> HttpResponse:
-    risk = (
-        BusinessRisk.objects.filter(organisation=membership.organisation_id, number=risk_number)
-        .select_related("organisation", "owner")
-        .first()
-    )
-    if risk is None:
-        raise Http404("No such business risk.")
-    return _panel(request, membership, risk)
+    return _panel(request, membership, risk_of(membership, risk_number))
 
 
 # One comment ------------------------------------------------------------------------------------------------
-
-
-def _comment_of(membership: Membership, comment_id: int) -> Comment:
-    comment = (
-        Comment.objects.filter(organisation=membership.organisation_id, pk=comment_id)
-        .select_related(
-            "author", "organisation", "project__organisation", "threat", "control", "risk__organisation"
-        )
-        .first()
-    )
-    if comment is None:
-        raise Http404("No such comment.")
-    return comment
 
 
 def _one(
@@ -249,7 +213,7 @@ def _one(
 @vary_on_headers("HX-Request")
 @member_required()
 def comment_edit(request: AuthenticatedHttpRequest, membership: Membership, comment_id: int) -> HttpResponse:
-    comment = _comment_of(membership, comment_id)
+    comment = comment_of(membership, comment_id)
     if not services.can_edit(membership, comment):
         raise PermissionDenied("Only its author can edit a comment, and not once it is deleted.")
     initial = {"version": comment.version, "body": comment.body}
@@ -277,7 +241,7 @@ def comment_edit(request: AuthenticatedHttpRequest, membership: Membership, comm
 def comment_delete(
     request: AuthenticatedHttpRequest, membership: Membership, comment_id: int
 ) -> HttpResponse:
-    comment = _comment_of(membership, comment_id)
+    comment = comment_of(membership, comment_id)
     if comment.is_deleted:
         return _gone(request, membership, comment)
     if not services.can_delete(membership, comment):
@@ -289,7 +253,7 @@ def comment_delete(
                 membership=membership, comment=comment, version=form.cleaned_data["version"]
             )
         except services.EditConflict:
-            return _gone(request, membership, _comment_of(membership, comment_id), changed=True)
+            return _gone(request, membership, comment_of(membership, comment_id), changed=True)
         if request.htmx:
             return _one(request, membership, comment)
         messages.success(request, "Comment deleted.")

@@ -1,7 +1,7 @@
-"""Write declarations for the API's reviews, merged into the tenant-isolation walk.
+"""Write declarations for the API's reviews and comments, merged into the tenant-isolation walk.
 
 See tests/tenancy.py: every route that accepts a write is listed in one of these two dicts. Their parameters come
-from tenancy.PARAMS (org_slug, project_id, threat_number).
+from tenancy.PARAMS (org_slug, project_id, threat_number, control_id, risk_number, comment_id).
 """
 
 from tests.tenancy import BodyFn, World
@@ -22,8 +22,15 @@ WRITES_WITH_REFERENCES: dict[str, BodyFn] = {
     "api_review_threats_decide": _decide_threats,
 }
 
+COMMENT = "a comment's text; its @mentions are looked up among the organisation's members only"
+
 WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "api_review_threat_decide": "a decision, a comment and a version; the threat is the URL's",
     "api_model_review_submit": "a note only; the project is the URL's",
     "api_model_review_decide": "a decision, a comment and the digest seen; the project is the URL's",
+    "api_project_comment_list": COMMENT,
+    "api_threat_comment_list": COMMENT,
+    "api_control_comment_list": COMMENT,
+    "api_risk_comment_list": COMMENT,
+    "api_comment_detail": COMMENT,
 }

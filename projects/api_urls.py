@@ -1,6 +1,6 @@
 from django.urls import path
 
-from projects import api, api_workspace, comment_api, review_api
+from projects import api, api_workspace, comment_api, notification_api, review_api
 from projects.interop import api as interop_api
 
 urlpatterns = [
@@ -157,5 +157,27 @@ urlpatterns += [
         ORGANISATION + "comments/<int:comment_id>/",
         comment_api.CommentDetailApi.as_view(),
         name="api_comment_detail",
+    ),
+]
+
+NOTIFICATIONS = ORGANISATION + "notifications/"
+
+urlpatterns += [
+    path(NOTIFICATIONS, notification_api.NotificationListApi.as_view(), name="api_notification_list"),
+    path(
+        NOTIFICATIONS + "unread-count/",
+        notification_api.UnreadCountApi.as_view(),
+        name="api_notification_unread_count",
+    ),
+    path(NOTIFICATIONS + "read/", notification_api.ReadAllApi.as_view(), name="api_notification_read_all"),
+    path(
+        NOTIFICATIONS + "<int:notification_id>/read/",
+        notification_api.ReadApi.as_view(),
+        name="api_notification_read",
+    ),
+    path(
+        ORGANISATION + "notification-preferences/",
+        notification_api.PreferenceApi.as_view(),
+        name="api_notification_preferences",
     ),
 ]

@@ -148,15 +148,15 @@ def _subject(text: str) -> str:
 # A member's own notifications ------------------------------------------------------------------------------
 
 
-def notifications_of(membership: Membership) -> QuerySet[Notification]:
-    """The member's notifications in this organisation, unread first, newest first within each."""
-    return (
-        Notification.objects.filter(
-            recipient_id=membership.user_id, organisation_id=membership.organisation_id
-        )
-        .select_related("actor")
-        .order_by(_read_last(), "-created_at", "-pk")
+def notifications_of(membership: Membership, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """The member's notifications in this organisation (or only the unread ones), unread first, newest first
+    within each."""
+    rows = Notification.objects.filter(
+        recipient_id=membership.user_id, organisation_id=membership.organisation_id
     )
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    return rows.select_related("actor").order_by(_read_last(), "-created_at", "-pk")
 
 
 def _read_last() -> models.OrderBy:

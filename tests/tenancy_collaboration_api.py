@@ -1,7 +1,8 @@
-"""Write declarations for the API's reviews and comments, merged into the tenant-isolation walk.
+"""Write declarations for the API's reviews, comments and notifications, merged into the tenant-isolation walk.
 
 See tests/tenancy.py: every route that accepts a write is listed in one of these two dicts. Their parameters come
-from tenancy.PARAMS (org_slug, project_id, threat_number, control_id, risk_number, comment_id).
+from tenancy.PARAMS (org_slug, project_id, threat_number, control_id, risk_number, comment_id,
+notification_id).
 """
 
 from tests.tenancy import BodyFn, World
@@ -33,4 +34,7 @@ WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "api_control_comment_list": COMMENT,
     "api_risk_comment_list": COMMENT,
     "api_comment_detail": COMMENT,
+    "api_notification_read": "no body: the notification is the member's own, named in the URL",
+    "api_notification_read_all": "no body: the member's own notifications",
+    "api_notification_preferences": "an e-mail mode and kinds of notification; it names no object",
 }

@@ -275,6 +275,7 @@ SPECTACULAR_SETTINGS = {
         "DataClassificationEnum": "projects.models.DataClassification",
         "ModelReviewDecisionEnum": "projects.review_models.ReviewDecision",
         "ThreatReviewDecisionEnum": "projects.review_models.ThreatReviewDecision",
+        "NotificationKindEnum": "projects.notification_models.NotificationKind",
     },
 }
 

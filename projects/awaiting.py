@@ -1,5 +1,6 @@
-"""What waits for a member, beyond what they own: threats in review for those who decide reviews, risk
-acceptances waiting for their decision as the risk's owner, and acceptances of their risks that run out soon.
+"""What waits for a member, beyond what they own: threat models waiting for sign-off and threats in review for
+those who decide reviews, risk acceptances waiting for their decision as the risk's owner, and acceptances of
+their risks that run out soon.
 My work (estate_views.my_work) lists a few of each; the home page (the dashboard) shows their counts.
 """
 
@@ -10,9 +11,10 @@ from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 from django.urls import NoReverseMatch, reverse
 
-from projects import attention
+from projects import attention, review_selectors
 from projects import workspace_selectors as selectors
 from projects.models import Control, Membership, Threat, ThreatStatus
+from projects.review_models import ModelReview
 from projects.roles import Permission
 from risks.models import AcceptanceStatus, RiskAcceptance, RiskStatus
 
@@ -35,6 +37,13 @@ def threats_to_review(membership: Membership) -> QuerySet[Threat]:
         return Threat.objects.none()
     filters = selectors.estate_threat_filters(QueryDict(f"status={ThreatStatus.IN_REVIEW}"))
     return selectors.estate_threats_of(membership, filters)
+
+
+def models_to_review(membership: Membership) -> QuerySet[ModelReview]:
+    """The organisation's threat models waiting for sign-off, for those who decide reviews; oldest first."""
+    if not membership.can(Permission.DECIDE_THREAT_REVIEW):
+        return ModelReview.objects.none()
+    return review_selectors.models_waiting(membership)
 
 
 def acceptances_to_decide(membership: Membership) -> QuerySet[RiskAcceptance]:
@@ -77,10 +86,11 @@ class Summary:
     controls_due: int
     controls_overdue: int
     running_out: int
+    models_to_review: int = 0
 
     @property
     def waiting(self) -> int:
-        return self.to_review + self.to_decide
+        return self.models_to_review + self.to_review + self.to_decide
 
     @property
     def due(self) -> int:
@@ -88,7 +98,7 @@ class Summary:
 
 
 def summary(membership: Membership, today: datetime.date) -> Summary:
-    """Four COUNT queries (three for a member who does not decide reviews)."""
+    """Five COUNT queries (three for a member who does not decide reviews)."""
     controls = Control.objects.filter(
         attention.control_due(today),
         project__organisation_id=membership.organisation_id,
@@ -107,4 +117,5 @@ def summary(membership: Membership, today: datetime.date) -> Summary:
         controls_due=controls["due"],
         controls_overdue=controls["overdue"],
         running_out=acceptances_running_out(membership, today).count(),
+        models_to_review=models_to_review(membership).count() if can_review else 0,
     )

@@ -268,6 +268,7 @@ def my_work(request: AuthenticatedHttpRequest, membership: Membership) -> HttpRe
     teams, projects = list(selectors.teams_of(membership)), selectors.team_projects_of(membership)
     controls, overdue = _my_due_controls(membership)
     to_review, to_decide = awaiting.threats_to_review(membership), awaiting.acceptances_to_decide(membership)
+    models = awaiting.models_to_review(membership)
     running_out = awaiting.acceptances_running_out(membership, timezone.localdate())
     context = {
         "membership": membership,
@@ -283,6 +284,7 @@ def my_work(request: AuthenticatedHttpRequest, membership: Membership) -> HttpRe
         "due_soon_days": attention.DUE_SOON.days,
         "can_create": membership.can(Permission.EDIT_TEAM_PROJECTS),
         "can_review": membership.can(Permission.DECIDE_THREAT_REVIEW),
+        "models_to_review": _first(models, models.count(), awaiting.reviews_url(membership)),
         "to_review": _first(to_review, to_review.count(), awaiting.reviews_url(membership)),
         "to_decide": _first(to_decide, to_decide.count()),
         "running_out": _first(running_out, running_out.count()),

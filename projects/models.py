@@ -898,7 +898,7 @@ def threat_statement(
     [assets]."
     """
     source = threat_source.strip() or "threat source"
-    words = [f"{indefinite_article(source)} {source}"]
+    words = [_with_article(source)]
     if prerequisites.strip():
         words.append(prerequisites.strip())
     words.append(f"can {threat_action.strip() or '…'}")
@@ -916,6 +916,18 @@ def threat_statement(
 
 def indefinite_article(phrase: str) -> str:
     return "An" if phrase[:1].lower() in "aeiou" else "A"
+
+
+# Words a source may already start with, which take no article before them.
+DETERMINERS = frozenset({"a", "an", "the", "another", "any", "some", "every", "each", "our", "their", "your"})
+
+
+def _with_article(source: str) -> str:
+    """ "external attacker" reads "An external attacker"; a source typed with its own article keeps it, so
+    "an external attacker" does not become "An an external attacker"."""
+    if source.split(maxsplit=1)[0].casefold() in DETERMINERS:
+        return source[:1].upper() + source[1:]
+    return f"{indefinite_article(source)} {source}"
 
 
 def _join(items: list[str] | tuple[str, ...]) -> str:

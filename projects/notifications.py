@@ -256,8 +256,10 @@ def owner_assigned(*, membership: Membership, obj: Any, previous_owner_id: int |
     )
 
 
-def _risk_url(membership: Membership, risk: Any) -> str:
-    return reverse("risk_detail", args=[membership.organisation.slug, risk.number])
+def _acceptance_url(membership: Membership, risk: Any) -> str:
+    """The risk's Acceptance section, where the request is decided and the decision reads: the section sits
+    far down the risk's page."""
+    return reverse("risk_detail", args=[membership.organisation.slug, risk.number]) + "#acceptance"
 
 
 def _day(day: datetime.date) -> str:
@@ -274,7 +276,7 @@ def acceptance_requested(*, membership: Membership, acceptance: Any) -> None:
         actor=membership.user,
         subject=f"{membership.user.display_name} asks you to accept {risk.reference} “{risk.title}” "
         f"until {_day(acceptance.expires_on)}",
-        url=_risk_url(membership, risk),
+        url=_acceptance_url(membership, risk),
         target=acceptance,
     )
 
@@ -291,6 +293,6 @@ def acceptance_decided(*, membership: Membership, acceptance: Any) -> None:
         kind=NotificationKind.ACCEPTANCE_DECIDED,
         actor=membership.user,
         subject=f"{membership.user.display_name} {verb} your request to accept {risk.reference} “{risk.title}”",
-        url=_risk_url(membership, risk),
+        url=_acceptance_url(membership, risk),
         target=acceptance,
     )

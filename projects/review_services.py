@@ -300,9 +300,10 @@ def _tell_threat_people(membership: Membership, threats: list[Threat], decision:
     project = threats[0].project
     theirs: dict[int, tuple[User, list[Threat]]] = {}
     for threat in threats:
-        for person in (threat.created_by, threat.owner):
-            if person is not None:
-                theirs.setdefault(person.pk, (person, []))[1].append(threat)
+        # The creator who owns it too is told of it once.
+        people = {person.pk: person for person in (threat.created_by, threat.owner) if person is not None}
+        for person in people.values():
+            theirs.setdefault(person.pk, (person, []))[1].append(threat)
     slug = project.organisation.slug
     label = ThreatReviewDecision(decision).label.lower()
     if decision == ThreatReviewDecision.CHANGES_REQUESTED:

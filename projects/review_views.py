@@ -209,5 +209,6 @@ def project_review_changes(
         "section": "review",
         "since": since,
         "changes": selectors.changes_since(project, since),
+        "waiting": selectors.open_review(project),
     }
     return render(request, "reviews/changes.html", context)

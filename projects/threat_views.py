@@ -71,6 +71,8 @@ CONTROLS_PER_PAGE = 25
 # however many threats a control addresses.
 THREATS_PER_CONTROL_ROW = 8
 HISTORY_LIMIT = 50
+# A threat's page lists its latest review decisions; the review records keep them all.
+DECISIONS_SHOWN = 10
 # The sortable columns of each list, by the ordering they ask for (workspace_selectors.*_ORDERINGS).
 THREAT_COLUMNS = {"number": "ID", "status": "Status", "owner": "Owner"}
 CONTROL_COLUMNS = {
@@ -467,6 +469,8 @@ def _threat_page(
     )
     context["changes"] = selectors.history_of(threat, limit=HISTORY_LIMIT)
     context |= {
+        "decisions": threat.reviews.select_related("decided_by")[:DECISIONS_SHOWN],
+        "may_decide": membership.can(Permission.DECIDE_THREAT_REVIEW),
         "likelihood": threat_scenarios.likelihood_of_threat(threat, scoring),
         "scenarios": threat_scenarios.scenarios_of_threat(project.organisation, threat, scoring),
         "currency": scoring.currency,

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from projects import notifications
+from projects import notifications, review_services
 from projects.models import Project, ThreatStatus, User
 from projects.notification_models import EmailMode, Notification, NotificationKind, NotificationPreference
 from risks import services as risk_services
@@ -258,6 +258,23 @@ def test_a_security_lead_sees_the_threats_in_review(cast: Cast, checkout: Projec
     assert signed_in(cast.security_lead).get(section.url.replace("&amp;", "&")).status_code == 200
 
 
+def test_a_security_lead_sees_the_threat_models_waiting_for_sign_off(cast: Cast, checkout: Project) -> None:
+    review = review_services.model_review_submit(
+        membership=cast.membership(cast.engineer), project=checkout, note="Refunds are new"
+    )
+    response = signed_in(cast.security_lead).get(url("my_work"))
+    section = response.context["models_to_review"]
+    assert ([r.pk for r in section.rows], section.count) == ([review.pk], 1)
+    html = html_of(response)
+    assert f'id="review-model-{review.pk}"' in html
+    assert f'href="{url("project_review", checkout.pk)}">Sign off the threat model of Checkout</a>' in html
+    assert "1 threat model to sign off" in html
+    glance = signed_in(cast.security_lead).get(url("my_work_summary"), headers=HTMX)
+    assert glance.context["summary"].waiting == 1
+    assert "1 threat model to sign off, 0 threats in review" in html_of(glance)
+    assert signed_in(cast.engineer).get(url("my_work")).context["models_to_review"].count == 0
+
+
 def test_an_engineer_is_not_asked_to_review_threats(
     cast: Cast, engineer_client: Client, checkout: Project
 ) -> None:
@@ -278,7 +295,7 @@ def test_the_owner_of_a_risk_sees_the_acceptances_waiting_for_their_decision(
     assert ([a.pk for a in section.rows], section.count) == ([acceptance.pk], 1)
     html = html_of(response)
     assert f"Accept R-{acceptance.risk.number} “Card data exposed” until" in html
-    assert f'href="{url("risk_detail", acceptance.risk.number)}"' in html
+    assert f'href="{url("risk_detail", acceptance.risk.number)}#acceptance"' in html
     assert "1 risk acceptance waiting for my decision" in html
 
 
@@ -356,10 +373,16 @@ def test_the_glance_costs_a_fixed_few_queries(cast: Cast, checkout: Project) -> 
     client = signed_in(cast.security_lead)
     client.get(url("my_work_summary"))
     few = count_queries(lambda: client.get(url("my_work_summary")))
-    for _ in range(5):
+    for i in range(5):
         ThreatFactory.create(project=checkout, status=ThreatStatus.IN_REVIEW)
         ControlFactory.create(project=checkout, owner=cast.security_lead, due_on=timezone.localdate())
-    assert count_queries(lambda: client.get(url("my_work_summary"))) == few <= 8
+        review_services.model_review_submit(
+            membership=cast.membership(cast.engineer),
+            project=ProjectFactory.create(team=cast.team, name=f"Project {i}"),
+        )
+    # The session, the user and their membership, the unread count, and five counts: models and threats waiting,
+    # acceptances to decide and running out, controls due.
+    assert count_queries(lambda: client.get(url("my_work_summary"))) == few <= 9
 
 
 def test_the_header_asks_for_the_count_again_so_a_mention_shows_without_a_reload(

@@ -463,7 +463,7 @@ def test_the_owner_is_told_of_an_acceptance_request_and_the_requester_of_the_dec
     assert told(cast.security_lead) == [("acme", "acceptance_decided", decided)]
     row = Notification.objects.get(recipient=cast.security_lead)
     assert (row.url, row.target_type, row.target_id) == (
-        reverse("risk_detail", args=["acme", risk.number]),
+        reverse("risk_detail", args=["acme", risk.number]) + "#acceptance",
         "risks.riskacceptance",
         acceptance.pk,
     )

@@ -19,7 +19,7 @@ from projects.models import (
     ThreatStatus,
 )
 from projects.review_content import digest_of, model_snapshot
-from projects.review_models import ModelReview, ReviewDecision, ThreatReview
+from projects.review_models import ModelReview, ReviewDecision, ThreatReview, ThreatReviewDecision
 from tests.conftest import Cast, signed_in
 from tests.factories import ComponentFactory, ProjectFactory, ThreatFactory
 from tests.queries import count_queries
@@ -473,3 +473,44 @@ def test_the_organisations_tabs_offer_the_queue_to_those_who_decide(
     home = reverse("estate_threat_list", args=[cast.organisation.slug])
     assert f'href="{queue_url(cast)}"' in lead_client.get(home).content.decode()
     assert f'href="{queue_url(cast)}"' not in engineer_client.get(home).content.decode()
+
+
+# A threat's page and the changes page lead on ----------------------------------------------------------------
+
+
+def test_a_threats_page_shows_its_review_decisions_and_leads_a_lead_to_the_queue(
+    cast: Cast, lead_client: Client, engineer_client: Client, project: Project
+) -> None:
+    (threat,) = in_review(project)
+    page = reverse("threat_detail", args=[cast.organisation.slug, project.pk, threat.number])
+    to_queue = f'href="{queue_url(cast)}?project={project.pk}">Decide in the review queue</a>'
+    assert to_queue in lead_client.get(page).content.decode()
+    body = engineer_client.get(page).content.decode()
+    assert to_queue not in body
+    assert 'id="threat-decisions-none"' in body
+    services.threat_review(
+        membership=cast.membership(cast.security_lead),
+        threat=threat,
+        version=threat.version,
+        decision=ThreatReviewDecision.REJECTED,
+        comment="Handled by the payment provider",
+    )
+    body = engineer_client.get(page).content.decode()
+    assert f"Rejected</span> by <strong>{cast.security_lead.display_name}</strong>" in body
+    assert "“Handled by the payment provider”" in body
+    assert "Decide in the review queue" not in lead_client.get(page).content.decode()
+
+
+def test_the_changes_since_approval_lead_to_a_new_review(
+    cast: Cast, engineer_client: Client, viewer_client: Client, project: Project
+) -> None:
+    approve(cast, project)
+    ThreatFactory.create(project=project)
+    changes = url("project_review_changes", project)
+    ask = (
+        f'href="{url("project_review", project)}#review-submit-heading">Ask for a review of these changes</a>'
+    )
+    assert ask in engineer_client.get(changes).content.decode()
+    assert ask not in viewer_client.get(changes).content.decode()
+    services.model_review_submit(membership=cast.membership(cast.engineer), project=project)
+    assert "These changes wait for review" in engineer_client.get(changes).content.decode()

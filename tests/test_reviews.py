@@ -710,6 +710,20 @@ def test_one_threat_is_decided_alone_and_its_people_are_told_of_it(
     assert note.url.endswith(f"/projects/{threat.project_id}/threats/2/")
 
 
+def test_a_creator_who_owns_the_threat_is_told_of_it_once(cast: Cast, project: Project) -> None:
+    threat = ThreatFactory.create(
+        project=project, status=ThreatStatus.IN_REVIEW, created_by=cast.engineer, owner=cast.engineer
+    )
+    services.threat_review(
+        membership=cast.membership(cast.security_lead),
+        threat=threat,
+        version=threat.version,
+        decision=ThreatReviewDecision.CONFIRMED,
+    )
+    confirmed = f"T-{threat.number} of Checkout was confirmed by {cast.security_lead.display_name}"
+    assert notified(NotificationKind.REVIEW_DECIDED) == {(cast.engineer.email, confirmed)}
+
+
 def test_identified_threats_are_decided_too(cast: Cast, project: Project) -> None:
     threat = ThreatFactory.create(project=project)
     services.threat_review(

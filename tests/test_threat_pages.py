@@ -271,6 +271,25 @@ def test_the_preview_renders_the_sentence_as_it_is_typed(
     assert not project.assets.filter(name="API keys").exists()
 
 
+@pytest.mark.parametrize(
+    ("source", "sentence"),
+    [
+        ("external attacker", "An external attacker can replay a refund."),
+        ("botnet", "A botnet can replay a refund."),
+        ("an external attacker", "An external attacker can replay a refund."),
+        ("A botnet", "A botnet can replay a refund."),
+        ("the payment processor", "The payment processor can replay a refund."),
+        ("another tenant", "Another tenant can replay a refund."),
+    ],
+)
+def test_the_preview_adds_an_article_only_when_the_source_has_none(
+    engineer_client: Client, project: Project, source: str, sentence: str
+) -> None:
+    body = {"threat_source": source, "threat_action": "replay a refund"}
+    response = engineer_client.post(url("threat_preview", project), body, headers=HTMX)
+    assert html_of(response).strip() == sentence
+
+
 def test_the_preview_names_only_this_projects_assets(
     cast: Cast, engineer_client: Client, project: Project, parts: dict[str, Any]
 ) -> None:

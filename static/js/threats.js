@@ -36,12 +36,14 @@
     document.querySelectorAll('[data-selected-count="' + name + '"]').forEach(function (counter) {
       counter.textContent = ticked + " of " + all.length + " selected";
     });
-    // The bulk bar of a list says how many of its rows are ticked (partials/bulk_bar.html).
+    // The bulk bar of a list says how many of its rows are ticked (partials/bulk_bar.html); with none ticked,
+    // what the page first said there (each bar says what ticking is for).
     document.querySelectorAll('[data-bulk-summary="' + name + '"]').forEach(function (summary) {
       var noun = summary.getAttribute("data-noun") || "row";
+      if (!summary.hasAttribute("data-untouched")) summary.setAttribute("data-untouched", summary.textContent);
       summary.textContent = ticked
         ? ticked + " " + noun + (ticked === 1 ? "" : "s") + " ticked"
-        : "Tick " + name + " to change their status together.";
+        : summary.getAttribute("data-untouched");
     });
   }
 

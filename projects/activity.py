@@ -3,8 +3,10 @@ the database triggers record (django-pghistory), newest first, filtered by kind 
 
 A page of a feed costs three queries however long it is and whatever it holds:
 1. the page itself: the events of every source the filters keep, scoped to the organisation or the project by
-   the columns the event rows carry (or the live row they hang from), as one UNION ALL ordered by time, with
-   one row more than the page to know whether an older page exists (no count over the whole history);
+   the columns the event rows carry (or the live row they hang from), each source newest first and cut to what
+   the page can take from it (read from the feed indexes in time order, projects.models.feed_indexes, and
+   stopped there), as one UNION ALL ordered by time, with one row more than the page to know whether an older
+   page exists (no count over the whole history);
 2. the page's events in full: each row, the row before it of the same object (for the changed fields), the
    object as it is now (to link to it while it exists) and the change's context (who), one UNION ALL;
 3. the names the page mentions (people, zones, threats, projects...), one UNION ALL over their tables.
@@ -22,8 +24,8 @@ from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
-from django.db.models import F, Q, Value, Window
-from django.db.models.functions import Cast, Coalesce, Concat, Lag, NullIf
+from django.db.models import F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -288,25 +290,39 @@ def _page(organisation: Organisation, project: Project | None, filters: Filters)
         conditions &= Q(pgh_created_at__lt=_day_start(filters.until + datetime.timedelta(days=1)))
     if filters.user:
         conditions &= Q(pgh_context__metadata__user=filters.user)
+    newest_first = ("-pgh_created_at", "-pgh_id")
     queries = []
     for source in sources:
         scope = source.project(project.pk) if project is not None and source.project else None
         scope = scope if scope is not None else source.organisation(organisation.pk)
         events = source.events._default_manager.filter(scope, conditions)
         if source.unversioned_updates:
-            previous = Window(Lag("version"), partition_by=[F("pgh_obj_id")], order_by=F("pgh_id").asc())
-            events = events.annotate(previous_version=previous).exclude(
-                pgh_label="updated", version=F("previous_version")
-            )
+            events = events.exclude(pgh_label="updated", version=_previous_version(source))
         queries.append(
             events.annotate(model=Value(source.label, output_field=models.TextField()))
             .values("model", "pgh_id", "pgh_created_at")
             .order_by()
         )
-    first, *others = queries
-    combined = first.union(*others, all=True) if others else first
     offset = (filters.page - 1) * PER_PAGE
-    return list(combined.order_by("-pgh_created_at", "-pgh_id")[offset : offset + PER_PAGE + 1])
+    end = offset + PER_PAGE + 1
+    if len(queries) == 1:
+        return list(queries[0].order_by(*newest_first)[offset:end])
+    if not filters.user:
+        # Each source ordered and cut to what the page can take from it, so each is read from its index in time
+        # order and stops there: one ORDER BY over the whole union would read and sort every event in scope. A
+        # person's events are found from their contexts instead (projects 0011 indexes the user a context
+        # names) and sorted: read in time order, a source they seldom change would be read to its end.
+        queries = [query.order_by(*newest_first)[:end] for query in queries]
+    first, *others = queries
+    return list(first.union(*others, all=True).order_by(*newest_first)[offset:end])
+
+
+def _previous_version(source: Source) -> Subquery:
+    """The version of the object's event before this one (one probe of the index on object and event)."""
+    before = source.events._default_manager.filter(
+        pgh_obj_id=OuterRef("pgh_obj_id"), pgh_id__lt=OuterRef("pgh_id")
+    )
+    return Subquery(before.order_by("-pgh_id").values("version")[:1])
 
 
 @dataclass(frozen=True)

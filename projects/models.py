@@ -252,6 +252,20 @@ def _link_history() -> tuple[pghistory.Tracker, ...]:
     return (pghistory.InsertEvent("linked"), pghistory.DeleteEvent("unlinked"))
 
 
+def feed_indexes(name: str, *columns: str, whole: bool = True) -> list[models.Index]:
+    """The indexes the activity feeds (projects.activity) read an event table by: its events newest first within
+    each of `columns` (the organisation or project a feed is scoped by, where the events carry it), and, when
+    `whole`, over the whole table, for a feed that reaches them through the live row they hang from (a threat's
+    project, a link's threat) and stops after a page."""
+    indexes = [
+        models.Index(fields=[column, "pgh_created_at", "pgh_id"], name=f"{name}_{column}_feed")
+        for column in columns
+    ]
+    if whole:
+        indexes.append(models.Index(fields=["pgh_created_at", "pgh_id"], name=f"{name}_feed"))
+    return indexes
+
+
 class Criticality(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
@@ -293,7 +307,17 @@ class ProjectQuerySet(models.QuerySet["Project"]):
         return self.filter(organisation__memberships__user=user)
 
 
-@pghistory.track(*history_trackers())
+@pghistory.track(
+    *history_trackers(),
+    meta={
+        "indexes": [
+            *feed_indexes("projectevent", "organisation", whole=False),
+            # Each event's version and the one before it: the threat counter moves the row without a new
+            # version, and the feeds leave those updates out by comparing the two.
+            models.Index(fields=["pgh_obj", "pgh_id"], include=["version"], name="projectevent_versions"),
+        ]
+    },
+)
 class Project(Versioned):
     """One system being threat-modelled, owned by a team."""
 
@@ -354,7 +378,7 @@ class TrustLevel(models.IntegerChoices):
     FULL = 4, "Fully trusted"
 
 
-@pghistory.track(*history_trackers())
+@pghistory.track(*history_trackers(), meta={"indexes": feed_indexes("zoneevent", "project")})
 class TrustZone(Versioned):
     """An area of equal trust. Flows between components of different zones cross a trust boundary."""
 
@@ -408,7 +432,7 @@ class Rating(models.IntegerChoices):
     CRITICAL = 4, "Critical"
 
 
-@pghistory.track(*history_trackers())
+@pghistory.track(*history_trackers(), meta={"indexes": feed_indexes("assetevent", "project")})
 class Asset(Versioned):
     """Something of value the system holds or provides, rated for confidentiality, integrity, availability."""
 
@@ -465,7 +489,7 @@ class ComponentKind(models.TextChoices):
         return f"{label}es" if label.endswith("s") else f"{label}s"
 
 
-@pghistory.track(*history_trackers())
+@pghistory.track(*history_trackers(), meta={"indexes": feed_indexes("componentevent", "project")})
 class Component(Versioned):
     """An element of the system: an actor, a process, a data store or an external service."""
 
@@ -518,7 +542,7 @@ class DataFlowQuerySet(ProjectPartQuerySet["DataFlow"]):
         )
 
 
-@pghistory.track(*history_trackers())
+@pghistory.track(*history_trackers(), meta={"indexes": feed_indexes("flowevent", "project")})
 class DataFlow(Versioned):
     """A directed flow of data between two components of the same project."""
 
@@ -599,7 +623,7 @@ class LikelihoodLevel(models.TextChoices):
     VERY_HIGH = "very_high", "Very high"
 
 
-@pghistory.track(*history_trackers())
+@pghistory.track(*history_trackers(), meta={"indexes": feed_indexes("threatevent", "project")})
 class Threat(Versioned):
     """Something that can go wrong, written as a structured threat statement."""
 
@@ -724,7 +748,7 @@ class ControlStatus(models.TextChoices):
 IN_FORCE_STATUSES = frozenset({ControlStatus.IMPLEMENTED, ControlStatus.VERIFIED})
 
 
-@pghistory.track(*history_trackers())
+@pghistory.track(*history_trackers(), meta={"indexes": feed_indexes("controlevent", "project")})
 class Control(Versioned):
     """A mitigation, linked to the threats it addresses, each link with its own effectiveness."""
 
@@ -786,7 +810,7 @@ class ThreatControlQuerySet(models.QuerySet["ThreatControl"]):
         return self.filter(control__project__organisation__memberships__user=user)
 
 
-@pghistory.track(*history_trackers())
+@pghistory.track(*history_trackers(), meta={"indexes": feed_indexes("threatcontrolevent")})
 class ThreatControl(Versioned):
     """A control applied to a threat, and how much of the threat it stops (0-100 %)."""
 
@@ -823,7 +847,7 @@ class ThreatControl(Versioned):
 # who linked which asset or target, and when.
 
 
-@pghistory.track(*_link_history())
+@pghistory.track(*_link_history(), meta={"indexes": feed_indexes("componentassetevent")})
 class ComponentAsset(models.Model):
     component = models.ForeignKey(Component, on_delete=models.CASCADE)
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE)
@@ -835,7 +859,7 @@ class ComponentAsset(models.Model):
         return f"{self.component_id} - {self.asset_id}"
 
 
-@pghistory.track(*_link_history())
+@pghistory.track(*_link_history(), meta={"indexes": feed_indexes("flowassetevent")})
 class FlowAsset(models.Model):
     flow = models.ForeignKey(DataFlow, on_delete=models.CASCADE)
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE)
@@ -847,7 +871,7 @@ class FlowAsset(models.Model):
         return f"{self.flow_id} - {self.asset_id}"
 
 
-@pghistory.track(*_link_history())
+@pghistory.track(*_link_history(), meta={"indexes": feed_indexes("threatassetevent")})
 class ThreatAsset(models.Model):
     threat = models.ForeignKey(Threat, on_delete=models.CASCADE)
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE)
@@ -859,7 +883,7 @@ class ThreatAsset(models.Model):
         return f"{self.threat_id} - {self.asset_id}"
 
 
-@pghistory.track(*_link_history())
+@pghistory.track(*_link_history(), meta={"indexes": feed_indexes("threatcomponentevent")})
 class ThreatComponent(models.Model):
     threat = models.ForeignKey(Threat, on_delete=models.CASCADE)
     component = models.ForeignKey(Component, on_delete=models.CASCADE)
@@ -871,7 +895,7 @@ class ThreatComponent(models.Model):
         return f"{self.threat_id} - {self.component_id}"
 
 
-@pghistory.track(*_link_history())
+@pghistory.track(*_link_history(), meta={"indexes": feed_indexes("threatflowevent")})
 class ThreatFlow(models.Model):
     threat = models.ForeignKey(Threat, on_delete=models.CASCADE)
     flow = models.ForeignKey(DataFlow, on_delete=models.CASCADE)

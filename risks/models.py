@@ -13,7 +13,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
-from projects.models import LikelihoodLevel, Organisation, Threat, Versioned, history_trackers
+from projects.models import LikelihoodLevel, Organisation, Threat, Versioned, feed_indexes, history_trackers
 
 Level = LikelihoodLevel  # one set of five level names for likelihood, impact and risk
 
@@ -28,7 +28,9 @@ class Currency(models.TextChoices):
     CAD = "CAD", "Canadian dollar (C$)"
 
 
-@pghistory.track(*history_trackers())
+@pghistory.track(
+    *history_trackers(), meta={"indexes": feed_indexes("scoringevent", "organisation", whole=False)}
+)
 class ScoringSettings(Versioned):
     """How an organisation scores risk: its scales, matrix, currency and appetite. One per organisation; until
     someone saves them, risks.services.settings_of gives the defaults (NIST SP 800-30, decade scales)."""
@@ -94,7 +96,9 @@ class RiskStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-@pghistory.track(*history_trackers())
+@pghistory.track(
+    *history_trackers(), meta={"indexes": feed_indexes("riskevent", "organisation", whole=False)}
+)
 class BusinessRisk(Versioned):
     """Something the business can lose: its impact (a level and/or a loss per event as a 90 % interval in the
     organisation's currency) and how it is treated. Threats reach it through scenarios."""
@@ -185,7 +189,7 @@ class BusinessRisk(Versioned):
         return f"R-{self.number}"
 
 
-@pghistory.track(*history_trackers())
+@pghistory.track(*history_trackers(), meta={"indexes": feed_indexes("scenarioevent")})
 class Scenario(Versioned):
     """A threat linked to a business risk: how the threat causes the risk."""
 
@@ -217,7 +221,7 @@ class AcceptanceStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-@pghistory.track(*history_trackers())
+@pghistory.track(*history_trackers(), meta={"indexes": feed_indexes("acceptanceevent")})
 class RiskAcceptance(Versioned):
     """A request to accept a risk above appetite, decided by the risk's owner. Approved and not expired, the
     risk is accepted; expired, it is back to its residual position against appetite."""

@@ -306,6 +306,19 @@ def test_the_feed_comes_in_pages_of_thirty(cast: Cast, project: Project) -> None
     assert 'href="?kind=threat&amp;page=2"' in html
 
 
+def test_later_pages_interleave_every_kind_in_time_order(cast: Cast, project: Project) -> None:
+    made = ["“Checkout”"]
+    for number in range(40):
+        made.append(log_threat(cast, project, action=f"thing {number}").reference)
+        if number < 20:  # more threats than controls: each kind gives a page what it holds, no more
+            made.append(f"“{add_control(cast, project, title=f'Control {number}').title}”")
+
+    pages = [activity.project_feed(project, activity.Filters(page=page)) for page in (1, 2, 3)]
+
+    assert [item.subject for feed in pages for item in feed.activities] == list(reversed(made))
+    assert [(len(feed.activities), feed.has_older) for feed in pages] == [(30, True), (30, True), (1, False)]
+
+
 @pytest.mark.parametrize("scope", ["organisation", "project"])
 def test_a_page_of_the_feed_costs_the_same_queries_for_one_event_or_thirty(
     cast: Cast, project: Project, scope: str

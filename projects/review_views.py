@@ -29,6 +29,7 @@ from projects.workspace_selectors import EstateScope, project_choices_of
 from projects.workspace_services import StaleObjects, can_edit_project
 
 QUEUE_PER_PAGE = 50
+QUEUE_MODELS_SHOWN = 50  # models waiting for sign-off listed at once, those waiting longest first
 QUEUE_RESULTS_ID = "review-queue-results"
 
 
@@ -45,11 +46,14 @@ def _queue_page(
     page = Paginator(selectors.threats_in_review(membership, scope), QUEUE_PER_PAGE).get_page(
         query.get("page")
     )
+    # One more than is shown, to know whether more are waiting without counting them all.
+    models = list(selectors.models_waiting(membership, scope)[: QUEUE_MODELS_SHOWN + 1])
     context: dict[str, Any] = {
         "membership": membership,
         "scope": scope,
         "page": page,
-        "models": list(selectors.models_waiting(membership, scope)),
+        "models": models[:QUEUE_MODELS_SHOWN],
+        "more_models": len(models) > QUEUE_MODELS_SHOWN,
         "may_decide": services.may_decide(membership),
         "form": form,
         "query": query.urlencode(),

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from projects import review_services as services
+from projects import review_views
 from projects.models import (
     Component,
     Notification,
@@ -240,6 +241,23 @@ def test_the_queue_reads_a_fixed_number_of_queries_whatever_it_holds(cast: Cast,
     assert len(response.context["page"].object_list) == 30
     assert count_queries(lambda: lead_client.get(queue_url(cast))) == page
     assert count_queries(lambda: lead_client.get(queue_url(cast), headers=RESULTS)) == results
+
+
+def test_the_queue_lists_the_models_waiting_longest_and_says_when_more_wait(
+    cast: Cast, lead_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(review_views, "QUEUE_MODELS_SHOWN", 2)
+    projects = ProjectFactory.create_batch(3, team=cast.team)
+    for project in projects:
+        services.model_review_submit(membership=cast.membership(cast.engineer), project=project)
+
+    page = lead_client.get(queue_url(cast)).content.decode()
+
+    assert [url("project_review", project) in page for project in projects] == [True, True, False]
+    assert 'id="review-models-more"' in page
+    narrowed = lead_client.get(queue_url(cast), {"project": projects[2].pk}).content.decode()
+    assert url("project_review", projects[2]) in narrowed
+    assert 'id="review-models-more"' not in narrowed
 
 
 # A project's Review tab -----------------------------------------------------------------------------------------

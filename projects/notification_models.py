@@ -23,6 +23,7 @@ class NotificationKind(models.TextChoices):
     ACCEPTANCE_DECIDED = "acceptance_decided", "Decisions on risk acceptances I asked for"
     ACCEPTANCE_EXPIRING = "acceptance_expiring", "Risk acceptances running out"
     CONTROL_OVERDUE = "control_overdue", "Controls of mine past their due date"
+    WEBHOOK_FAILING = "webhook_failing", "Webhook endpoints marked failing (owners)"
 
 
 class EmailMode(models.TextChoices):

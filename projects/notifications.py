@@ -24,6 +24,7 @@ from django.urls import reverse
 from projects.models import Membership, Organisation, User
 from projects.notification_models import EmailMode, Notification, NotificationKind, NotificationPreference
 from projects.notification_tasks import send_notification_emails
+from projects.roles import Role
 
 SUBJECT_LIMIT = Notification._meta.get_field("subject").max_length or 300
 URL_LIMIT = Notification._meta.get_field("url").max_length or 500
@@ -295,4 +296,24 @@ def acceptance_decided(*, membership: Membership, acceptance: Any) -> None:
         subject=f"{membership.user.display_name} {verb} your request to accept {risk.reference} “{risk.title}”",
         url=_acceptance_url(membership, risk),
         target=acceptance,
+    )
+
+
+def webhook_failing(*, endpoint: Any) -> None:
+    """Tell the organisation's owners that a webhook endpoint is marked failing: nothing more is sent to it until
+    one of them enables it again. Its caller, the attempt that marks it, calls this once a failing spell."""
+    organisation = endpoint.organisation
+    owners = Membership.objects.filter(organisation=organisation, role=Role.OWNER).values_list(
+        "user_id", flat=True
+    )
+    subject = (
+        f"The webhook endpoint {endpoint} is marked failing after {endpoint.failure_count} failed attempts in a "
+        "row: nothing is sent to it until an owner enables it again"
+    )
+    url = reverse("webhook_detail", args=[organisation.slug, endpoint.pk])
+    notify_each(
+        [
+            Notice(organisation.pk, user_id, NotificationKind.WEBHOOK_FAILING, subject, url, target=endpoint)
+            for user_id in sorted(owners)
+        ]
     )

@@ -11,7 +11,8 @@ followed, timeouts are short and at most RESPONSE_LIMIT bytes of an answer are r
 Network errors, timeouts, 429 and 5xx answers are tried again, after 1, 2, 4, ... times
 WEBHOOKS_RETRY_BASE_SECONDS (at most MAX_BACKOFF_SECONDS, longer when the receiver asks so with Retry-After), up
 to WEBHOOKS_MAX_ATTEMPTS attempts; other answers are final. After WEBHOOKS_MAX_ATTEMPTS failed attempts in a
-row, over all its deliveries, an endpoint is marked failing and its waiting deliveries are given up.
+row, over all its deliveries, an endpoint is marked failing, its waiting deliveries are given up and the
+organisation's owners are told (in the app, and by e-mail as each likes), once until an owner enables it again.
 
 Each attempt is claimed by a conditional update (attempts goes from n-1 to n), so a task delivered twice makes
 its attempt once; the sweeper (projects.webhook_tasks) sends again what a lost task left waiting.
@@ -35,6 +36,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from projects import notifications
 from projects.webhook_addresses import AddressRefused, AddressUnresolved, Target, target
 from projects.webhook_models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -262,6 +264,12 @@ def _record(delivery: WebhookDelivery, sent: Sent, number: int) -> float | None:
                     "until an owner re-enables it."
                 )[:ERROR_LIMIT]
                 _give_up_waiting(delivery.endpoint_id, but=delivery.pk)
+                # Only the attempt that marks it gets here (failing_since was empty): owners hear once a spell.
+                notifications.webhook_failing(
+                    endpoint=WebhookEndpoint.objects.select_related("organisation").get(
+                        pk=delivery.endpoint_id
+                    )
+                )
         if retry_in is None:
             _finish(delivery, DeliveryStatus.FAILED, **outcome)
         else:

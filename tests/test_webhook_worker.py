@@ -4,16 +4,20 @@ of docs/webhooks.md: a new threat arrives signed; a receiver that answers 500 is
 its endpoint marked failing, while another endpoint of the same organisation gets the same event at once.
 
 The worker's environment allows the local receiver (WEBHOOKS_ALLOW_PRIVATE, WEBHOOKS_ALLOW_HTTP) and makes the
-waits short (one second, then two).
+waits short (one second, then two). The owners are told of a failing endpoint by a worker in a thread of this
+process (tests/test_worker.py's), so the e-mail it sends lands in the test's outbox.
 """
 
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core import mail
+from django.urls import reverse
 
 from projects import webhooks
 from projects.models import Project
+from projects.notification_models import Notification, NotificationKind
 from projects.webhook_models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from projects.workspace_services import threat_create
 from tests import test_report_worker, test_worker
@@ -25,7 +29,7 @@ from tests.webhook_receiver import Receiver, serving
 
 pytestmark = pytest.mark.worker
 
-own_queue, workers = test_worker.own_queue, test_report_worker.workers  # their fixtures, shared
+own_queue, worker, workers = test_worker.own_queue, test_worker.worker, test_report_worker.workers  # shared
 
 MAX_ATTEMPTS = 3
 WORKER_ENVIRONMENT = {
@@ -125,3 +129,37 @@ def test_a_receiver_answering_500_is_tried_again_then_marked_failing_and_holds_u
     assert not bad.deliveries.filter(status=DeliveryStatus.PENDING).exists()
     assert bad.deliveries.count() == 1
     assert len(broken.requests) == MAX_ATTEMPTS
+
+
+@pytest.fixture
+def in_thread(worker: None, local: None, settings: Any) -> None:
+    """The worker in this process reads this process's settings: the local receiver allowed, short waits."""
+    settings.WEBHOOKS_MAX_ATTEMPTS = MAX_ATTEMPTS
+    settings.WEBHOOKS_RETRY_BASE_SECONDS = 1
+    settings.WEBHOOKS_TIMEOUT_SECONDS = 5
+
+
+def test_the_owners_are_told_once_in_the_app_and_by_email_when_an_endpoint_is_marked_failing(
+    in_thread: None, cast: Cast, broken: Receiver
+) -> None:
+    endpoint = registered(cast, broken)
+    project = ProjectFactory.create(team=cast.team)
+
+    log_threat(cast, project)
+    log_threat(cast, project)  # two deliveries failing together: one failing spell, told once
+
+    message = eventually(lambda: next(iter(mail.outbox), None))
+    assert message.to == [cast.owner.email]
+    assert message.subject == (
+        f"[Acme Payments] The webhook endpoint {broken.url()} is marked failing after {MAX_ATTEMPTS} failed "
+        "attempts in a row: nothing is sent to it until an owner enables it again"
+    )
+    assert reverse("webhook_detail", args=["acme", endpoint.pk]) in message.body
+    eventually(lambda: not endpoint.deliveries.filter(status=DeliveryStatus.PENDING).exists() or None)
+    endpoint.refresh_from_db()
+    assert endpoint.is_failing
+    assert len(broken.requests) == MAX_ATTEMPTS
+    told = Notification.objects.filter(kind=NotificationKind.WEBHOOK_FAILING)
+    assert list(told.values_list("recipient", flat=True)) == [cast.owner.pk]
+    assert told.get().emailed_at is not None
+    assert len(mail.outbox) == 1

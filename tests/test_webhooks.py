@@ -17,17 +17,20 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from projects import webhook_delivery, webhooks
+from projects import notifications, webhook_delivery, webhooks
 from projects.interop.backup import backup_bytes, export_org_document, import_org_document
 from projects.interop.document import InvalidModelFile
 from projects.interop.services import model_import
 from projects.models import ControlStatus, Membership, Project, ThreatStatus
+from projects.notification_models import EmailMode, Notification, NotificationKind
+from projects.roles import Role
 from projects.webhook_addresses import AddressRefused, Target, check_url, target
 from projects.webhook_models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from projects.webhook_tasks import sweep_webhook_deliveries
@@ -45,7 +48,7 @@ from risks import services as risk_services
 from risks.models import AcceptanceStatus, BusinessRisk, RiskAcceptance, RiskStatus
 from risks.results import recompute
 from tests.conftest import Cast, signed_in
-from tests.factories import ControlFactory, ProjectFactory, ThreatFactory
+from tests.factories import ControlFactory, MembershipFactory, ProjectFactory, ThreatFactory, UserFactory
 from tests.queries import count_queries
 from tests.test_model_import import shop
 from tests.webhook_receiver import Receiver, documented_verify, serving
@@ -464,6 +467,90 @@ def test_deliveries_waiting_when_the_endpoint_is_marked_failing_are_given_up(
     )
     assert webhook_delivery.attempt(waiting.pk, 1) is None
     assert len(broken.requests) == 3
+
+
+def fail(endpoint: WebhookEndpoint, times: int) -> None:
+    """`times` failed attempts in a row at the endpoint, each of its own delivery, as its worker makes them."""
+    for _ in range(times):
+        webhook_delivery.attempt(pending_ping(endpoint).pk, 1)
+
+
+def test_owners_are_told_once_when_an_endpoint_is_marked_failing(
+    cast: Cast, owner: Membership, broken: Receiver, django_capture_on_commit_callbacks: Commit
+) -> None:
+    second_owner = UserFactory.create(email="second.owner@acme.test")
+    MembershipFactory.create(user=second_owner, organisation=cast.organisation, role=Role.OWNER)
+    endpoint = endpoint_for(owner, broken.url()).endpoint
+
+    fail(endpoint, 2)
+    assert not Notification.objects.exists()  # two failures are not yet failing
+    with django_capture_on_commit_callbacks(execute=True):
+        fail(endpoint, 1)
+
+    told = Notification.objects.filter(kind=NotificationKind.WEBHOOK_FAILING)
+    assert sorted(told.values_list("recipient__email", flat=True)) == [cast.owner.email, second_owner.email]
+    notice = told.first()
+    assert notice is not None
+    assert notice.subject == (
+        f"The webhook endpoint {broken.url()} is marked failing after 3 failed attempts in a row: nothing is "
+        "sent to it until an owner enables it again"
+    )
+    assert notice.url == reverse("webhook_detail", args=["acme", endpoint.pk])
+    assert (notice.target_type, notice.target_id, notice.actor) == (
+        "projects.webhookendpoint",
+        endpoint.pk,
+        None,
+    )
+    assert sorted(message.to[0] for message in mail.outbox) == [cast.owner.email, second_owner.email]
+    assert "is marked failing" in mail.outbox[0].subject
+
+    # Still failing: neither its later deliveries nor an attempt already under way tell anyone again.
+    with django_capture_on_commit_callbacks(execute=True):
+        fail(endpoint, 2)
+        webhook_delivery._record(pending_ping(endpoint), webhook_delivery.Sent(500, "again", retry=True), 1)
+    assert told.count() == 2
+    assert len(mail.outbox) == 2
+
+
+def test_enabled_again_a_failing_endpoint_is_told_of_anew(
+    cast: Cast, owner: Membership, broken: Receiver
+) -> None:
+    endpoint = endpoint_for(owner, broken.url()).endpoint
+    fail(endpoint, 3)
+    endpoint.refresh_from_db()
+    webhooks.endpoint_reenable(membership=owner, endpoint=endpoint)
+
+    fail(endpoint, 3)
+
+    assert (
+        Notification.objects.filter(recipient=cast.owner, kind=NotificationKind.WEBHOOK_FAILING).count() == 2
+    )
+
+
+def test_only_the_owners_of_its_organisation_are_told_and_as_they_like(
+    cast: Cast, owner: Membership, broken: Receiver, django_capture_on_commit_callbacks: Commit
+) -> None:
+    digest_owner, muting_owner = (
+        UserFactory.create(email=f"{name}@acme.test") for name in ("digest", "muting")
+    )
+    for user in (digest_owner, muting_owner):
+        MembershipFactory.create(user=user, organisation=cast.organisation, role=Role.OWNER)
+    notifications.preference_update(membership=cast.membership(digest_owner), email=EmailMode.DIGEST)
+    notifications.preference_update(
+        membership=cast.membership(muting_owner),
+        email=EmailMode.IMMEDIATE,
+        muted_kinds=[NotificationKind.WEBHOOK_FAILING],
+    )
+    endpoint = endpoint_for(owner, broken.url()).endpoint
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fail(endpoint, 3)
+
+    told = Notification.objects.filter(kind=NotificationKind.WEBHOOK_FAILING)
+    assert sorted(told.values_list("recipient__email", flat=True)) == sorted(
+        [cast.owner.email, digest_owner.email, muting_owner.email]
+    )  # not the security lead, nor the owner of another organisation
+    assert [message.to for message in mail.outbox] == [[cast.owner.email]]
 
 
 def test_a_test_event_reaches_a_failing_endpoint_once_and_leaves_its_state(

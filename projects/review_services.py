@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from projects.models import Membership, Project, ProjectStatus, Threat, ThreatStatus, User
 from projects.notification_models import NotificationKind
-from projects.notifications import notify
+from projects.notifications import Notice, notify, notify_each
 from projects.review_content import Snapshot, digest_of, model_snapshot
 from projects.review_models import (
     THREAT_STATUS_AFTER,
@@ -281,8 +281,15 @@ def threats_review(
                 reason=comment if decision == ThreatReviewDecision.REJECTED else "",
             )
         ThreatReview.objects.bulk_create(records)
-        for items in by_project.values():
-            _tell_threat_people(membership, [item.obj for item in items], decision, comment)
+        notify_each(
+            [
+                notice
+                for items in by_project.values()
+                for notice in _threat_people_notices(
+                    membership, [item.obj for item in items], decision, comment
+                )
+            ]
+        )
     return ThreatsDecided(decision=decision, threats=threats)
 
 
@@ -295,21 +302,24 @@ def threat_review(
     )
 
 
-def _tell_threat_people(membership: Membership, threats: list[Threat], decision: str, comment: str) -> None:
-    """Tell each creator and owner of the threats (all of one project) what was decided on theirs."""
+def _threat_people_notices(
+    membership: Membership, threats: list[Threat], decision: str, comment: str
+) -> list[Notice]:
+    """What to tell each creator and owner of the threats (all of one project) of the decision on theirs, save
+    the member who decided; written for every project at once (notify_each: the same two queries however many
+    projects and people)."""
     project = threats[0].project
-    theirs: dict[int, tuple[User, list[Threat]]] = {}
+    theirs: dict[int, list[Threat]] = {}
     for threat in threats:
-        # The creator who owns it too is told of it once.
-        people = {person.pk: person for person in (threat.created_by, threat.owner) if person is not None}
-        for person in people.values():
-            theirs.setdefault(person.pk, (person, []))[1].append(threat)
+        for person_id in {threat.created_by_id, threat.owner_id} - {None, membership.user_id}:
+            theirs.setdefault(person_id, []).append(threat)  # type: ignore[arg-type]  # None was taken out
     slug = project.organisation.slug
     label = ThreatReviewDecision(decision).label.lower()
     if decision == ThreatReviewDecision.CHANGES_REQUESTED:
         label = "sent back with changes requested"
     said = f": {comment}" if comment else ""
-    for person, own in theirs.values():
+    notices = []
+    for person_id, own in theirs.items():
         if len(own) == 1:
             subject = f"{own[0].reference} of {project} was {label} by {membership.user.display_name}{said}"
             url = reverse("threat_detail", args=[slug, project.pk, own[0].number])
@@ -319,12 +329,15 @@ def _tell_threat_people(membership: Membership, threats: list[Threat], decision:
             subject = f"{references} of {project} were {label} by {membership.user.display_name}{said}"
             url = reverse("threat_list", args=[slug, project.pk])
             target = project
-        notify(
-            organisation=membership.organisation,
-            recipients=[person],
-            kind=NotificationKind.REVIEW_DECIDED,
-            actor=membership.user,
-            subject=subject,
-            url=url,
-            target=target,
+        notices.append(
+            Notice(
+                membership.organisation_id,
+                person_id,
+                NotificationKind.REVIEW_DECIDED,
+                subject,
+                url,
+                actor=membership.user,
+                target=target,
+            )
         )
+    return notices

@@ -51,6 +51,7 @@ from tests.factories import (
     TrustZoneFactory,
     UserFactory,
 )
+from tests.queries import count_queries
 
 ROLES = ["owner", "security_lead", "engineer", "other_engineer", "viewer"]
 DECIDERS = {"owner", "security_lead"}
@@ -722,6 +723,31 @@ def test_a_creator_who_owns_the_threat_is_told_of_it_once(cast: Cast, project: P
     )
     confirmed = f"T-{threat.number} of Checkout was confirmed by {cast.security_lead.display_name}"
     assert notified(NotificationKind.REVIEW_DECIDED) == {(cast.engineer.email, confirmed)}
+
+
+def test_telling_a_decisions_people_costs_the_same_queries_for_one_person_as_for_four(
+    cast: Cast, project: Project
+) -> None:
+    lead = cast.membership(cast.security_lead)
+
+    def decide(people: list[User]) -> int:
+        threats = [
+            ThreatFactory.create(project=project, status=ThreatStatus.IN_REVIEW, created_by=person)
+            for person in people
+        ]
+        loaded = Threat.objects.filter(pk__in=[t.pk for t in threats]).select_related("project__organisation")
+        return count_queries(
+            lambda: services.threats_review(
+                membership=lead, seen=seen(list(loaded)), decision=ThreatReviewDecision.CONFIRMED
+            )
+        )
+
+    decide([cast.engineer])  # the first decision reads the deciding member's user, which later ones reuse
+    one = decide([cast.engineer] * 4)
+    four = decide([cast.engineer, cast.other_engineer, cast.viewer, cast.owner])
+
+    assert four == one
+    assert Notification.objects.filter(kind=NotificationKind.REVIEW_DECIDED).count() == 6
 
 
 def test_identified_threats_are_decided_too(cast: Cast, project: Project) -> None:

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from projects import selectors, services
 from projects.api_access import organisation_membership, request_user
 from projects.models import TOKEN_PREFIX, ApiToken, Invitation, Membership, Organisation, Team
+from projects.one_line import validate_one_line
 from projects.roles import ROLE_PERMISSIONS, Permission, Role
 
 
@@ -209,7 +210,11 @@ class OrganisationDetailApi(JsonApiView):
 
     @extend_schema_serializer(component_name="OrganisationUpdate")
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(max_length=max_length(Organisation, "name"))
+        name = serializers.CharField(
+            max_length=max_length(Organisation, "name"),
+            validators=[validate_one_line],
+            help_text="On one line: no line breaks, tabs or other control characters.",
+        )
 
     @extend_schema(
         operation_id="organisation_retrieve",

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 
 from projects.models import Organisation, Team
+from projects.one_line import validate_one_line
 from projects.roles import Role
 
 
@@ -44,6 +45,7 @@ class TeamForm(forms.Form):
 class OrganisationForm(forms.Form):
     name = forms.CharField(
         max_length=Organisation._meta.get_field("name").max_length,
+        validators=[validate_one_line],
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
 

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from projects.one_line import validate_one_line
 from projects.roles import Permission, Role, role_allows
 
 INVITATION_LIFETIME = timedelta(days=14)
@@ -77,7 +78,8 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
 class Organisation(models.Model):
     """The tenant: every row of tenant data hangs from one organisation."""
 
-    name = models.CharField(max_length=200)
+    # It heads the subject of every e-mail the organisation sends, so it stays on one line.
+    name = models.CharField(max_length=200, validators=[validate_one_line])
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

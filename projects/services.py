@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from projects.models import TOKEN_PREFIX, ApiToken, Invitation, Membership, Organisation, Team, User
+from projects.one_line import validate_one_line
 from projects.roles import Role
 from projects.tasks import send_invitation_email
 
@@ -27,8 +28,16 @@ def _unique_slug(base: str, taken: Iterable[str]) -> str:
     return slug
 
 
+def _check_organisation_name(name: str) -> None:
+    try:
+        validate_one_line(name)
+    except ValidationError as error:
+        raise ValidationError({"name": error.messages}) from None
+
+
 @transaction.atomic
 def organisation_create(*, name: str, owner: User) -> Organisation:
+    _check_organisation_name(name)
     slug = _unique_slug(
         name, Organisation.objects.filter(slug__startswith=slugify(name)[:50]).values_list("slug", flat=True)
     )
@@ -38,6 +47,7 @@ def organisation_create(*, name: str, owner: User) -> Organisation:
 
 
 def organisation_rename(*, organisation: Organisation, name: str) -> Organisation:
+    _check_organisation_name(name)
     organisation.name = name
     organisation.save(update_fields=["name"])
     return organisation

@@ -614,6 +614,11 @@ REFUSALS: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
         "exists",
     ),
     "a bad slug": (lambda d: d["organisation"].update(slug="not a slug"), "organisation.slug", "slug"),
+    "a name over two lines": (
+        lambda d: d["organisation"].update(name="Acme\r\nBcc: victim@x.test"),
+        "organisation.name",
+        "Write the name on one line, without line breaks, tabs or other control characters.",
+    ),
     "two teams with one slug": (
         lambda d: d["tables"]["projects.Team"][1].update(slug=d["tables"]["projects.Team"][0]["slug"]),
         "tables.projects.Team",
@@ -784,6 +789,32 @@ def test_a_browser_restore_cannot_make_someone_elses_account_a_member(cast: Cast
     assert response.status_code == 400
     assert "peter@initech.test already has an account on this server" in response.content.decode()
     assert all_rows() == before
+
+
+def test_a_restore_under_a_name_with_a_line_break_is_a_field_error(cast: Cast, owner_client: Client) -> None:
+    upload = SimpleUploadedFile("acme.json", json.dumps(export_org_document(cast.organisation)).encode())
+    before = all_rows()
+
+    response = owner_client.post(
+        backup_url(cast, "organisation_restore"),
+        {"file": upload, "slug": "acme-2", "name": "Acme\r\nBcc: victim@x.test"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["name"] == [
+        "Write the name on one line, without line breaks, tabs or other control characters."
+    ]
+    assert all_rows() == before
+
+
+def test_import_org_refuses_a_name_with_a_line_break(demo: Organisation) -> None:
+    document = copy.deepcopy(_demo_document(demo))
+
+    with pytest.raises(InvalidBackup) as refused:
+        import_org_document(document, name="Acme\nPay", slug="acme-pay")
+
+    assert refused.value.where == "organisation.name"
+    assert not Organisation.objects.filter(slug="acme-pay").exists()
 
 
 def test_a_bad_upload_shows_the_message_and_writes_nothing(cast: Cast, owner_client: Client) -> None:

@@ -1,6 +1,10 @@
+import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from projects import services
+from projects.models import Organisation
 from tests.conftest import Cast, signed_in
 
 
@@ -19,6 +23,28 @@ def test_an_empty_name_is_a_field_error(cast: Cast, owner_client: Client) -> Non
     response = owner_client.post(url(cast), {"name": ""})
     assert response.status_code == 200
     assert "name" in response.context["form"].errors
+
+
+def test_a_name_with_a_line_break_is_a_field_error_and_changes_nothing(
+    cast: Cast, owner_client: Client
+) -> None:
+    response = owner_client.post(url(cast), {"name": "Acme\r\nBcc: victim@x.test"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"] == [
+        "Write the name on one line, without line breaks, tabs or other control characters."
+    ]
+    cast.organisation.refresh_from_db()
+    assert cast.organisation.name == "Acme Payments"
+
+
+def test_the_services_refuse_a_name_with_control_characters(cast: Cast) -> None:
+    with pytest.raises(ValidationError) as refused:
+        services.organisation_rename(organisation=cast.organisation, name="Acme\x00\x07")
+    assert set(refused.value.message_dict) == {"name"}
+    with pytest.raises(ValidationError):
+        services.organisation_create(name="Initech\u2028Ltd", owner=cast.owner)
+    assert not Organisation.objects.filter(slug__startswith="initech").exists()
 
 
 def test_only_owners_see_settings(cast: Cast) -> None:

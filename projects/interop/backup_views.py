@@ -21,6 +21,7 @@ from projects.interop.backup import (
     read_backup,
 )
 from projects.models import Membership, Organisation, User
+from projects.one_line import validate_one_line
 from projects.roles import Permission
 
 MAX_UPLOAD_BYTES = 100 * 1_048_576
@@ -37,7 +38,11 @@ class RestoreForm(forms.Form):
         help_text="Where the restored organisation will live, as in /o/<em>address</em>/; it must be free.",
     )
     name = forms.CharField(
-        label="Name", max_length=200, required=False, help_text="Leave it empty to keep the name in the file."
+        label="Name",
+        max_length=200,
+        required=False,
+        validators=[validate_one_line],
+        help_text="Leave it empty to keep the name in the file.",
     )
 
 

@@ -62,6 +62,18 @@ def test_it_rejects_a_bad_name(owner_api: APIClient, name: str | None) -> None:
     assert Organisation.objects.get(slug="acme").name == "Acme Payments"
 
 
+@pytest.mark.parametrize(
+    "name", ["Acme\r\nBcc: victim@x.test", "Acme\nPay", "Acme\tPay", "Acme\x85Pay", "Acme\x1b[2J"]
+)
+def test_it_rejects_a_name_that_is_not_on_one_line(owner_api: APIClient, name: str) -> None:
+    response = owner_api.patch(url(), {"name": name})
+    assert response.status_code == 400
+    assert field_errors(response)["name"] == [
+        "Write the name on one line, without line breaks, tabs or other control characters."
+    ]
+    assert Organisation.objects.get(slug="acme").name == "Acme Payments"
+
+
 @pytest.mark.parametrize("method", ["put", "post", "delete"])
 def test_it_rejects_other_methods(cast: Cast, owner_api: APIClient, method: str) -> None:
     assert getattr(owner_api, method)(url(), {"name": "X"}).status_code == 405

@@ -5,27 +5,31 @@
 - Only the author edits a comment, from the version they read (EditConflict otherwise).
 - The author deletes their comment, and so do the organisation's owners (to remove what should not be there).
   Deleting keeps the row, its place and its history; its text is emptied, the history keeps every text it had.
-- Members mentioned (projects.mentions) are notified once: on the comment that first mentions them. The owner
-  of the threat, control or risk is told of a new comment on it unless mentioned in it.
+- Members mentioned (projects.mentions) are notified once per comment: when it first mentions them; an edit that
+  removes a mention and adds it back tells nobody again. The owner of the threat, control or risk is told of a
+  new comment on it unless mentioned in it.
+- A deleted comment's words are not shown again: the notifications that quoted it quote it no more (an e-mail
+  already sent cannot be called back).
 
 Comments do not change what the risk engines compute, so these writes do not announce a workspace change
 (projects.writes.change does); they run in one transaction with the history context naming the member.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import pghistory
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import Case, QuerySet, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
 from projects import markdown, mentions
 from projects.comment_models import Comment
 from projects.models import Control, Membership, Project, Threat, User
-from projects.notification_models import NotificationKind
-from projects.notifications import notify
+from projects.notification_models import Notification, NotificationKind
+from projects.notifications import SUBJECT_LIMIT, notify
 from projects.roles import Permission
 from projects.writes import EditConflict as EditConflict
 from projects.writes import save_version, validate
@@ -139,12 +143,15 @@ def comment_edit(*, membership: Membership, comment: Comment, version: int, body
     validate(comment)
     with _recorded(membership):
         save_version(comment, version, ["body", "edited_at"])
-        _tell_mentioned(membership, comment, [h for h in markdown.handles_in(body) if h not in before])
+        _tell_mentioned(
+            membership, comment, [h for h in markdown.handles_in(body) if h not in before], edited=True
+        )
     return comment
 
 
 def comment_delete(*, membership: Membership, comment: Comment, version: int) -> None:
-    """Empty the comment and mark it deleted, from the version the person read; its history keeps its text."""
+    """Empty the comment and mark it deleted, from the version the person read; its history keeps its text, and
+    the notifications that quoted it lose the quote."""
     if comment.author_id != membership.user_id and not membership.can(Permission.MANAGE_ORGANISATION):
         raise PermissionDenied("Only its author or an owner of the organisation can delete a comment.")
     if comment.is_deleted:
@@ -152,6 +159,7 @@ def comment_delete(*, membership: Membership, comment: Comment, version: int) ->
     comment.body, comment.deleted_at, comment.deleted_by = "", timezone.now(), membership.user
     with _recorded(membership):
         save_version(comment, version, ["body", "deleted_at", "deleted_by"])
+        _unquote_notifications(comment)
 
 
 def _subject(membership: Membership, comment: Comment, what: str) -> str:
@@ -161,11 +169,17 @@ def _subject(membership: Membership, comment: Comment, what: str) -> str:
     )
 
 
-def _tell_mentioned(membership: Membership, comment: Comment, handles: list[str]) -> set[int]:
-    """Notify the members the handles name; the ids of those told."""
+def _tell_mentioned(
+    membership: Membership, comment: Comment, handles: list[str], *, edited: bool = False
+) -> set[int]:
+    """Notify the members the handles name, but not those an edited comment mentioned before; the ids of those
+    told."""
     found = mentions.resolve(membership.organisation, handles)
     people = {mentioned.user.pk: mentioned.user for mentioned in found.values()}
     people.pop(membership.user_id, None)
+    if edited and people:
+        for user_id in _told_of_mention(comment, people):
+            del people[user_id]
     if people:
         notify(
             organisation=membership.organisation,
@@ -192,3 +206,38 @@ def _tell_owner(membership: Membership, comment: Comment, told: set[int]) -> Non
         url=comment_url(comment),
         target=comment,
     )
+
+
+def _notifications_of(comment: Comment) -> QuerySet[Notification]:
+    return Notification.objects.filter(
+        organisation_id=comment.organisation_id, target_type=Comment._meta.label_lower, target_id=comment.pk
+    )
+
+
+def _told_of_mention(comment: Comment, user_ids: Iterable[int]) -> set[int]:
+    """Those of the people a mention in this comment was told to already (even if since removed), in one query."""
+    return set(
+        _notifications_of(comment)
+        .filter(kind=NotificationKind.MENTION, recipient_id__in=list(user_ids))
+        .values_list("recipient_id", flat=True)
+    )
+
+
+def _unquote_notifications(comment: Comment) -> None:
+    """The notifications of a deleted comment say what happened without its words, in one query."""
+    author = comment.author.display_name if comment.author else "A former member"
+    on = target_name(comment.target)
+    _notifications_of(comment).update(
+        subject=Case(
+            When(
+                kind=NotificationKind.MENTION,
+                then=Value(_deleted_subject(f"{author} mentioned you on {on}")),
+            ),
+            default=Value(_deleted_subject(f"{author} commented on {on}")),
+        )
+    )
+
+
+def _deleted_subject(what: str) -> str:
+    subject = f"{what}: the comment was deleted"
+    return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"

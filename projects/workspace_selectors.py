@@ -31,8 +31,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Lower
 from django.http import Http404
 from django.utils import timezone
+from pghistory.core import event_models
 
 from projects import attention
+from projects.comment_models import Comment
 from projects.models import (
     Asset,
     Component,
@@ -727,8 +729,21 @@ def history_of(obj: Any, limit: int = 100) -> list[Change]:
 def history_events(obj: Any) -> QuerySet[pghistory.models.Events]:
     """The raw events that reference the object, newest first; page them, then read them with changes_from.
 
-    A project's events include those of its parts (they reference it through their project column)."""
-    return pghistory.models.Events.objects.references(obj).order_by("-pgh_created_at", "-pgh_id")
+    A project's events include those of its parts (they reference it through their project column). Comments'
+    events are left out, though they reference what they are on: a comment is the conversation about an object,
+    not a change to it (its panel shows it, the activity feed says who commented), and the history of its text
+    must not bring back the words of a deleted comment."""
+    return (
+        pghistory.models.Events.objects.across(*_change_event_models())
+        .references(obj)
+        .order_by("-pgh_created_at", "-pgh_id")
+    )
+
+
+def _change_event_models() -> list[type[Model]]:
+    """Every history table but the comments'; never empty, as an empty list would mean every table."""
+    comments = Comment.pgh_event_model  # type: ignore[attr-defined]
+    return [model for model in event_models() if model is not comments]
 
 
 def changes_from(events: Any) -> list[Change]:

@@ -7,12 +7,19 @@ from typing import Any
 
 import pghistory.models
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.urls import reverse
 
 from projects.comment_models import Comment
-from projects.comment_services import EditConflict, comment_create, comment_delete, comment_edit
+from projects.comment_services import (
+    EditConflict,
+    comment_create,
+    comment_delete,
+    comment_edit,
+    comment_url,
+)
 from projects.models import Project, Threat, User
 from projects.notification_models import Notification, NotificationKind
 from projects.roles import Role
@@ -195,6 +202,45 @@ def test_editing_notifies_only_the_members_it_first_mentions(cast: Cast, threat:
         body="@lead please look, and @viewer too",
     )
     assert [email for email, _ in told()] == ["lead@acme.test", "viewer@acme.test"]
+
+
+def test_removing_a_mention_and_adding_it_back_does_not_notify_again(
+    cast: Cast, threat: Threat, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    membership = cast.membership(cast.engineer)
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = say(cast, cast.engineer, threat, "@viewer please look")
+    for _ in range(3):
+        for body in ("please look", "@viewer please look"):
+            with django_capture_on_commit_callbacks(execute=True):
+                comment_edit(membership=membership, comment=comment, version=comment.version, body=body)
+    assert comment.version == 7
+    assert [email for email, _ in told()] == ["viewer@acme.test"]
+    # The viewer is e-mailed once of the mention, and the threat's owner once of the new comment.
+    assert sorted(message.to for message in mail.outbox) == [["lead@acme.test"], ["viewer@acme.test"]]
+
+
+def test_an_edit_asks_once_who_was_told_already_however_many_it_mentions_again(
+    cast: Cast, threat: Threat
+) -> None:
+    for name in ("ana", "ben", "cy"):
+        MembershipFactory.create(
+            user=UserFactory.create(email=f"{name}@acme.test"), organisation=cast.organisation
+        )
+    membership = cast.membership(cast.engineer)
+    comment = say(cast, cast.engineer, threat, "@ana @ben @cy please look")
+
+    def edit(body: str) -> Callable[[], object]:
+        return lambda: comment_edit(
+            membership=membership, comment=comment, version=comment.version, body=body
+        )
+
+    edit("please look")()
+    one = count_queries(edit("@ana please look"))
+    edit("please look")()
+    three = count_queries(edit("@ana @ben @cy please look"))
+    assert one == three
+    assert told() == sorted((f"{name}@acme.test", comment_url(comment)) for name in ("ana", "ben", "cy"))
 
 
 # Editing and deleting -------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ transaction: the rows are written with the change (and vanish with it if it roll
 members who want them at once are enqueued only when the transaction commits (projects.notification_tasks).
 
 Besides notify(), this module holds the reads and writes of a member's own notifications and e-mail preference,
-and the messages of the product's own events (an owner assigned, an acceptance requested or decided), so that a
-service that makes one of those changes adds a single call.
+and the messages of the product's own events (an owner assigned, threats sent for review, an acceptance requested
+or decided), so that a service that makes one of those changes adds a single call.
 """
 
 import datetime
@@ -21,10 +21,10 @@ from django.db.models.functions import Now
 from django.http import Http404
 from django.urls import reverse
 
-from projects.models import Membership, Organisation, User
+from projects.models import Membership, Organisation, Project, Threat, User
 from projects.notification_models import EmailMode, Notification, NotificationKind, NotificationPreference
 from projects.notification_tasks import send_notification_emails
-from projects.roles import Role
+from projects.roles import ROLE_PERMISSIONS, Permission, Role
 
 SUBJECT_LIMIT = Notification._meta.get_field("subject").max_length or 300
 URL_LIMIT = Notification._meta.get_field("url").max_length or 500
@@ -254,6 +254,39 @@ def owner_assigned(*, membership: Membership, obj: Any, previous_owner_id: int |
         subject=f"{who} made you the owner of {what}",
         url=url,
         target=obj,
+    )
+
+
+def review_deciders(organisation_id: int) -> QuerySet[User]:
+    """The members of the organisation who decide reviews (the role table's DECIDE_THREAT_REVIEW)."""
+    roles = [role for role, allowed in ROLE_PERMISSIONS.items() if Permission.DECIDE_THREAT_REVIEW in allowed]
+    return User.objects.filter(memberships__organisation=organisation_id, memberships__role__in=roles)
+
+
+def threats_sent_for_review(*, membership: Membership, project: Project, threats: Sequence[Threat]) -> None:
+    """Tell the members who decide reviews that threats of the project went into review in one change (logged,
+    edited, set in bulk or imported): one notification each, whatever the number of threats. One threat leads
+    to its page; several to the review queue narrowed to the project. Nothing when no threat went into review."""
+    if not threats:
+        return
+    slug, who = membership.organisation.slug, membership.user.display_name
+    target: Threat | Project
+    if len(threats) == 1:
+        target = threats[0]
+        what = target.reference
+        url = reverse("threat_detail", args=[slug, project.pk, target.number])
+    else:
+        target = project
+        what = f"{len(threats)} threats"
+        url = reverse("review_queue", args=[slug]) + f"?project={project.pk}"
+    notify(
+        organisation=membership.organisation,
+        recipients=review_deciders(membership.organisation_id),
+        kind=NotificationKind.THREAT_REVIEW_REQUESTED,
+        actor=membership.user,
+        subject=f"{who} asks for a review of {what} in {project.name}",
+        url=url,
+        target=target,
     )
 
 

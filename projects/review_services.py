@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from projects.models import Membership, Project, ProjectStatus, Threat, ThreatStatus, User
 from projects.notification_models import NotificationKind
-from projects.notifications import Notice, notify, notify_each
+from projects.notifications import Notice, notify, notify_each, review_deciders
 from projects.review_content import Snapshot, digest_of, model_snapshot
 from projects.review_models import (
     THREAT_STATUS_AFTER,
@@ -35,7 +35,7 @@ from projects.review_models import (
     ThreatReview,
     ThreatReviewDecision,
 )
-from projects.roles import ROLE_PERMISSIONS, Permission
+from projects.roles import Permission
 from projects.workspace_selectors import Seen
 from projects.workspace_services import MAX_BULK_ITEMS, listing, require_edit, threats_set_status
 from projects.writes import change, save_version, validate
@@ -59,14 +59,6 @@ def may_decide(membership: Membership) -> bool:
 def _require_decide(membership: Membership, what: str) -> None:
     if not may_decide(membership):
         raise PermissionDenied(f"Only a security lead or an owner can {what}.")
-
-
-def _deciders(membership: Membership) -> list[User]:
-    """The members of the organisation who can decide reviews."""
-    roles = [role for role, allowed in ROLE_PERMISSIONS.items() if Permission.DECIDE_THREAT_REVIEW in allowed]
-    return list(
-        User.objects.filter(memberships__organisation=membership.organisation_id, memberships__role__in=roles)
-    )
 
 
 def _review_url(project: Project) -> str:
@@ -118,7 +110,7 @@ def model_review_submit(*, membership: Membership, project: Project, note: str =
         project.status, project.version = locked.status, locked.version
         notify(
             organisation=membership.organisation,
-            recipients=_deciders(membership),
+            recipients=review_deciders(membership.organisation_id),
             kind=NotificationKind.REVIEW_REQUESTED,
             actor=membership.user,
             subject=f"{membership.user.display_name} asks for a review of the threat model of {project}",

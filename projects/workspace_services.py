@@ -4,7 +4,9 @@ The HTML views and the API call these and nothing else. Each write:
 - checks what the acting member may do (the role table, and for engineers the project's owning team);
 - validates every field (field-level ValidationError) and every reference (it must be of the same project);
 - names the version it read, and fails with EditConflict when the row has moved on since;
-- runs in one transaction, inside a pghistory context naming the member, so the triggers' history says who.
+- runs in one transaction, inside a pghistory context naming the member, so the triggers' history says who;
+- tells whoever it concerns in that transaction (projects.notifications): a new owner, and the members who decide
+  reviews of threats that go into review.
 """
 
 import copy
@@ -515,6 +517,8 @@ def threat_create(
             data=lambda: threat_data(threat, actor=membership.user),
         )
         notifications.owner_assigned(membership=membership, obj=threat, previous_owner_id=None)
+        if threat.status == ThreatStatus.IN_REVIEW:
+            notifications.threats_sent_for_review(membership=membership, project=project, threats=[threat])
     return threat
 
 
@@ -540,7 +544,7 @@ def threat_update(
     changed = changed_fields(threat, fields, links)
     if "owner" in fields:
         check_member(threat.project.organisation_id, fields["owner"])
-    previous_owner_id = threat.owner_id
+    previous_owner_id, previous_status = threat.owner_id, threat.status
     _assign(threat, fields)
     validate(threat)
     with change(membership):
@@ -553,6 +557,10 @@ def threat_update(
                 data=lambda: threat_data(threat, actor=membership.user, changed=changed),
             )
         notifications.owner_assigned(membership=membership, obj=threat, previous_owner_id=previous_owner_id)
+        if threat.status == ThreatStatus.IN_REVIEW and previous_status != ThreatStatus.IN_REVIEW:
+            notifications.threats_sent_for_review(
+                membership=membership, project=threat.project, threats=[threat]
+            )
     return threat
 
 
@@ -566,7 +574,8 @@ def threats_set_status(
 ) -> list[Threat]:
     """Set the status of several threats of the project, each as the person saw it on the list: all of them,
     or none. StaleObjects names those changed since; DecidedThreats those whose decision the member may not
-    undo. A blank reason is no reason given (see status_reason_after)."""
+    undo. A blank reason is no reason given (see status_reason_after). Threats that go into review are told to
+    the members who decide reviews: one notification each, however many threats."""
     require_edit(membership, project)
     if status not in ThreatStatus.values:
         raise ValidationError({"status": f"Choose one of: {', '.join(ThreatStatus.labels)}."})
@@ -590,6 +599,7 @@ def threats_set_status(
     _assign(sample, values)
     validate(sample, exclude=_other_fields(Threat, values))
     changed = {item.obj.pk: changed_fields(item.obj, values) for item, _ in changes}
+    entering = [item.obj for item, _ in changes if item.obj.status != status]
     with change(membership):
         _save_seen(Threat, [item for item, _ in changes], values)
         emit_many(
@@ -600,6 +610,8 @@ def threats_set_status(
                 for item, _ in changes
             ),
         )
+        if status == ThreatStatus.IN_REVIEW:
+            notifications.threats_sent_for_review(membership=membership, project=project, threats=entering)
     return [item.obj for item in seen]
 
 

@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects import notifications, workspace_services
+from projects.models import ThreatStatus
 from projects.notification_models import EmailMode, Notification
 from projects.notification_tasks import send_notification_digests
 from projects.reminder_tasks import send_daily_reminders
+from projects.workspace_selectors import Seen
 from tests import test_worker
 from tests.conftest import Cast
 from tests.factories import ControlFactory, ProjectFactory, ThreatFactory
@@ -48,6 +50,37 @@ def test_the_new_owner_of_a_threat_gets_an_email_with_a_link_to_it(
     assert eventually(
         lambda: Notification.objects.filter(recipient=cast.viewer, emailed_at__isnull=False).first()
     )
+    assert len(mail.outbox) == 1
+
+
+def test_a_threat_sent_for_review_is_emailed_at_once_to_the_lead_who_wants_it(
+    worker: None, cast: Cast, settings: object
+) -> None:
+    settings.SITE_URL = SITE  # type: ignore[attr-defined]
+    notifications.preference_update(membership=cast.membership(cast.owner), email=EmailMode.DIGEST)
+    project = ProjectFactory.create(team=cast.team, name="Checkout")
+    threat = ThreatFactory.create(project=project)
+
+    workspace_services.threats_set_status(
+        membership=cast.membership(cast.engineer),
+        project=project,
+        seen=[Seen(threat, threat.version)],
+        status=ThreatStatus.IN_REVIEW,
+    )
+
+    message = eventually(lambda: next(iter(mail.outbox), None))
+    assert message.to == ["lead@acme.test"]
+    assert (
+        message.subject
+        == f"[Acme Payments] {cast.engineer} asks for a review of T-{threat.number} in Checkout"
+    )
+    link = SITE + reverse("threat_detail", args=["acme", project.pk, threat.number])
+    assert f'href="{link}"' in html_of_mail(message)
+    assert eventually(
+        lambda: Notification.objects.filter(recipient=cast.security_lead, emailed_at__isnull=False).first()
+    )
+    # The owner chose the daily digest: told in the app, e-mailed later.
+    assert Notification.objects.get(recipient=cast.owner).emailed_at is None
     assert len(mail.outbox) == 1
 
 

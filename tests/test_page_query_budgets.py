@@ -1,6 +1,6 @@
 """Query budgets of the pages not covered next to their own tests: each object's page, the project list's
-htmx partial and the threat library. A page reads the same number of queries whether its object has one
-related row or many, and whether its history holds one change or many."""
+htmx partial, the threat library and sending threats for review in bulk. A page reads the same number of queries
+whether its object has one related row or many, and whether its history holds one change or many."""
 
 from typing import Any
 
@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from projects.models import Component, Control, DataFlow, Project, Threat
+from projects.notification_models import Notification, NotificationKind
 from projects.workspace_selectors import history_of
 from tests.conftest import Cast
 from tests.factories import (
@@ -158,3 +159,32 @@ def test_the_project_list_partial_reads_as_many_queries_for_one_project_as_for_a
     answer = viewer_client.get(url(cast, "project_list") + "?q=", headers=partial)
     assert "<html" not in answer.content.decode()  # the partial, not the page
     assert counted(viewer_client, url(cast, "project_list") + "?q=", **partial) == few
+
+
+# Threats sent into review tell the members who decide reviews (projects.notifications.threats_sent_for_review):
+# who they are, their memberships and preferences, one insert, however many threats.
+TELLING_DECIDERS = 3
+
+
+def test_sending_threats_for_review_in_bulk_costs_the_same_few_queries_more_for_one_as_for_forty(
+    cast: Cast, engineer_client: Client
+) -> None:
+    project = ProjectFactory.create(team=cast.team)
+    threats = ThreatFactory.create_batch(42, project=project)
+    bulk = reverse("threat_bulk", args=[cast.organisation.slug, project.pk])
+
+    def change(chosen: list[Threat], status: str) -> int:
+        body = {"threats": [f"{threat.number}:{threat.version}" for threat in chosen], "status": status}
+
+        def post() -> None:
+            assert engineer_client.post(bulk, body).status_code == 302
+
+        return count_queries(post)
+
+    # The first visit stores the organisation in the session.
+    engineer_client.get(reverse("threat_list", args=[cast.organisation.slug, project.pk]))
+    quiet = change(threats[:1], "confirmed")
+    one = change(threats[1:2], "in_review")
+    forty = change(threats[2:], "in_review")
+    assert one == forty == quiet + TELLING_DECIDERS
+    assert Notification.objects.filter(kind=NotificationKind.THREAT_REVIEW_REQUESTED).count() == 4

@@ -5,7 +5,8 @@ from collections.abc import Callable
 import pytest
 from rest_framework.test import APIClient
 
-from projects.models import Project
+from projects.models import Project, Threat
+from projects.notification_models import Notification, NotificationKind
 from projects.services import api_token_create
 from tests.api.conftest import session_client, token_client
 from tests.api.workspace import url
@@ -135,7 +136,7 @@ def test_the_library_list_costs_the_same_queries_for_one_entry_as_for_a_page(
 
 
 BULK: dict[str, tuple[Callable[[Project, Cast, int], None], str, str]] = {
-    "api_threat_bulk_status": (add_threat, "in_review", "confirmed"),
+    "api_threat_bulk_status": (add_threat, "mitigated", "confirmed"),  # into review: see below
     "api_control_bulk_status": (add_control, "planned", "implemented"),
 }
 
@@ -171,3 +172,35 @@ def test_a_bulk_status_change_costs_the_same_queries_for_one_item_as_for_a_full_
     one_item = change(1, first_status)
     full_page = change(FULL_PAGE, second_status)
     assert one_item == full_page, f"{name}: {one_item} queries for 1 item, {full_page} for {FULL_PAGE}"
+
+
+# Threats sent into review tell the members who decide reviews (projects.notifications.threats_sent_for_review):
+# who they are, their memberships and preferences, one insert, however many threats.
+TELLING_DECIDERS = 3
+
+
+def test_threats_sent_for_review_in_bulk_cost_the_same_few_queries_more_for_one_as_for_a_full_page(
+    cast: Cast,
+) -> None:
+    project = ProjectFactory.create(team=cast.team)
+    client = session_client(cast.engineer)
+    for n in range(2 + FULL_PAGE):
+        add_threat(project, cast, n)
+    threats = list(project.threats.order_by("number"))
+
+    def change(chosen: list[Threat], status: str) -> int:
+        items = [{"number": threat.number, "version": threat.version} for threat in chosen]
+
+        def post() -> None:
+            response = client.post(
+                url("api_threat_bulk_status", project.pk), {"items": items, "status": status}, format="json"
+            )
+            assert response.status_code == 200, response.content
+
+        return count_queries(post)
+
+    quiet = change(threats[:1], "confirmed")
+    one_item = change(threats[1:2], "in_review")
+    full_page = change(threats[2:], "in_review")
+    assert one_item == full_page == quiet + TELLING_DECIDERS
+    assert Notification.objects.filter(kind=NotificationKind.THREAT_REVIEW_REQUESTED).count() == 4

@@ -324,8 +324,17 @@ class ProjectOutput(VersionedOutput):
     team = TeamSummarySerializer()
     criticality = serializers.ChoiceField(choices=Criticality.choices)
     data_classification = serializers.ChoiceField(choices=DataClassification.choices)
-    status = serializers.ChoiceField(choices=ProjectStatus.choices)
-    last_reviewed_on = serializers.DateField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=ProjectStatus.choices,
+        help_text="in_review while its model waits for sign-off: it begins with a submission for review and ends "
+        "with a decision on it (see the reviews endpoints).",
+    )
+    last_reviewed_on = serializers.DateField(
+        allow_null=True,
+        read_only=True,
+        help_text="The day of its latest approval (null: never approved); set by approving its model, never "
+        "written here.",
+    )
     threat_count = serializers.IntegerField()
     open_threat_count = serializers.IntegerField()
     component_count = serializers.IntegerField()
@@ -340,8 +349,24 @@ class ProjectInput(serializers.Serializer):
     data_classification = serializers.ChoiceField(
         choices=DataClassification.choices, default=DataClassification.INTERNAL
     )
-    status = serializers.ChoiceField(choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
-    last_reviewed_on = serializers.DateField(allow_null=True, default=None)
+    status = serializers.ChoiceField(
+        choices=ProjectStatus.choices,
+        default=ProjectStatus.DRAFT,
+        help_text="A project enters in_review only by a submission for review and leaves it only by a decision on "
+        "it (see the reviews endpoints); the status it has is always accepted.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The project as read back may be sent as it is; a last_reviewed_on of its own is refused, not ignored.
+        if "last_reviewed_on" in self.initial_data:
+            project = self.context.get("project")
+            current = project.last_reviewed_on if project is not None else None
+            sent = self.initial_data["last_reviewed_on"] or None
+            if sent != (current.isoformat() if current is not None else None):
+                raise serializers.ValidationError(
+                    {"last_reviewed_on": workspace_services.LAST_REVIEWED_ON_IS_READ_ONLY}
+                )
+        return attrs
 
 
 @extend_schema_serializer(component_name="TrustZone")
@@ -1104,7 +1129,7 @@ class ProjectDetailApi(WorkspaceApiView):
 
     def change(self, request: Request, org_slug: str, project_id: int) -> Response:
         membership, project = editable_project(request, org_slug, project_id)
-        fields = self.valid(request, ProjectInput, organisation=membership.organisation)
+        fields = self.valid(request, ProjectInput, organisation=membership.organisation, project=project)
         self.guarded(
             request,
             project,

@@ -133,11 +133,12 @@ class ProjectForm(VersionedForm):
         initial=DataClassification.INTERNAL,
         help_text="The most sensitive data the system holds.",
     )
-    status = forms.ChoiceField(label="Status", choices=ProjectStatus.choices, initial=ProjectStatus.DRAFT)
-    last_reviewed_on = forms.DateField(
-        label="Last reviewed",
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    status = forms.ChoiceField(
+        label="Status",
+        choices=ProjectStatus.choices,
+        initial=ProjectStatus.DRAFT,
+        help_text="In review begins when the model is submitted for review on the project's Review page, and "
+        "ends when a security lead approves it or asks for changes.",
     )
 
     def __init__(self, data: Any = None, *, teams: QuerySet[Team], **kwargs: Any) -> None:
@@ -158,7 +159,6 @@ class ProjectForm(VersionedForm):
             "criticality": project.criticality,
             "data_classification": project.data_classification,
             "status": project.status,
-            "last_reviewed_on": project.last_reviewed_on,
         }
 
 

@@ -333,6 +333,8 @@ class Project(Versioned):
     data_classification = models.CharField(
         max_length=20, choices=DataClassification.choices, default=DataClassification.INTERNAL
     )
+    # In review only while a model review waits, and reviewed on the day of its latest approval: only
+    # projects.review_services moves a project into or out of review, and only an approval sets the day.
     status = models.CharField(max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT)
     last_reviewed_on = models.DateField(null=True, blank=True)
     # The last threat number handed out, so numbers are never reused even after a threat is deleted.

@@ -103,7 +103,8 @@ class ModelReviewOutput(serializers.Serializer):
     note = serializers.CharField(help_text="The submitter's note for the reviewer.")
     status_before = serializers.ChoiceField(
         choices=ProjectStatus.choices,
-        help_text="The project's status before, which a request for changes restores.",
+        help_text="The project's status before, which a request for changes restores (draft for one that was "
+        "in review with no model waiting).",
     )
     decision = serializers.ChoiceField(
         choices=ReviewDecision.choices, allow_blank=True, help_text="Blank while it waits for a decision."
@@ -125,7 +126,9 @@ class ModelWaitingOutput(ModelReviewOutput):
 class ReviewStateOutput(serializers.Serializer):
     project = serializers.IntegerField(help_text="The project's id.")
     status = serializers.ChoiceField(choices=ProjectStatus.choices, help_text="The project's status.")
-    last_reviewed_on = serializers.DateField(allow_null=True, help_text="The day of its latest approval.")
+    last_reviewed_on = serializers.DateField(
+        allow_null=True, help_text="The day of its latest approval, which only an approval sets."
+    )
     digest = serializers.CharField(
         help_text="sha256 of the model's content now: send it with an approval, so that only what you read is "
         "approved."

@@ -173,7 +173,10 @@ def model_review_decide(
             review.snapshot, review.digest = snapshot, now_digest
             _set_project(locked, status=ProjectStatus.ACTIVE, last_reviewed_on=timezone.localdate())
         elif locked.status == ProjectStatus.IN_REVIEW:
-            _set_project(locked, status=review.status_before)
+            # A project that was already in review with no model waiting (set before a submission was the only
+            # way in) is not put back in review with nothing waiting.
+            back = review.status_before
+            _set_project(locked, status=ProjectStatus.DRAFT if back == ProjectStatus.IN_REVIEW else back)
         review.decision, review.comment = decision, comment
         review.decided_by, review.decided_at = membership.user, timezone.now()
         validate(review)

@@ -30,6 +30,7 @@ from projects.models import (
     DataFlow,
     Membership,
     Project,
+    ProjectStatus,
     Team,
     Threat,
     ThreatControl,
@@ -182,7 +183,13 @@ def _integrity_as_field_error(error: IntegrityError, field: str, message: str) -
 
 # Projects -------------------------------------------------------------------------------------------------
 
-PROJECT_FIELDS = ("name", "description", "criticality", "data_classification", "status", "last_reviewed_on")
+# What a member writes. `last_reviewed_on` is not among them: it is the day of the model's latest approval, set by
+# projects.review_services.model_review_decide and read by the dashboards' "not reviewed in 90 days".
+PROJECT_FIELDS = ("name", "description", "criticality", "data_classification", "status")
+LAST_REVIEWED_ON_IS_READ_ONLY = (
+    "The day of the latest review is set when a security lead or an owner approves the model; it cannot be "
+    "written."
+)
 
 
 def _check_team(membership: Membership, team: Team) -> None:
@@ -192,12 +199,45 @@ def _check_team(membership: Membership, team: Team) -> None:
         raise ValidationError({"team": "Choose one of your own teams."})
 
 
+def _check_status(project: Project, before: str | None, status: str) -> None:
+    """A project goes into review only by submitting its model for review, and leaves it only when a security lead
+    or an owner approves the model or asks for changes (projects.review_services): so "in review" always means a
+    model waits for sign-off, and "active, reviewed today" means someone signed it off. A project in review with
+    no model waiting (put there before this rule held, or by a seeded estate) may leave it."""
+    if status == before:
+        return
+    waiting = (
+        project.reviews.filter(decision="").select_related("submitted_by").first() if project.pk else None
+    )
+    if waiting is not None:
+        since = f"since {timezone.localdate(waiting.submitted_at):%-d %b %Y}"
+        if waiting.submitted_by is not None:
+            since += f" (submitted by {waiting.submitted_by.display_name})"
+        then = " Archive it once the review is decided." if status == ProjectStatus.ARCHIVED else ""
+        raise ValidationError(
+            {
+                "status": f"{project} has been waiting for review {since}: it stays in review until a security "
+                f"lead or an owner approves its model or asks for changes on its Review page.{then}"
+            }
+        )
+    if status == ProjectStatus.IN_REVIEW:
+        raise ValidationError(
+            {
+                "status": "A project is in review only while its model waits for sign-off: submit the model "
+                "for review on the project's Review page instead."
+            }
+        )
+
+
 def project_create(*, membership: Membership, team: Team, name: str, **fields: Any) -> Project:
     if not membership.can(Permission.EDIT_TEAM_PROJECTS):
         raise PermissionDenied("Your role cannot create projects.")
     _check_team(membership, team)
+    if "last_reviewed_on" in fields:
+        raise ValidationError({"last_reviewed_on": LAST_REVIEWED_ON_IS_READ_ONLY})
     project = Project(organisation=membership.organisation, team=team, name=name.strip(), **fields)
     validate(project)
+    _check_status(project, None, project.status)
     with change(membership):
         try:
             project.save()
@@ -210,11 +250,20 @@ def project_create(*, membership: Membership, team: Team, name: str, **fields: A
 
 def project_update(*, membership: Membership, project: Project, version: int, **fields: Any) -> Project:
     require_edit(membership, project)
+    if "last_reviewed_on" in fields:
+        raise ValidationError({"last_reviewed_on": LAST_REVIEWED_ON_IS_READ_ONLY})
     if "team" in fields and fields["team"].pk != project.team_id:
         _check_team(membership, fields["team"])
     _assign(project, fields)
     validate(project)
     with change(membership):
+        if "status" in fields:
+            # Locked as a review locks it, and at the version read: a submission or a decision cannot slip
+            # between this check and the write.
+            current = Project.objects.select_for_update().filter(pk=project.pk).first()
+            if current is None or current.version != version:
+                raise EditConflict(current)
+            _check_status(current, current.status, fields["status"])
         try:
             save_version(project, version, list(fields))
         except IntegrityError as error:

@@ -7,8 +7,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from projects import review_services
 from projects import workspace_services as services
 from projects.models import Project, ProjectStatus, ThreatStatus
+from projects.review_models import ModelReview, ReviewDecision
 from tests.conftest import Cast, signed_in
 from tests.factories import ComponentFactory, ProjectFactory, TeamFactory, ThreatFactory
 from tests.queries import count_queries
@@ -33,7 +35,6 @@ def project_body(project: Project | None = None, /, **changes: object) -> dict[s
         "criticality": "high",
         "data_classification": "restricted",
         "status": "active",
-        "last_reviewed_on": "",
     }
     if project is not None:
         body["version"] = project.version
@@ -221,7 +222,7 @@ def test_creating_answers_only_get_and_post(cast: Cast, owner_client: Client) ->
         ("name", ""),
         ("criticality", "apocalyptic"),
         ("status", "frozen"),
-        ("last_reviewed_on", "yesterday"),
+        ("status", "in_review"),
     ],
 )
 def test_bad_project_input_is_a_field_error(cast: Cast, owner_client: Client, field: str, value: str) -> None:
@@ -243,12 +244,11 @@ def test_a_duplicate_project_name_is_refused(cast: Cast, owner_client: Client, p
 
 
 def test_an_engineer_edits_their_teams_project(cast: Cast, engineer_client: Client, project: Project) -> None:
-    body = project_body(project, name="Checkout v2", last_reviewed_on="2025-03-01")
+    body = project_body(project, name="Checkout v2")
     response = engineer_client.post(url("project_edit", cast, project.pk), body)
     assert response.status_code == 302
     project.refresh_from_db()
-    assert (project.name, project.version) == ("Checkout v2", 2)
-    assert project.last_reviewed_on == datetime.date(2025, 3, 1)
+    assert (project.name, project.status, project.version) == ("Checkout v2", "active", 2)
 
 
 def test_the_edit_form_starts_from_the_saved_values(
@@ -305,6 +305,100 @@ def test_an_outsider_cannot_edit_it(cast: Cast, outsider_client: Client, project
 
 def test_editing_answers_only_get_and_post(cast: Cast, owner_client: Client, project: Project) -> None:
     assert owner_client.delete(url("project_edit", cast, project.pk)).status_code == 405
+
+
+# The review's status and day ----------------------------------------------------------------------------------
+
+
+def submitted(cast: Cast, project: Project) -> ModelReview:
+    review = review_services.model_review_submit(membership=cast.membership(cast.engineer), project=project)
+    project.refresh_from_db()
+    return review
+
+
+def test_an_engineer_cannot_mark_a_project_waiting_for_review_as_approved(
+    cast: Cast, engineer_client: Client, project: Project
+) -> None:
+    review = submitted(cast, project)
+    body = project_body(project, status="active", last_reviewed_on=timezone.localdate().isoformat())
+    response = engineer_client.post(url("project_edit", cast, project.pk), body)
+    assert response.status_code == 400
+    [error] = response.context["form"].errors["status"]
+    assert error == (
+        f"Checkout has been waiting for review since {timezone.localdate():%-d %b %Y} (submitted by "
+        f"{cast.engineer.display_name}): it stays in review until a security lead or an owner approves its "
+        "model or asks for changes on its Review page."
+    )
+    assert "it stays in review until a security lead or an owner approves its model" in response.text
+    saved = Project.objects.get(pk=project.pk)
+    assert (saved.status, saved.last_reviewed_on, saved.version) == ("in_review", None, project.version)
+    review.refresh_from_db()
+    assert review.is_open
+
+
+def test_a_project_waiting_for_review_is_archived_once_its_review_is_decided(
+    cast: Cast, engineer_client: Client, project: Project
+) -> None:
+    submitted(cast, project)
+    response = engineer_client.post(
+        url("project_edit", cast, project.pk), project_body(project, status="archived")
+    )
+    assert response.status_code == 400
+    assert (
+        response.context["form"]
+        .errors["status"][0]
+        .endswith("on its Review page. Archive it once the review is decided.")
+    )
+    assert Project.objects.get(pk=project.pk).status == "in_review"
+    review_services.model_review_decide(
+        membership=cast.membership(cast.security_lead),
+        project=project,
+        decision=ReviewDecision.CHANGES_REQUESTED,
+        comment="Model the refunds flow",
+    )
+    project.refresh_from_db()
+    assert project.status == "draft"  # as it was when submitted
+    response = engineer_client.post(
+        url("project_edit", cast, project.pk), project_body(project, status="archived")
+    )
+    assert response.status_code == 302
+    assert Project.objects.get(pk=project.pk).status == "archived"
+
+
+def test_a_project_waiting_for_review_is_edited_in_review(
+    cast: Cast, engineer_client: Client, project: Project
+) -> None:
+    submitted(cast, project)
+    body = project_body(project, name="Checkout v2", status="in_review")
+    assert engineer_client.post(url("project_edit", cast, project.pk), body).status_code == 302
+    project.refresh_from_db()
+    assert (project.name, project.status) == ("Checkout v2", "in_review")
+
+
+@pytest.mark.parametrize("role", ["engineer", "security_lead", "owner"])
+def test_nobody_puts_a_project_in_review_but_a_submission(cast: Cast, project: Project, role: str) -> None:
+    client = signed_in(getattr(cast, role))
+    response = client.post(url("project_edit", cast, project.pk), project_body(project, status="in_review"))
+    assert response.status_code == 400
+    assert response.context["form"].errors["status"] == [
+        "A project is in review only while its model waits for sign-off: submit the model for review on the "
+        "project's Review page instead."
+    ]
+    saved = Project.objects.get(pk=project.pk)
+    assert (saved.status, saved.version) == (project.status, project.version)
+    assert not ModelReview.objects.exists()
+
+
+def test_a_project_in_review_with_no_model_waiting_may_leave_it(
+    cast: Cast, engineer_client: Client, project: Project
+) -> None:
+    """As a seeded estate, or a project put in review before only a submission could do it, leaves it."""
+    Project.objects.filter(pk=project.pk).update(status=ProjectStatus.IN_REVIEW)
+    response = engineer_client.post(
+        url("project_edit", cast, project.pk), project_body(project, status="active")
+    )
+    assert response.status_code == 302
+    assert Project.objects.get(pk=project.pk).status == "active"
 
 
 # Deleting ---------------------------------------------------------------------------------------------------
@@ -407,9 +501,14 @@ def test_the_history_queries_do_not_grow_with_changes(
     assert count_queries(lambda: viewer_client.get(url("project_history", cast, project.pk))) == few
 
 
-def test_the_edit_form_shows_the_last_review_date_so_a_save_keeps_it(
+def test_the_last_review_date_is_not_in_the_edit_form_and_a_save_keeps_it(
     cast: Cast, engineer_client: Client, project: Project
 ) -> None:
     Project.objects.filter(pk=project.pk).update(last_reviewed_on=datetime.date(2026, 10, 25))
     response = engineer_client.get(url("project_edit", cast, project.pk))
-    assert 'value="2026-10-25"' in response.text
+    assert 'name="last_reviewed_on"' not in response.text
+    assert "In review begins when the model is submitted for review" in response.text
+    body = project_body(project, name="Checkout v2", last_reviewed_on=timezone.localdate().isoformat())
+    assert engineer_client.post(url("project_edit", cast, project.pk), body).status_code == 302
+    project.refresh_from_db()
+    assert (project.name, project.last_reviewed_on) == ("Checkout v2", datetime.date(2026, 10, 25))

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from projects import attention, workspace_services
 from projects import review_services as services
 from projects.interop.backup import export_org_document, import_org_document
 from projects.models import (
@@ -36,6 +37,7 @@ from projects.review_selectors import changes_since, review_state
 from projects.roles import Role
 from projects.workspace_selectors import Seen
 from projects.workspace_services import StaleObjects
+from reports.dashboard import DashboardFilters, dashboard
 from tests.conftest import Cast
 from tests.factories import (
     AssetFactory,
@@ -322,6 +324,62 @@ def test_asking_for_changes_says_which_and_gives_the_project_its_status_back(cas
     assert draft.status == ProjectStatus.DRAFT
     ((_, subject),) = notified(NotificationKind.REVIEW_DECIDED)
     assert "Add the admin flows" in subject
+
+
+def test_a_project_in_review_with_nothing_waiting_is_not_sent_back_into_review(
+    cast: Cast, project: Project
+) -> None:
+    """A project put in review before only a submission could do it: its model, submitted and sent back, leaves
+    it a draft, not in review with nothing waiting."""
+    Project.objects.filter(pk=project.pk).update(status=ProjectStatus.IN_REVIEW)
+    project.refresh_from_db()
+    assert submitted(cast, project).status_before == ProjectStatus.IN_REVIEW
+    services.model_review_decide(
+        membership=cast.membership(cast.security_lead),
+        project=project,
+        decision=ReviewDecision.CHANGES_REQUESTED,
+        comment="Add the admin flows",
+    )
+    assert Project.objects.get(pk=project.pk).status == ProjectStatus.DRAFT
+
+
+def test_a_project_not_reviewed_in_90_days_leaves_the_dashboard_only_when_approved(
+    cast: Cast, project: Project, model: dict[str, Any], today: datetime.date
+) -> None:
+    long_ago = today - datetime.timedelta(days=200)
+    Project.objects.filter(pk=project.pk).update(last_reviewed_on=long_ago)
+    project.refresh_from_db()
+    submitted(cast, project)
+    engineer = cast.membership(cast.engineer)
+
+    def overdue() -> tuple[list[int], list[int], int]:
+        board = dashboard(cast.organisation, DashboardFilters(), today)
+        listed = Project.objects.filter(attention.project_review_overdue(today))
+        return [p.pk for p in board.stale_projects], [p.pk for p in listed], board.stale_count
+
+    assert overdue() == ([project.pk], [project.pk], 1)
+    for fields in ({"status": ProjectStatus.ACTIVE}, {"last_reviewed_on": today}):
+        with pytest.raises(ValidationError) as refused:
+            workspace_services.project_update(
+                membership=engineer,
+                project=Project.objects.get(pk=project.pk),
+                version=project.version,
+                **fields,
+            )
+        assert list(refused.value.message_dict) == list(fields)
+    saved = Project.objects.get(pk=project.pk)
+    assert (saved.status, saved.last_reviewed_on, saved.version) == (
+        ProjectStatus.IN_REVIEW,
+        long_ago,
+        project.version,
+    )
+    assert overdue() == ([project.pk], [project.pk], 1)
+    services.model_review_decide(
+        membership=cast.membership(cast.security_lead), project=project, decision=ReviewDecision.APPROVED
+    )
+    assert overdue() == ([], [], 0)
+    saved = Project.objects.get(pk=project.pk)
+    assert (saved.status, saved.last_reviewed_on) == (ProjectStatus.ACTIVE, today)
 
 
 def test_a_model_not_waiting_for_review_cannot_be_decided(cast: Cast, project: Project) -> None:

@@ -1,9 +1,15 @@
-"""Projects through the API: list with filters, create, read, replace, change, delete."""
+"""Projects through the API: list with filters, create, read, replace, change, delete; the review's status and
+day are the review's."""
+
+import datetime
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from projects import review_services
 from projects.models import Project, ProjectStatus
+from projects.review_models import ModelReview
 from tests.api.errors import error_of, field_errors
 from tests.api.workspace import Workspace, build_workspace, if_match, url
 from tests.conftest import Cast
@@ -59,7 +65,7 @@ def test_it_pages_projects(cast: Cast, viewer_api: APIClient) -> None:
 
 
 def test_an_engineer_creates_a_project_for_their_team(cast: Cast, engineer_api: APIClient) -> None:
-    body = {"name": "Refunds", "team": "payments", "criticality": "high", "last_reviewed_on": "2026-10-01"}
+    body = {"name": "Refunds", "team": "payments", "criticality": "high"}
     response = engineer_api.post(url("api_project_list"), body)
     assert response.status_code == 201
     project = Project.objects.get(name="Refunds")
@@ -73,7 +79,7 @@ def test_an_engineer_creates_a_project_for_their_team(cast: Cast, engineer_api: 
         "criticality": "high",
         "data_classification": "internal",
         "status": "draft",
-        "last_reviewed_on": "2026-10-01",
+        "last_reviewed_on": None,
         "threat_count": 0,
         "version": 1,
     }
@@ -116,7 +122,9 @@ def test_a_team_of_another_organisation_is_unknown(cast: Cast, owner_api: APICli
         ({"description": "x" * 10_001}, "description"),
         ({"criticality": "extreme"}, "criticality"),
         ({"status": "done"}, "status"),
+        ({"status": "in_review"}, "status"),
         ({"last_reviewed_on": "yesterday"}, "last_reviewed_on"),
+        ({"last_reviewed_on": "2026-10-01"}, "last_reviewed_on"),
         ({"team": True}, "team"),
     ],
 )
@@ -158,11 +166,11 @@ def test_put_needs_every_required_field(w: Workspace, engineer_api: APIClient) -
 
 def test_patch_changes_only_what_it_names(w: Workspace, engineer_api: APIClient) -> None:
     response = engineer_api.patch(
-        url("api_project_detail", w.project.pk), {"status": "in_review"}, headers=if_match(w.project)
+        url("api_project_detail", w.project.pk), {"status": "active"}, headers=if_match(w.project)
     )
     assert response.status_code == 200
     w.project.refresh_from_db()
-    assert (w.project.name, w.project.status, w.project.version) == ("Checkout", "in_review", 2)
+    assert (w.project.name, w.project.status, w.project.version) == ("Checkout", "active", 2)
 
 
 def test_a_lead_moves_a_project_to_another_team(w: Workspace, cast: Cast, lead_api: APIClient) -> None:
@@ -202,3 +210,119 @@ def test_odd_filter_values_are_ignored_rather_than_errors(
     query: str, w: Workspace, viewer_api: APIClient
 ) -> None:
     assert viewer_api.get(url("api_project_list") + "?" + query).status_code == 200
+
+
+# The review's status and day ----------------------------------------------------------------------------------
+
+WAITING = "it stays in review until a security lead or an owner approves its model or asks for changes"
+
+
+def submitted(cast: Cast, project: Project) -> ModelReview:
+    review = review_services.model_review_submit(membership=cast.membership(cast.engineer), project=project)
+    project.refresh_from_db()
+    return review
+
+
+def unchanged(project: Project) -> tuple[object, ...]:
+    saved = Project.objects.get(pk=project.pk)
+    return saved.status, saved.last_reviewed_on, saved.version
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"status": "active", "last_reviewed_on": "today"},
+        {"status": "active"},
+        {"status": "archived"},
+        {"status": "draft", "name": "Checkout v2"},
+    ],
+)
+def test_an_engineer_cannot_take_a_project_out_of_review_or_mark_it_reviewed(
+    body: dict[str, str], w: Workspace, cast: Cast, engineer_api: APIClient
+) -> None:
+    review = submitted(cast, w.project)
+    before = unchanged(w.project)
+    if body.get("last_reviewed_on") == "today":
+        body = body | {"last_reviewed_on": timezone.localdate().isoformat()}
+    response = engineer_api.patch(url("api_project_detail", w.project.pk), body, headers=if_match(w.project))
+    errors = field_errors(response)
+    if "last_reviewed_on" in body:
+        assert errors == {
+            "last_reviewed_on": [
+                "The day of the latest review is set when a security lead or an owner approves the model; it "
+                "cannot be written."
+            ]
+        }
+    else:
+        [error] = errors.pop("status")
+        assert (errors, WAITING in error) == ({}, True)
+        assert error.endswith("Archive it once the review is decided.") == (body["status"] == "archived")
+    assert unchanged(w.project) == before
+    assert Project.objects.get(pk=w.project.pk).name == "Checkout"
+    review.refresh_from_db()
+    assert review.is_open
+
+
+def test_a_put_without_the_status_of_a_project_in_review_is_refused(
+    w: Workspace, cast: Cast, engineer_api: APIClient
+) -> None:
+    """PUT takes the default for a field left out: draft would take the project out of review."""
+    submitted(cast, w.project)
+    before = unchanged(w.project)
+    response = engineer_api.put(
+        url("api_project_detail", w.project.pk),
+        {"name": "Checkout", "team": "payments"},
+        headers=if_match(w.project),
+    )
+    assert list(field_errors(response)) == ["status"]
+    assert unchanged(w.project) == before
+
+
+@pytest.mark.parametrize("api", ["engineer_api", "lead_api", "owner_api"])
+def test_nobody_puts_a_project_in_review_through_the_api(
+    api: str, w: Workspace, request: pytest.FixtureRequest
+) -> None:
+    client: APIClient = request.getfixturevalue(api)
+    before = unchanged(w.project)
+    response = client.patch(
+        url("api_project_detail", w.project.pk), {"status": "in_review"}, headers=if_match(w.project)
+    )
+    assert field_errors(response) == {
+        "status": [
+            "A project is in review only while its model waits for sign-off: submit the model for review on the "
+            "project's Review page instead."
+        ]
+    }
+    assert unchanged(w.project) == before
+    assert not ModelReview.objects.exists()
+
+
+def test_a_project_read_back_is_written_back_as_it_is(
+    w: Workspace, cast: Cast, engineer_api: APIClient
+) -> None:
+    """The day of the latest review is in what the API shows; sent back unchanged, it is not an attempt to write
+    it."""
+    Project.objects.filter(pk=w.project.pk).update(last_reviewed_on=datetime.date(2026, 10, 25))
+    submitted(cast, w.project)
+    shown = engineer_api.get(url("api_project_detail", w.project.pk)).json()
+    assert (shown["status"], shown["last_reviewed_on"]) == ("in_review", "2026-10-25")
+    body = shown | {"team": "payments", "description": "Takes card payments"}
+    response = engineer_api.put(url("api_project_detail", w.project.pk), body, headers=if_match(w.project))
+    assert response.status_code == 200
+    assert (response.json()["description"], response.json()["last_reviewed_on"]) == (
+        "Takes card payments",
+        "2026-10-25",
+    )
+    response = engineer_api.patch(
+        url("api_project_detail", w.project.pk), {"last_reviewed_on": None}, headers=if_match(w.project)
+    )
+    assert list(field_errors(response)) == ["last_reviewed_on"]
+
+
+def test_only_an_approval_marks_a_project_reviewed(w: Workspace, cast: Cast, lead_api: APIClient) -> None:
+    submitted(cast, w.project)
+    review_services.model_review_decide(
+        membership=cast.membership(cast.security_lead), project=w.project, decision="approved"
+    )
+    shown = lead_api.get(url("api_project_detail", w.project.pk)).json()
+    assert (shown["status"], shown["last_reviewed_on"]) == ("active", timezone.localdate().isoformat())

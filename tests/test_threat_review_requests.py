@@ -1,8 +1,8 @@
 """Threats sent for review tell the members who decide reviews (security leads and owners), never the member who
-sent them: a threat logged or edited into review, on its page or through the API, and a bulk change into review.
-One notification per person, project and change, whatever the number of threats; written in the change's
-transaction and e-mailed as each member chose, under a kind of its own (threat_review_requested), so a member can
-mute it and keep model sign-off requests (review_requested)."""
+sent them: a threat logged or edited into review, on its page or through the API, a bulk change into review, and a
+model import that brings threats in review. One notification per person, project and change, whatever the number
+of threats; written in the change's transaction and e-mailed as each member chose, under a kind of its own
+(threat_review_requested), so a member can mute it and keep model sign-off requests (review_requested)."""
 
 from typing import Any
 
@@ -13,6 +13,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from projects import notifications, review_services, workspace_services
+from projects.interop import document as doc
+from projects.interop.document import ModelDocument
+from projects.interop.services import model_import, model_preview
 from projects.models import Project, Threat, ThreatStatus, User
 from projects.notification_models import EmailMode, Notification, NotificationKind
 from projects.review_models import ThreatReviewDecision
@@ -273,6 +276,47 @@ def test_an_organisation_whose_only_decider_sends_tells_nobody(cast: Cast) -> No
     assert not Notification.objects.exists()
 
 
+# Importing a model -----------------------------------------------------------------------------------------
+
+
+def model(*statuses: str, name: str = "Shop") -> ModelDocument:
+    return ModelDocument(
+        format="otm",
+        name=name,
+        components=[doc.Component("web", "Web app", "process")],
+        threats=[
+            doc.Threat(f"t{i}", "attacker", f"steal session {i}", status=status, targets=["web"])
+            for i, status in enumerate(statuses)
+        ],
+    )
+
+
+def test_an_import_bringing_threats_in_review_tells_the_deciders_once(cast: Cast) -> None:
+    # An engineer's file that decides a threat has it imported in review: a lead decides it.
+    document = model("in_review", "identified", "accepted", "in_review")
+    result = model_import(membership=cast.membership(cast.engineer), team=cast.team, document=document)
+    project = result.project
+    assert project.threats.filter(status=ThreatStatus.IN_REVIEW).count() == 3
+    subject = f"{cast.engineer} asks for a review of 3 threats in Shop"
+    assert requests() == told(cast.owner, cast.security_lead, subject=subject, url=queue_url(project))
+
+
+def test_an_import_with_one_threat_in_review_leads_to_it_and_one_with_none_tells_nobody(cast: Cast) -> None:
+    lead = cast.membership(cast.security_lead)
+    nothing = model_import(membership=lead, team=cast.team, document=model("identified", name="Quiet"))
+    assert requests() == []
+    project = model_import(
+        membership=lead, team=cast.team, document=model("identified", "in_review"), replace=nothing.project
+    ).project
+    subject = f"{cast.security_lead} asks for a review of T-3 in Quiet"
+    assert requests() == told(cast.owner, subject=subject, url=threat_url(project, 3))
+
+
+def test_a_preview_tells_nobody(cast: Cast) -> None:
+    model_preview(membership=cast.membership(cast.engineer), team=cast.team, document=model("in_review"))
+    assert requests() == []
+
+
 # Preferences ---------------------------------------------------------------------------------------------
 
 
@@ -359,3 +403,22 @@ def test_sending_threats_for_review_costs_the_same_queries_for_one_as_for_forty(
     assert one == forty == quiet + TELLING_DECIDERS
     assert change(threats[43:83], ThreatStatus.CONFIRMED) == quiet
     assert len(requests()) == 6
+
+
+def test_an_import_in_review_costs_the_same_queries_for_two_threats_as_for_two_hundred(cast: Cast) -> None:
+    membership = cast.membership(cast.engineer)
+    model_import(membership=membership, team=cast.team, document=model("in_review", name="Warm-up"))
+    quiet = count_queries(
+        lambda: model_import(membership=membership, team=cast.team, document=model("identified", name="Q"))
+    )
+    small = count_queries(
+        lambda: model_import(
+            membership=membership, team=cast.team, document=model(*["in_review"] * 2, name="A")
+        )
+    )
+    large = count_queries(
+        lambda: model_import(
+            membership=membership, team=cast.team, document=model(*["in_review"] * 200, name="B")
+        )
+    )
+    assert small == large == quiet + TELLING_DECIDERS

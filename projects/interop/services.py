@@ -4,7 +4,8 @@
 nothing: it first plans every row (checks the member's rights, the team, the name, every reference between the
 parts, every field of every part) and only then writes, in a few bulk inserts whatever the size of the model.
 ``model_preview`` runs the same plan without writing, for the upload page and the API's dry run, so what the
-preview shows is what the import writes.
+preview shows is what the import writes. Threats imported in review are told to the members who decide reviews,
+as threats sent for review by hand are.
 
 What the file holds and the project cannot keep, and what the import had to change, become warnings: on the
 result, and in the project's notes.
@@ -21,6 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models
 from django.db.models import F, prefetch_related_objects
 
+from projects import notifications
 from projects.interop import document as doc
 from projects.interop.document import MAX_PARTS, InvalidModelFile, ModelDocument
 from projects.models import (
@@ -185,6 +187,11 @@ def model_import(
             organisation=plan.project.organisation_id,
             event=WebhookEvent.THREAT_CREATED,
             items=_created_threats(plan, membership),
+        )
+        notifications.threats_sent_for_review(
+            membership=membership,
+            project=plan.project,
+            threats=[threat for threat in plan.threats if threat.status == ThreatStatus.IN_REVIEW],
         )
     return ImportResult(plan.project, plan.counts(), plan.warnings, replaced=replace is not None)
 

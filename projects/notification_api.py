@@ -19,7 +19,7 @@ from projects.api import ORG_SLUG, JsonApiView, PersonSerializer, answers
 from projects.api_access import organisation_membership
 from projects.api_workspace import WorkspaceApiView, lists
 from projects.models import Membership
-from projects.notification_models import EmailMode, NotificationKind
+from projects.notification_models import EmailMode, EmailStatus, NotificationKind
 
 
 @extend_schema_serializer(component_name="Notification")
@@ -36,6 +36,11 @@ class NotificationOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     read = serializers.BooleanField(source="is_read")
     read_at = serializers.DateTimeField(allow_null=True)
+    email_status = serializers.ChoiceField(
+        choices=EmailStatus.choices,
+        help_text="Its e-mail: not_sent (none yet, or none wanted), sending, sent, or failed (given up).",
+    )
+    email_error = serializers.CharField(help_text="Why its e-mail last failed; blank when it did not.")
 
 
 @extend_schema_serializer(component_name="UnreadCount")

@@ -10,7 +10,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
-__all__ = ["EmailMode", "Notification", "NotificationKind", "NotificationPreference"]
+__all__ = ["EmailMode", "EmailStatus", "Notification", "NotificationKind", "NotificationPreference"]
 
 
 class NotificationKind(models.TextChoices):
@@ -33,6 +33,15 @@ class EmailMode(models.TextChoices):
     OFF = "off", "Never: only in the app"
 
 
+class EmailStatus(models.TextChoices):
+    """Where a notification's e-mail (its own, or its place in a digest) stands; projects.notification_mail moves it."""
+
+    NOT_SENT = "not_sent", "Not e-mailed"  # none yet: waiting for its e-mail or digest, or for a retry
+    SENDING = "sending", "Being e-mailed"  # claimed by a sender until email_lease_until
+    SENT = "sent", "E-mailed"
+    FAILED = "failed", "Could not be e-mailed"  # given up: email_error says why
+
+
 class Notification(models.Model):
     organisation = models.ForeignKey(
         "projects.Organisation", on_delete=models.CASCADE, related_name="notifications"
@@ -53,6 +62,14 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # When an e-mail told of it (at once or in a digest); null while none has.
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.NOT_SENT)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    # While sending: when the sender's claim runs out (its worker is then taken to have stopped).
+    email_lease_until = models.DateTimeField(null=True, blank=True)
+    # After an attempt that failed for now: when it is tried again.
+    email_retry_at = models.DateTimeField(null=True, blank=True)
+    # Why the last attempt failed; when the e-mail is given up (failed), why it was.
+    email_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -68,10 +85,34 @@ class Notification(models.Model):
                 condition=Q(emailed_at__isnull=True, read_at__isnull=True),
                 name="notification_not_emailed",
             ),
+            # The sweeper's reads (projects.notification_mail.lost_emails): sends cut short, retries overdue.
+            models.Index(
+                fields=["email_lease_until"],
+                condition=Q(email_status="sending"),
+                name="notification_email_sending",
+            ),
+            models.Index(
+                fields=["email_retry_at"],
+                condition=Q(email_status="not_sent", email_attempts__gt=0),
+                name="notification_email_retrying",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=NotificationKind.values), name="notification_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(email_status__in=EmailStatus.values), name="notification_email_status_known"
+            ),
+            # Sent is when an e-mail told of it, and only then.
+            models.CheckConstraint(
+                condition=Q(email_status=EmailStatus.SENT, emailed_at__isnull=False)
+                | (~Q(email_status=EmailStatus.SENT) & Q(emailed_at__isnull=True)),
+                name="notification_sent_when_emailed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(email_status=EmailStatus.SENDING) | Q(email_lease_until__isnull=False),
+                name="notification_sending_has_lease",
             ),
         ]
 

@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from projects import notifications, review_services
 from projects.models import Project, ThreatStatus, User
-from projects.notification_models import EmailMode, Notification, NotificationKind, NotificationPreference
+from projects.notification_models import (
+    EmailMode,
+    EmailStatus,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
 from risks import services as risk_services
 from risks.models import RiskAcceptance
 from tests.conftest import Cast, signed_in
@@ -70,6 +76,24 @@ def test_it_lists_my_notifications_unread_first_then_newest(cast: Cast, viewer_c
     assert f'href="{url("notification_open", second.pk)}"' in html
     assert html.count("Mark read<span") == 2
     assert first.pk != second.pk
+
+
+def test_a_notification_that_could_not_be_emailed_says_why(cast: Cast, viewer_client: Client) -> None:
+    refused, sent = tell(cast, cast.viewer, "Refused"), tell(cast, cast.viewer, "Sent")
+    Notification.objects.filter(pk=refused.pk).update(
+        email_status=EmailStatus.FAILED,
+        email_attempts=1,
+        email_error="The mail server refused the address viewer@acme.test: 550 User unknown",
+    )
+    Notification.objects.filter(pk=sent.pk).update(email_status=EmailStatus.SENT, emailed_at=timezone.now())
+
+    html = html_of(viewer_client.get(url("notification_list")))
+
+    assert html.count("Not e-mailed") == 1
+    assert (
+        f'<p class="list__meta" id="notification-{refused.pk}-email"><span class="badge badge--overdue">Not '
+        "e-mailed</span> The mail server refused the address viewer@acme.test: 550 User unknown</p>"
+    ) in html
 
 
 def test_it_never_shows_another_organisations_notifications(cast: Cast) -> None:

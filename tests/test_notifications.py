@@ -227,8 +227,8 @@ def test_each_notification_is_emailed_once_however_often_the_task_runs(cast: Cas
     tell(cast, cast.viewer, cast.engineer)
     ids = list(Notification.objects.values_list("pk", flat=True))
 
-    assert notification_mail.notification_emails_send(ids) == 2
-    assert notification_mail.notification_emails_send(ids) == 0
+    assert notification_mail.notification_emails_send(ids).count == 2
+    assert notification_mail.notification_emails_send(ids).count == 0
     assert len(mail.outbox) == 2
 
 
@@ -237,7 +237,9 @@ def test_a_notification_read_before_its_email_goes_is_not_emailed(cast: Cast) ->
     notifications.notifications_mark_read(membership=cast.membership(cast.viewer))
 
     assert (
-        notification_mail.notification_emails_send(list(Notification.objects.values_list("pk", flat=True)))
+        notification_mail.notification_emails_send(
+            list(Notification.objects.values_list("pk", flat=True))
+        ).count
         == 0
     )
     assert mail.outbox == []
@@ -278,7 +280,7 @@ def test_the_digest_lists_the_unread_notifications_of_each_digest_member_once(ca
     tell(cast, cast.engineer)
     notifications.notifications_mark_read(membership=cast.membership(cast.engineer))  # read: nothing to send
 
-    assert notification_mail.digests_send() == 1
+    assert notification_mail.digests_send().count == 1
     [digest] = mail.outbox
     assert digest.to == ["viewer@acme.test"]
     assert digest.subject == "[Acme Payments] 2 notifications you have not read"
@@ -288,7 +290,7 @@ def test_the_digest_lists_the_unread_notifications_of_each_digest_member_once(ca
     assert f'href="{SITE}/o/acme/projects/1/threats/9/"' in html_of_mail(digest)
     assert Notification.objects.filter(recipient=cast.viewer, emailed_at__isnull=True).count() == 0
 
-    assert notification_mail.digests_send() == 0
+    assert notification_mail.digests_send().count == 0
     assert len(mail.outbox) == 1
 
 
@@ -298,7 +300,7 @@ def test_the_next_digest_tells_only_what_came_since(cast: Cast) -> None:
     notification_mail.digests_send()
     tell(cast, cast.viewer, kind=NotificationKind.ASSIGNMENT)
 
-    assert notification_mail.digests_send() == 1
+    assert notification_mail.digests_send().count == 1
     assert mail.outbox[1].subject == "[Acme Payments] 1 notification you have not read"
 
 
@@ -310,9 +312,9 @@ def test_the_digest_leaves_out_muted_kinds_and_what_is_older_than_a_week(cast: C
         created_at=timezone.now() - notification_mail.DIGEST_REACH - DAY
     )
 
-    assert notification_mail.digests_send() == 0
+    assert notification_mail.digests_send().count == 0
     tell(cast, cast.viewer)
-    assert notification_mail.digests_send() == 1
+    assert notification_mail.digests_send().count == 1
     assert mail.outbox[0].subject == "[Acme Payments] 1 notification you have not read"
 
 
@@ -332,7 +334,7 @@ def test_a_digest_member_of_two_organisations_gets_one_digest_for_each(cast: Cas
         url="/o/globex/",
     )
 
-    assert notification_mail.digests_send() == 2
+    assert notification_mail.digests_send().count == 2
     by_subject = {m.subject: m.body for m in mail.outbox}
     acme = by_subject["[Acme Payments] 1 notification you have not read"]
     assert "Globex secret" not in acme
@@ -344,7 +346,7 @@ def test_a_long_digest_lists_the_first_and_counts_the_rest(cast: Cast) -> None:
     for _ in range(notification_mail.DIGEST_ROWS + 3):
         tell(cast, cast.viewer)
 
-    assert notification_mail.digests_send() == 1
+    assert notification_mail.digests_send().count == 1
     body = mail.outbox[0].body
     assert body.count("Ann mentioned you on T-3") == notification_mail.DIGEST_ROWS
     assert "And 3 more." in body

@@ -309,6 +309,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "projects.notification_tasks.send_notification_digests",
         "schedule": crontab(minute=0, hour=17),
     },
+    # Notification e-mails a worker was sending when it stopped, or whose retry was lost, are sent again.
+    "resend-lost-notification-emails": {
+        "task": "projects.notification_tasks.resend_lost_notification_emails",
+        "schedule": 300.0,
+    },
     # Deliveries a worker lost (it died mid-attempt) are sent again; old delivery log rows are pruned.
     "sweep-webhook-deliveries": {
         "task": "projects.webhook_tasks.sweep_webhook_deliveries",
@@ -351,6 +356,13 @@ WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 8)
 WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 60)
 WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10)
 WEBHOOKS_LOG_DAYS = env_int("WEBHOOKS_LOG_DAYS", 30)
+
+# Notification e-mails (projects.notification_mail). One that fails for now (no connection, a busy server) is tried
+# again after 1, 2, 4, ... times NOTIFICATION_EMAIL_RETRY_BASE_SECONDS, up to NOTIFICATION_EMAIL_MAX_ATTEMPTS
+# attempts; one whose worker stopped mid-send is sent again once NOTIFICATION_EMAIL_LEASE_SECONDS have passed.
+NOTIFICATION_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", 5)
+NOTIFICATION_EMAIL_RETRY_BASE_SECONDS = env_int("NOTIFICATION_EMAIL_RETRY_BASE_SECONDS", 60)
+NOTIFICATION_EMAIL_LEASE_SECONDS = env_int("NOTIFICATION_EMAIL_LEASE_SECONDS", 600)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -8,7 +8,13 @@ from rest_framework.test import APIClient
 
 from projects import notifications
 from projects.models import Membership, Organisation, User
-from projects.notification_models import EmailMode, Notification, NotificationKind, NotificationPreference
+from projects.notification_models import (
+    EmailMode,
+    EmailStatus,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
 from projects.roles import Role
 from projects.services import api_token_create
 from tests.api.conftest import session_client, token_client
@@ -75,7 +81,20 @@ def test_it_lists_my_notifications_unread_first_then_newest(cast: Cast, viewer_a
         "created_at": rows[1]["created_at"],
         "read": False,
         "read_at": None,
+        "email_status": "not_sent",
+        "email_error": "",
     }
+
+
+def test_a_notification_that_could_not_be_emailed_says_why(cast: Cast, viewer_api: APIClient) -> None:
+    refused = tell(cast.organisation, cast.viewer)
+    Notification.objects.filter(pk=refused.pk).update(
+        email_status=EmailStatus.FAILED, email_attempts=1, email_error="The mail server refused the address."
+    )
+
+    [row] = viewer_api.get(url("api_notification_list")).json()["results"]
+
+    assert (row["email_status"], row["email_error"]) == ("failed", "The mail server refused the address.")
 
 
 def test_it_lists_only_the_unread_ones_when_asked(cast: Cast, viewer_api: APIClient) -> None:

@@ -24,6 +24,7 @@ from django.urls import reverse
 from projects.models import Membership, Organisation, Project, Threat, User
 from projects.notification_models import EmailMode, Notification, NotificationKind, NotificationPreference
 from projects.notification_tasks import send_notification_emails
+from projects.one_line import one_line
 from projects.roles import ROLE_PERMISSIONS, Permission, Role
 
 SUBJECT_LIMIT = Notification._meta.get_field("subject").max_length or 300
@@ -142,7 +143,7 @@ def _check(notice: Notice) -> None:
 
 
 def _subject(text: str) -> str:
-    subject = " ".join(text.split())
+    subject = one_line(text)
     return subject if len(subject) <= SUBJECT_LIMIT else subject[: SUBJECT_LIMIT - 1] + "…"
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects.models import Invitation
+from projects.one_line import one_line
 
 
 @shared_task(autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
@@ -23,7 +24,7 @@ def send_invitation_email(invitation_id: int) -> bool:
         "accept_url": settings.SITE_URL + reverse("invitation_accept", args=[invitation.token]),
     }
     send_mail(
-        subject=f"You are invited to {invitation.organisation.name} on Threat Model",
+        subject=one_line(f"You are invited to {invitation.organisation.name} on Threat Model"),
         message=render_to_string("emails/invitation.txt", context),
         from_email=None,
         recipient_list=[invitation.email],

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from projects.models import Membership
+from projects.one_line import one_line
 from reports.models import Report, ReportStatus
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def send_report_links(report_id: int) -> int:
     sent = 0
     for membership in members:
         send_mail(
-            subject=f"{report.title} of {report.organisation.name}, {made:%B %Y}",
+            subject=one_line(f"{report.title} of {report.organisation.name}, {made:%B %Y}"),
             message=render_to_string("emails/report_link.txt", {"report": report, "link": link}),
             from_email=None,
             recipient_list=[membership.user.email],

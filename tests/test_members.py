@@ -3,8 +3,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from projects.models import Invitation, Membership
+from projects.models import Invitation, Membership, Organisation
 from projects.roles import Role
+from projects.tasks import send_invitation_email
 from projects.views import MEMBERS_PER_PAGE
 from tests.conftest import Cast, signed_in
 from tests.factories import InvitationFactory, MembershipFactory
@@ -81,6 +82,20 @@ def test_the_owner_invites_a_member_and_an_email_goes_out(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["new.person@example.com"]
     assert invitation.token in mail.outbox[0].body
+
+
+def test_an_invitation_from_an_organisation_named_over_two_lines_goes_with_a_one_line_subject(
+    cast: Cast,
+) -> None:
+    """A name written before names were checked: the subject is made one line rather than the e-mail refused."""
+    Organisation.objects.filter(pk=cast.organisation.pk).update(name="Acme\r\nBcc: victim@x.test")
+    invitation = InvitationFactory.create(organisation=cast.organisation, email="new.person@example.com")
+
+    assert send_invitation_email(invitation.pk) is True
+
+    [message] = mail.outbox
+    assert message.subject == "You are invited to Acme Bcc: victim@x.test on Threat Model"
+    assert message.bcc == []
 
 
 def test_inviting_an_existing_member_is_a_field_error(cast: Cast, owner_client: Client) -> None:

@@ -1,5 +1,7 @@
 """The activity feeds: who did what, and when, in an organisation or one of its projects, read from the history
-the database triggers record (django-pghistory), newest first, filtered by kind of object, person and dates.
+the database triggers record (django-pghistory) and from the review records (a model submitted for review,
+approved or sent back; a threat confirmed, rejected or sent back), newest first, filtered by kind of object,
+person and dates.
 
 A page of a feed costs three queries however long it is and whatever it holds:
 1. the page itself: the events of every source the filters keep, scoped to the organisation or the project by
@@ -14,13 +16,17 @@ A page of a feed costs three queries however long it is and whatever it holds:
 Events of a link whose parent was deleted (a threat's assets once the threat is gone) drop out of the feed;
 the parent's own deletion stays. A comment's text is never shown from the history: a deleted comment's words
 must not come back through the feed.
+
+A review decision tells the status change it caused (a project into review and out of it, a threat confirmed,
+rejected or sent back) in its own words, with the note or comment given: where a page holds both, the change is
+left out, so a decision reads once. Filtered to threats or projects, the status changes are all there.
 """
 
 import datetime
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
@@ -40,6 +46,7 @@ from projects.models import (
     FlowAsset,
     Organisation,
     Project,
+    ProjectStatus,
     Team,
     Threat,
     ThreatAsset,
@@ -50,6 +57,13 @@ from projects.models import (
     User,
 )
 from projects.query import query_int
+from projects.review_models import (
+    THREAT_STATUS_AFTER,
+    ModelReview,
+    ReviewDecision,
+    ThreatReview,
+    ThreatReviewDecision,
+)
 from risks.models import BusinessRisk, RiskAcceptance, Scenario, ScoringSettings
 
 PER_PAGE = 30
@@ -64,6 +78,7 @@ class Kind(models.TextChoices):
     CONTROL = "control", "Controls"
     RISK = "risk", "Business risks"
     COMMENT = "comment", "Comments"
+    REVIEW = "review", "Reviews"
     SETTINGS = "settings", "Scoring settings"
 
 
@@ -171,7 +186,70 @@ SOURCES: tuple[Source, ...] = (
     Source(Comment, Kind.COMMENT, "comment", _column("organisation_id"), _column("project_id")),
 )
 BY_LABEL = {source.label: source for source in SOURCES}
-PROJECT_KINDS = tuple(dict.fromkeys(source.kind for source in SOURCES if source.project is not None))
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """One moment of the review records in the feeds: a model submitted, a model decided, a threat decided. They are
+    read from the records themselves (projects.review_models), not from a history: each moment is written once,
+    with who and when and the words they gave, so the record is already the history of the decision. Those words
+    are the decision's own, not a comment's."""
+
+    model: type[models.Model]
+    moment: str  # "submitted" or "decided"
+    at: str  # the field of its time
+    by: str  # the field of who
+    organisation: ScopeFn
+    project: ScopeFn
+    condition: Q = field(default_factory=Q)
+    kind: Kind = Kind.REVIEW
+
+    @property
+    def label(self) -> str:
+        return f"{self.model._meta.label}.{self.moment}"
+
+    @property
+    def by_column(self) -> str:
+        person = self.model._meta.get_field(self.by)
+        assert isinstance(person, models.ForeignKey)
+        return str(person.column)
+
+
+DECISIONS: tuple[Decisions, ...] = (
+    Decisions(
+        ModelReview,
+        "submitted",
+        "submitted_at",
+        "submitted_by",
+        _column("project__organisation_id"),
+        _column("project_id"),
+    ),
+    Decisions(
+        ModelReview,
+        "decided",
+        "decided_at",
+        "decided_by",
+        _column("project__organisation_id"),
+        _column("project_id"),
+        condition=~Q(decision=""),
+    ),
+    Decisions(
+        ThreatReview,
+        "decided",
+        "decided_at",
+        "decided_by",
+        _column("threat__project__organisation_id"),
+        _column("threat__project_id"),
+    ),
+)
+DECISIONS_BY_LABEL = {decisions.label: decisions for decisions in DECISIONS}
+PROJECT_KINDS = tuple(
+    dict.fromkeys([*(source.kind for source in SOURCES if source.project is not None), Kind.REVIEW])
+)
+
+
+def _model_of(label: str) -> type[models.Model]:
+    return DECISIONS_BY_LABEL[label].model if label in DECISIONS_BY_LABEL else BY_LABEL[label].model
 
 
 # Filters ----------------------------------------------------------------------------------------------------
@@ -239,6 +317,8 @@ class Activity:
     project_url: str | None = None
     fields: tuple[FieldChange, ...] = ()
     is_link: bool = False  # the subject names two ends ("“WAF” to T-3") and the noun says what links them
+    tail: str = ""  # what the sentence says after its subject ("for review")
+    words: str = ""  # a review's own words: the submission's note, the decision's comment or reason
 
 
 @dataclass
@@ -268,41 +348,53 @@ def _feed(organisation: Organisation, project: Project | None, filters: Filters)
     rows = rows[:PER_PAGE]
     details = _details(rows)
     names = _names(details, with_projects=project is None)
+    told = _told_by_decisions(rows, details)
     activities = [
         activity
         for row in rows
-        if (activity := _activity(organisation, project, row, details[(row["model"], row["pgh_id"])], names))
+        if (row["model"], row["pgh_id"]) not in told
+        and (activity := _activity(organisation, project, row, details[(row["model"], row["pgh_id"])], names))
     ]
     return Feed(activities, filters.page, has_older, filters)
 
 
 def _page(organisation: Organisation, project: Project | None, filters: Filters) -> list[dict[str, Any]]:
-    """Query 1: the page's events, newest first, each as its model's label and event id."""
-    sources = [
-        source
-        for source in SOURCES
-        if (project is None or source.project is not None) and filters.kind in ("", source.kind)
-    ]
-    conditions = Q()
-    if filters.since:
-        conditions &= Q(pgh_created_at__gte=_day_start(filters.since))
-    if filters.until:
-        conditions &= Q(pgh_created_at__lt=_day_start(filters.until + datetime.timedelta(days=1)))
-    if filters.user:
-        conditions &= Q(pgh_context__metadata__user=filters.user)
-    newest_first = ("-pgh_created_at", "-pgh_id")
-    queries = []
-    for source in sources:
-        scope = source.project(project.pk) if project is not None and source.project else None
-        scope = scope if scope is not None else source.organisation(organisation.pk)
-        events = source.events._default_manager.filter(scope, conditions)
-        if source.unversioned_updates:
-            events = events.exclude(pgh_label="updated", version=_previous_version(source))
+    """Query 1: the page's events, newest first, each as its model's label and event id (a review record's
+    moment: its label and the record's id)."""
+    queries: list[models.QuerySet[Any, dict[str, Any]]] = []
+    for source in SOURCES:
+        if (project is None or source.project is not None) and filters.kind in ("", source.kind):
+            scope = source.project(project.pk) if project is not None and source.project else None
+            scope = scope if scope is not None else source.organisation(organisation.pk)
+            conditions = _dates("pgh_created_at", filters)
+            if filters.user:
+                conditions &= Q(pgh_context__metadata__user=filters.user)
+            events = source.events._default_manager.filter(scope, conditions)
+            if source.unversioned_updates:
+                events = events.exclude(pgh_label="updated", version=_previous_version(source))
+            queries.append(
+                events.annotate(model=Value(source.label, output_field=models.TextField()))
+                .values("model", "pgh_id", "pgh_created_at")
+                .order_by()
+            )
+    for decisions in (decisions for decisions in DECISIONS if filters.kind in ("", decisions.kind)):
+        scope = (
+            decisions.project(project.pk) if project is not None else decisions.organisation(organisation.pk)
+        )
+        conditions = _dates(decisions.at, filters) & decisions.condition
+        if filters.user:
+            conditions &= Q(**{decisions.by: filters.user})
         queries.append(
-            events.annotate(model=Value(source.label, output_field=models.TextField()))
+            decisions.model._default_manager.filter(scope, conditions)
+            .annotate(
+                model=Value(decisions.label, output_field=models.TextField()),
+                pgh_id=F("pk"),
+                pgh_created_at=F(decisions.at),
+            )
             .values("model", "pgh_id", "pgh_created_at")
             .order_by()
         )
+    newest_first = ("-pgh_created_at", "-pgh_id")
     offset = (filters.page - 1) * PER_PAGE
     end = offset + PER_PAGE + 1
     if len(queries) == 1:
@@ -315,6 +407,15 @@ def _page(organisation: Organisation, project: Project | None, filters: Filters)
         queries = [query.order_by(*newest_first)[:end] for query in queries]
     first, *others = queries
     return list(first.union(*others, all=True).order_by(*newest_first)[offset:end])
+
+
+def _dates(column: str, filters: Filters) -> Q:
+    conditions = Q()
+    if filters.since:
+        conditions &= Q(**{f"{column}__gte": _day_start(filters.since)})
+    if filters.until:
+        conditions &= Q(**{f"{column}__lt": _day_start(filters.until + datetime.timedelta(days=1))})
+    return conditions
 
 
 def _previous_version(source: Source) -> Subquery:
@@ -331,11 +432,12 @@ class Detail:
     previous: dict[str, Any] | None
     current: dict[str, Any] | None
     context: dict[str, Any]
-    label: str  # created, updated, deleted, linked, unlinked
+    label: str  # created, updated, deleted, linked, unlinked; a review record's submitted or decided
 
 
 def _details(rows: list[dict[str, Any]]) -> dict[tuple[str, int], Detail]:
-    """Query 2: the page's events in full, with the row before each and the object as it is now."""
+    """Query 2: the page's events in full, with the row before each and the object as it is now; a review record's
+    moment as the record (without the model's snapshot, which a diff reads) and who it names as its context."""
     wanted: dict[str, list[int]] = {}
     for row in rows:
         wanted.setdefault(row["model"], []).append(row["pgh_id"])
@@ -345,6 +447,10 @@ def _details(rows: list[dict[str, Any]]) -> dict[tuple[str, int], Detail]:
     selects: list[str] = []
     params: list[Any] = []
     for label, ids in wanted.items():
+        if label in DECISIONS_BY_LABEL:
+            selects.append(_decisions_select(DECISIONS_BY_LABEL[label]))
+            params += [label, DECISIONS_BY_LABEL[label].moment, ids]
+            continue
         source = BY_LABEL[label]
         table, live = quote(source.events._meta.db_table), quote(source.model._meta.db_table)
         selects.append(
@@ -364,6 +470,20 @@ def _details(rows: list[dict[str, Any]]) -> dict[tuple[str, int], Detail]:
             )
             for label, pgh_id, event_label, data, previous, current, context in cursor.fetchall()
         }
+
+
+def _decisions_select(decisions: Decisions) -> str:
+    quote = connection.ops.quote_name
+    record = ", ".join(
+        f"'{column.attname}', e.{quote(str(column.column))}"
+        for column in decisions.model._meta.concrete_fields
+        if not isinstance(column, models.JSONField)
+    )
+    return (
+        f"SELECT %s::text, e.id, %s::text, jsonb_build_object({record}), NULL::jsonb, NULL::jsonb, "  # noqa: S608 - names from the model
+        f"jsonb_build_object('user', e.{quote(decisions.by_column)}) "
+        f"FROM {quote(decisions.model._meta.db_table)} e WHERE e.id = ANY(%s)"
+    )
 
 
 def _json(value: Any) -> Any:
@@ -411,7 +531,7 @@ def _names(details: Mapping[tuple[str, int], Detail], *, with_projects: bool) ->
     """Query 3: the names of everything the page's events point at, and who made each change."""
     wanted: dict[type[models.Model], set[int]] = {}
     for (label, _), detail in details.items():
-        model = BY_LABEL[label].model
+        model = _model_of(label)
         user = detail.context.get("user")
         if isinstance(user, int):
             wanted.setdefault(User, set()).add(user)
@@ -419,7 +539,7 @@ def _names(details: Mapping[tuple[str, int], Detail], *, with_projects: bool) ->
             for column, value in row.items():
                 related = _related_model(model, column)
                 if related in NAMED_MODELS and isinstance(value, int):
-                    if related is Project and not with_projects and model is not Comment:
+                    if related is Project and not with_projects and model not in (Comment, ModelReview):
                         continue
                     wanted.setdefault(related, set()).add(value)
     queries = [_name_query(model, ids) for model, ids in wanted.items()]
@@ -466,6 +586,8 @@ def _activity(
     detail: Detail,
     names: Mapping[tuple[str, int], Named],
 ) -> Activity | None:
+    if row["model"] in DECISIONS_BY_LABEL:
+        return _decision(organisation, project, DECISIONS_BY_LABEL[row["model"]], row, detail, names)
     source = BY_LABEL[row["model"]]
     user_id = detail.context.get("user")
     who = (
@@ -511,6 +633,130 @@ def _project_of(
         if found and found[1]:
             return found[1], found[3]
     return None, None
+
+
+# A review decision as a sentence: its verb, what it acts on, and what follows its subject.
+MODEL_REVIEW_WORDS = {
+    "submitted": ("submitted", "for review"),
+    ReviewDecision.APPROVED: ("approved", ""),
+    ReviewDecision.CHANGES_REQUESTED: ("asked for changes to", ""),
+}
+THREAT_REVIEW_WORDS = {
+    ThreatReviewDecision.CONFIRMED: ("confirmed", ""),
+    ThreatReviewDecision.REJECTED: ("rejected", ""),
+    ThreatReviewDecision.CHANGES_REQUESTED: ("sent back", "for changes"),
+}
+
+
+def _decision(
+    organisation: Organisation,
+    project: Project | None,
+    decisions: Decisions,
+    row: dict[str, Any],
+    detail: Detail,
+    names: Mapping[tuple[str, int], Named],
+) -> Activity:
+    """“Sam Lead approved the threat model of “Checkout””, “Sam Lead rejected threat T-4”, with the words given,
+    linked to the Review tab or the threat's review. A review is always someone's: a person since removed from
+    the organisation is a former member, never the system."""
+    data, slug = detail.data, organisation.slug
+    user_id = detail.context.get("user")
+    found = names.get((User._meta.label, user_id)) if isinstance(user_id, int) else None
+    who = found[0] if found else "a former member"
+    if decisions.model is ModelReview:
+        submitted = decisions.moment == "submitted"
+        verb, tail = MODEL_REVIEW_WORDS["submitted" if submitted else data["decision"]]
+        return Activity(
+            at=row["pgh_created_at"],
+            who=who,
+            who_id=user_id if found else None,
+            verb=verb,
+            noun="the threat model of",
+            subject=_name(names, Project, data["project_id"]),
+            url=reverse("project_review", args=[slug, data["project_id"]]) + "#review-history",
+            tail=tail,
+            words=data["note"] if submitted else data["comment"],
+        )
+    verb, tail = THREAT_REVIEW_WORDS[data["decision"]]
+    # The organisation's feed says which project the threat is in.
+    threat = names.get((Threat._meta.label, data["threat_id"])) if project is None else None
+    return Activity(
+        at=row["pgh_created_at"],
+        who=who,
+        who_id=user_id if found else None,
+        verb=verb,
+        noun="threat",
+        subject=_name(names, Threat, data["threat_id"]),
+        url=_target_url(slug, Threat, data["threat_id"], names, "#threat-review"),
+        project=(threat[3] or "") if threat else "",
+        project_url=reverse("project_detail", args=[slug, threat[1]]) if threat else None,
+        tail=tail,
+        words=data["comment"],
+    )
+
+
+# How long a decision may take to write the status change it causes (one transaction: well under this).
+DECISION_WRITTEN_WITHIN = datetime.timedelta(minutes=1)
+
+
+class StatusChange(NamedTuple):
+    """A project's or a threat's status changed by someone: as its history records it, or as a review decision
+    causes it (from and to the statuses the decision's record tells, None where it does not)."""
+
+    model: str
+    obj_id: int
+    user: int | None
+    before: str | None
+    after: str | None
+
+
+def _told_by_decisions(
+    rows: list[dict[str, Any]], details: Mapping[tuple[str, int], Detail]
+) -> set[tuple[str, int]]:
+    """The status changes on the page that its review decisions caused, and tell: for each decision, the change of
+    its project or threat by the same person, between the statuses the decision gives, the closest in time to it."""
+    at = {(row["model"], row["pgh_id"]): row["pgh_created_at"] for row in rows}
+    recorded: dict[tuple[str, int, int | None], list[tuple[tuple[str, int], StatusChange]]] = {}
+    for key, detail in details.items():
+        before, after = (detail.previous or {}).get("status"), detail.data.get("status")
+        if key[0] in STATUS_MODELS and detail.label == "updated" and before != after:
+            change = StatusChange(
+                key[0], detail.data["pgh_obj_id"], detail.context.get("user"), before, after
+            )
+            recorded.setdefault(change[:3], []).append((key, change))
+    told: set[tuple[str, int]] = set()
+    for key, detail in details.items():
+        if key[0] not in DECISIONS_BY_LABEL:
+            continue
+        caused = _caused(DECISIONS_BY_LABEL[key[0]], detail)
+        candidates = [
+            event
+            for event, change in recorded.get(caused[:3], [])
+            if event not in told
+            and abs(at[event] - at[key]) <= DECISION_WRITTEN_WITHIN
+            and caused.before in (None, change.before)
+            and caused.after in (None, change.after)
+        ]
+        if candidates:
+            told.add(min(candidates, key=lambda event: abs(at[event] - at[key])))
+    return told
+
+
+STATUS_MODELS = (Project._meta.label, Threat._meta.label)
+
+
+def _caused(decisions: Decisions, detail: Detail) -> StatusChange:
+    """The status change a review record's moment causes (projects.review_services)."""
+    data, who = detail.data, detail.context.get("user")
+    if decisions.model is ThreatReview:
+        after = THREAT_STATUS_AFTER[data["decision"]]
+        return StatusChange(Threat._meta.label, data["threat_id"], who, data["status_before"], after)
+    project = Project._meta.label, data["project_id"], who
+    if decisions.moment == "submitted":
+        return StatusChange(*project, data["status_before"], ProjectStatus.IN_REVIEW)
+    if data["decision"] == ReviewDecision.APPROVED:
+        return StatusChange(*project, None, ProjectStatus.ACTIVE)
+    return StatusChange(*project, ProjectStatus.IN_REVIEW, None)  # back to where it was, or a draft
 
 
 def _comment_verb(detail: Detail) -> str:

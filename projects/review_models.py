@@ -77,7 +77,13 @@ class ModelReview(models.Model):
                 fields=["project", "-decided_at"],
                 condition=Q(decision=ReviewDecision.APPROVED),
                 name="review_latest_approval",
-            )
+            ),
+            # The activity feeds (projects.activity) read submissions and decisions newest first and stop after a
+            # page, reaching an organisation's through their projects.
+            models.Index(fields=["submitted_at", "id"], name="modelreview_submitted_feed"),
+            models.Index(
+                fields=["decided_at", "id"], condition=~Q(decision=""), name="modelreview_decided_feed"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -131,6 +137,8 @@ class ThreatReview(models.Model):
                 condition=Q(status_before__in=ThreatStatus.values), name="threat_review_status_before_known"
             ),
         ]
+        # The activity feeds read decisions newest first through the threats' projects and stop after a page.
+        indexes = [models.Index(fields=["decided_at", "id"], name="threatreview_feed")]
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} ({self.threat_id})"

@@ -10,10 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from projects import activity
+from projects import review_services as reviews
 from projects import workspace_services as services
 from projects.comment_services import comment_create, comment_delete, comment_edit
 from projects.models import Control, Membership, Project, Threat, User
+from projects.review_models import ModelReview, ThreatReview
 from projects.roles import Role
+from projects.workspace_selectors import Seen
 from risks import services as risk_services
 from tests.conftest import Cast, signed_in
 from tests.factories import (
@@ -378,3 +381,231 @@ def test_every_organisation_page_leads_to_the_organisation_feed(cast: Cast) -> N
     assert f'href="{feed_url()}"' in html
     feed = client.get(feed_url()).content.decode()
     assert f'href="{feed_url()}" aria-current="page">Activity</a>' in feed
+
+
+# Review decisions ------------------------------------------------------------------------------------------
+
+
+def decide(cast: Cast, threat: Threat, decision: str, comment: str = "", user: User | None = None) -> None:
+    threat.refresh_from_db()
+    reviews.threat_review(
+        membership=cast.membership(user or cast.security_lead),
+        threat=threat,
+        version=threat.version,
+        decision=decision,
+        comment=comment,
+    )
+
+
+def review_everything(cast: Cast, project: Project) -> list[Threat]:
+    """Two submissions of the model (sent back once, then approved) and one threat of each decision."""
+    threats = [log_threat(cast, project, action=f"thing {number}") for number in range(3)]
+    engineer, lead = cast.membership(cast.engineer), cast.membership(cast.security_lead)
+    services.threat_update(
+        membership=engineer, threat=threats[2], version=threats[2].version, status="in_review"
+    )
+    reviews.model_review_submit(membership=engineer, project=project, note="Ready for a first look")
+    reviews.model_review_decide(
+        membership=lead, project=project, decision="changes_requested", comment="Add the admin flow"
+    )
+    reviews.model_review_submit(membership=engineer, project=project)
+    reviews.model_review_decide(membership=lead, project=project, decision="approved", comment="Good to go")
+    decide(cast, threats[0], "confirmed")
+    decide(cast, threats[1], "rejected", "Duplicate of T-1")
+    decide(cast, threats[2], "changes_requested", "Name the endpoint\nand the data")
+    return threats
+
+
+def told(feed: activity.Feed) -> list[str]:
+    """Each activity as one line: who, what, the tail of its sentence and the words given."""
+    return [
+        " ".join(part for part in (item.who, item.verb, item.noun, item.subject, item.tail) if part)
+        + (f": {item.words}" if item.words else "")
+        for item in feed.activities
+    ]
+
+
+def test_review_decisions_read_as_what_they_are_with_their_words(cast: Cast, project: Project) -> None:
+    started = timezone.now()
+    review_everything(cast, project)
+    lead, engineer = cast.security_lead.display_name, cast.engineer.display_name
+    feed = activity.project_feed(project, activity.Filters(kind="review"))
+    assert told(feed) == [
+        f"{lead} sent back threat T-3 for changes: Name the endpoint\nand the data",
+        f"{lead} rejected threat T-2: Duplicate of T-1",
+        f"{lead} confirmed threat T-1",
+        f"{lead} approved the threat model of “Checkout”: Good to go",
+        f"{engineer} submitted the threat model of “Checkout” for review",
+        f"{lead} asked for changes to the threat model of “Checkout”: Add the admin flow",
+        f"{engineer} submitted the threat model of “Checkout” for review: Ready for a first look",
+    ]
+    review_tab = f"/o/acme/projects/{project.pk}/review/#review-history"
+    threat_page = f"/o/acme/projects/{project.pk}/threats/{{}}/#threat-review"
+    assert [item.url for item in feed.activities] == [
+        threat_page.format(3),
+        threat_page.format(2),
+        threat_page.format(1),
+        *[review_tab] * 4,
+    ]
+    records = sorted(
+        [review.decided_at for review in ThreatReview.objects.all()]
+        + [
+            at
+            for review in ModelReview.objects.all()
+            for at in (review.submitted_at, review.decided_at)
+            if at
+        ],
+        reverse=True,
+    )
+    assert [item.at for item in feed.activities] == records
+    assert all(started < item.at < timezone.now() for item in feed.activities)
+    assert {item.who_id for item in feed.activities} == {cast.security_lead.pk, cast.engineer.pk}
+    assert all(item.project == "" for item in feed.activities)  # the project's own feed names no project
+
+
+def test_the_organisation_feed_tells_the_decisions_in_their_projects(cast: Cast, project: Project) -> None:
+    review_everything(cast, project)
+    feed = activity.organisation_feed(cast.organisation, activity.Filters(kind="review"))
+    assert [item.project for item in feed.activities] == ["Checkout"] * 3 + [""] * 4  # a model's names it
+    assert feed.activities[0].project_url == f"/o/acme/projects/{project.pk}/"
+    html = signed_in(cast.viewer).get(feed_url(), {"kind": "review"}).content.decode()
+    lead = cast.security_lead.display_name
+    assert f'<a href="/o/acme/projects/{project.pk}/threats/2/#threat-review">T-2</a>' in html
+    assert '<blockquote class="activity__words"><p>Name the endpoint<br>and the data</p></blockquote>' in html
+    words = text(html)
+    assert f"{lead} rejected threat T-2 in Checkout" in words
+    assert f"{cast.engineer.display_name} submitted the threat model of “Checkout” for review" in words
+    assert "Ready for a first look" in words
+
+
+def test_a_decision_stands_for_the_status_change_it_caused(cast: Cast, project: Project) -> None:
+    threats = review_everything(cast, project)
+    services.threat_update(
+        membership=cast.membership(cast.engineer),
+        threat=threats[2],
+        version=Threat.objects.get(pk=threats[2].pk).version,
+        status="in_review",
+    )
+    lead, engineer = cast.security_lead.display_name, cast.engineer.display_name
+    everything = told(activity.project_feed(project, activity.Filters()))
+    assert everything[:9] == [
+        f"{engineer} changed threat T-3",  # by hand, not a decision: it stays
+        f"{lead} sent back threat T-3 for changes: Name the endpoint\nand the data",
+        f"{lead} rejected threat T-2: Duplicate of T-1",
+        f"{lead} confirmed threat T-1",
+        f"{lead} approved the threat model of “Checkout”: Good to go",
+        f"{engineer} submitted the threat model of “Checkout” for review",
+        f"{lead} asked for changes to the threat model of “Checkout”: Add the admin flow",
+        f"{engineer} submitted the threat model of “Checkout” for review: Ready for a first look",
+        f"{engineer} changed threat T-3",
+    ]
+    assert f"{lead} changed project “Checkout”" not in everything
+    assert f"{engineer} changed project “Checkout”" not in everything
+    # Without the decisions, the status changes they caused are all there.
+    changes = activity.project_feed(project, activity.Filters(kind="threat")).activities[:5]
+    assert [(item.who, item.subject, item.fields[0].before, item.fields[0].after) for item in changes] == [
+        (engineer, "T-3", "Identified", "In review"),
+        (lead, "T-3", "In review", "Identified"),
+        (lead, "T-2", "Identified", "Rejected / not applicable"),
+        (lead, "T-1", "Identified", "Confirmed"),
+        (engineer, "T-3", "Identified", "In review"),
+    ]
+    project_changes = activity.project_feed(project, activity.Filters(kind="project")).activities
+    assert [(item.who, item.fields[0].after) for item in project_changes[:4]] == [
+        (lead, "Active"),
+        (engineer, "In review"),
+        (lead, "Draft"),
+        (engineer, "In review"),
+    ]
+
+
+def test_the_reviews_kind_is_offered_in_both_feeds(cast: Cast, project: Project) -> None:
+    for url in (feed_url(), feed_url(project)):
+        assert '<option value="review">Reviews</option>' in signed_in(cast.engineer).get(url).content.decode()
+    assert "Nothing matches these filters" in read(signed_in(cast.engineer), feed_url(project), kind="review")
+
+
+def test_the_person_and_date_filters_find_who_submitted_and_who_decided(cast: Cast, project: Project) -> None:
+    review_everything(cast, project)
+
+    def reviews_by(user: User, **filters: object) -> list[str]:
+        chosen = activity.Filters(kind="review", user=user.pk, **filters)  # type: ignore[arg-type]
+        return [item.verb for item in activity.organisation_feed(cast.organisation, chosen).activities]
+
+    assert reviews_by(cast.engineer) == ["submitted", "submitted"]
+    assert reviews_by(cast.security_lead) == [
+        "sent back",
+        "rejected",
+        "confirmed",
+        "approved",
+        "asked for changes to",
+    ]
+    assert reviews_by(cast.viewer) == []
+    today = timezone.localdate()
+    assert len(reviews_by(cast.security_lead, since=today, until=today)) == 5
+    assert reviews_by(cast.security_lead, since=today + datetime.timedelta(days=1)) == []
+    assert reviews_by(cast.security_lead, until=today - datetime.timedelta(days=1)) == []
+    words = read(signed_in(cast.viewer), feed_url(project), kind="review", user=cast.engineer.pk)
+    assert f"{cast.engineer.display_name} only" in words
+    assert "Ready for a first look" in words
+    assert "Duplicate of T-1" not in words
+
+
+def test_a_decision_by_someone_no_longer_here_is_a_former_members(cast: Cast, project: Project) -> None:
+    decide(cast, log_threat(cast, project), "confirmed")
+    ThreatReview.objects.update(decided_by=None)
+    feed = activity.project_feed(project, activity.Filters(kind="review"))
+    assert told(feed) == ["a former member confirmed threat T-1"]
+    assert feed.activities[0].who_id is None
+
+
+@pytest.mark.parametrize("scope", ["organisation", "project"])
+def test_a_page_of_review_decisions_costs_the_same_queries_as_one_event(
+    cast: Cast, project: Project, scope: str
+) -> None:
+    client = signed_in(cast.engineer)
+    url = feed_url(project if scope == "project" else None)
+    client.get(url)
+    one = count_queries(lambda: client.get(url))
+    review_everything(cast, project)
+    more = [log_threat(cast, project, action=f"more {number}") for number in range(8)]
+    reviews.threats_review(
+        membership=cast.membership(cast.security_lead),
+        seen=[Seen(threat, threat.version) for threat in more],
+        decision="rejected",
+        comment="Out of scope",
+    )
+    page = activity.project_feed(project, activity.Filters()).activities
+    assert sum(item.verb == "rejected" for item in page) == 9
+    assert count_queries(lambda: client.get(url)) == one
+
+
+def test_another_organisations_reviews_never_show(cast: Cast, project: Project) -> None:
+    elsewhere = ProjectFactory.create(
+        team=TeamFactory.create(organisation=cast.outsider_organisation), name="Globex Secret Project"
+    )
+    outsider = Membership.objects.get(user=cast.outsider)
+    threat = services.threat_create(
+        membership=outsider, project=elsewhere, threat_source="spy", threat_action="read secrets"
+    )
+    reviews.model_review_submit(membership=outsider, project=elsewhere, note="Globex plan")
+    reviews.model_review_decide(
+        membership=outsider, project=elsewhere, decision="changes_requested", comment="Globex changes"
+    )
+    reviews.threat_review(
+        membership=outsider,
+        threat=threat,
+        version=threat.version,
+        decision="rejected",
+        comment="Globex reason",
+    )
+    reviews.model_review_submit(membership=cast.membership(cast.engineer), project=project, note="Ours")
+    assert told(activity.organisation_feed(cast.organisation, activity.Filters(kind="review"))) == [
+        f"{cast.engineer.display_name} submitted the threat model of “Checkout” for review: Ours"
+    ]
+    client = signed_in(cast.owner)
+    for url in (feed_url(), feed_url(project)):
+        for query in ({}, {"kind": "review"}, {"user": cast.outsider.pk}):
+            words = read(client, url, **query)
+            assert "Globex" not in words
+            assert "outsider" not in words

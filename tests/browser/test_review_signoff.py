@@ -159,11 +159,18 @@ def test_a_model_is_submitted_its_threat_confirmed_the_model_approved_and_a_late
     )
     page.goto(f"/o/acme/projects/{project.pk}/activity/")
     feed = page.locator("#activity-results .activity__item")
-    confirmed = feed.filter(has_text="Lena Lead changed threat T-1").filter(has_text="Confirmed")
+    confirmed = feed.filter(has_text="Lena Lead confirmed threat T-1")
     expect(confirmed).to_have_count(1)
-    expect(confirmed.locator("time")).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
-    approved = feed.filter(has_text="Lena Lead changed project").filter(has_text="In review")
-    expect(approved.locator("ins").first).to_have_text("Active")
+    expect(confirmed.locator("time")).to_have_attribute(
+        "datetime", timezone.localtime(confirmation.decided_at).isoformat()
+    )
+    approved = feed.filter(has_text="Lena Lead approved the threat model of “Checkout”")
+    expect(approved.locator(".activity__words")).to_have_text("Complete for the refund flow.")
+    expect(approved.get_by_role("link", name="“Checkout”")).to_have_attribute("href", re.compile("/review/"))
+    submitted = feed.filter(has_text="Eve Engineer submitted the threat model of “Checkout” for review")
+    expect(submitted.locator(".activity__words")).to_have_text("T-1 is new: the refund flow.")
+    # The decisions tell the status changes they caused: those are not told twice.
+    expect(feed.filter(has_text="Lena Lead changed")).to_have_count(0)
 
 
 def test_a_risk_acceptance_is_requested_signed_by_its_owner_and_the_requester_told(

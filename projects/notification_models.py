@@ -85,6 +85,8 @@ class Notification(models.Model):
                 condition=Q(emailed_at__isnull=True, read_at__isnull=True),
                 name="notification_not_emailed",
             ),
+            # What was said about one thing (a comment's notifications, rewritten when it is deleted).
+            models.Index(fields=["organisation", "target_type", "target_id"], name="notification_target"),
             # The sweeper's reads (projects.notification_mail.lost_emails): sends cut short, retries overdue.
             models.Index(
                 fields=["email_lease_until"],

@@ -37,3 +37,4 @@ class WebhookEndpointEditForm(WebhookEndpointForm):
         required=False,
         help_text="Untick to pause it; events that happen meanwhile are not sent later.",
     )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)  # the one the form was drawn from

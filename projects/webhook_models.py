@@ -52,6 +52,8 @@ class WebhookEndpoint(models.Model):
     # the endpoint is marked failing (failing_since) and nothing more is sent until an owner re-enables it.
     failure_count = models.PositiveIntegerField(default=0)
     failing_since = models.DateTimeField(null=True, blank=True)
+    # Moves with every change an owner makes (not with deliveries), so two owners' edits never overwrite silently.
+    version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -21,6 +21,7 @@ from projects.roles import Permission
 from projects.webhook_forms import WebhookEndpointEditForm, WebhookEndpointForm
 from projects.webhook_models import DeliveryStatus, WebhookEndpoint
 from projects.webhooks import IssuedSecret
+from projects.writes import EditConflict
 
 DELIVERIES_PER_PAGE = 25
 
@@ -68,8 +69,23 @@ def _edit_form(endpoint: WebhookEndpoint, data: Any = None) -> WebhookEndpointEd
         "description": endpoint.description,
         "events": endpoint.events,
         "active": endpoint.active,
+        "version": endpoint.version,
     }
     return WebhookEndpointEditForm(data, initial=initial)
+
+
+def _edit_form_over(current: WebhookEndpoint, data: Any) -> WebhookEndpointEditForm:
+    """The owner's values, kept, over the version another owner saved meanwhile: one more save applies them."""
+    data = data.copy()
+    data["version"] = str(current.version)
+    form = _edit_form(current, data)
+    form.is_valid()
+    form.add_error(
+        None,
+        "Another owner changed this endpoint while you were editing it: the page shows what is stored now. Your "
+        "changes are still in the form; save again to apply them over theirs.",
+    )
+    return form
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,11 +95,17 @@ def webhook_detail(
 ) -> HttpResponse:
     endpoint = webhooks.endpoint_of(membership, webhook_id)
     form = _edit_form(endpoint, request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             webhooks.endpoint_update(membership=membership, endpoint=endpoint, **form.cleaned_data)
         except ValidationError as error:
             _errors_onto(form, error)
+        except EditConflict as conflict:
+            if not isinstance(conflict.current, WebhookEndpoint):
+                messages.warning(request, "Another owner deleted this webhook endpoint meanwhile.")
+                return redirect("webhook_list", org_slug=membership.organisation.slug)
+            form, status = _edit_form_over(conflict.current, request.POST), 409
         else:
             messages.success(request, "Webhook endpoint saved.")
             return redirect("webhook_detail", org_slug=membership.organisation.slug, webhook_id=endpoint.pk)
@@ -99,7 +121,9 @@ def webhook_detail(
     }
     if request.htmx and request.method == "GET":
         return render(request, "webhooks/detail.html#delivery-log", context)
-    return render(request, "webhooks/detail.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "webhooks/detail.html", context, status=400 if status == 200 and form.errors else status
+    )
 
 
 @require_POST

@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ from projects.webhook_models import (
     WebhookEvent,
 )
 from projects.webhook_tasks import deliver_webhook
-from projects.writes import validate
+from projects.writes import save_version, validate
 
 SECRET_PREFIX = "whsec_"
 MAX_ENDPOINTS = 20  # per organisation
@@ -183,12 +183,14 @@ def endpoint_update(
     *,
     membership: Membership,
     endpoint: WebhookEndpoint,
+    version: int,
     url: str,
     events: Iterable[str],
     description: str = "",
     active: bool = True,
 ) -> WebhookEndpoint:
-    """Change what an endpoint receives, or where; a new address is checked as a new endpoint's is."""
+    """Change what an endpoint receives, or where, from the `version` the owner read (EditConflict when another
+    owner changed it since); a new address is checked as a new endpoint's is."""
     require_owner(membership)
     moved = url.strip() != endpoint.url
     endpoint.url, endpoint.description = url.strip(), description.strip()
@@ -196,7 +198,7 @@ def endpoint_update(
     if moved:
         endpoint.url = _checked_url(endpoint.url)
     validate(endpoint)
-    endpoint.save(update_fields=["url", "description", "events", "active", "updated_at"])
+    save_version(endpoint, version, ["url", "description", "events", "active"])
     return endpoint
 
 
@@ -207,10 +209,13 @@ def endpoint_delete(*, membership: Membership, endpoint: WebhookEndpoint) -> Non
 
 
 def endpoint_reenable(*, membership: Membership, endpoint: WebhookEndpoint) -> WebhookEndpoint:
-    """Send events again to an endpoint marked failing (or paused), from its next event on."""
+    """Send events again to an endpoint marked failing (or paused), from its next event on. A change of its state
+    like an edit: an owner's form drawn before it is refused rather than pausing it again unseen."""
     require_owner(membership)
-    endpoint.failing_since, endpoint.failure_count, endpoint.active = None, 0, True
-    endpoint.save(update_fields=["failing_since", "failure_count", "active", "updated_at"])
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        failing_since=None, failure_count=0, active=True, version=F("version") + 1, updated_at=timezone.now()
+    )
+    endpoint.refresh_from_db()
     return endpoint
 
 

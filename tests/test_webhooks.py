@@ -301,7 +301,11 @@ def test_a_changed_address_is_checked_again_and_a_refused_one_changes_nothing(ow
     endpoint = endpoint_for(owner, PUBLIC_URL).endpoint
     with pytest.raises(ValidationError) as refused:
         webhooks.endpoint_update(
-            membership=owner, endpoint=endpoint, url="https://10.0.0.5/hook", events=["threat.changed"]
+            membership=owner,
+            endpoint=endpoint,
+            version=endpoint.version,
+            url="https://10.0.0.5/hook",
+            events=["threat.changed"],
         )
     assert "a private address" in refused.value.message_dict["url"][0]
     endpoint.refresh_from_db()
@@ -1005,7 +1009,7 @@ def test_the_owner_changes_the_events_and_pauses_the_endpoint(
 ) -> None:
     response = owner_client.post(
         url("webhook_detail", cast, endpoint.pk),
-        {"url": PUBLIC_URL, "description": "chat", "events": ["control.status_changed"]},
+        {"url": PUBLIC_URL, "description": "chat", "events": ["control.status_changed"], "version": 1},
     )
     assert response.status_code == 302
     endpoint.refresh_from_db()
@@ -1094,6 +1098,56 @@ def test_the_owner_sees_a_failing_endpoint_and_enables_it_again(
     assert owner_client.post(url("webhook_reenable", cast, endpoint.pk)).status_code == 302
     endpoint.refresh_from_db()
     assert (endpoint.failing_since, endpoint.failure_count, endpoint.sends) == (None, 0, True)
+
+
+def test_an_owners_edit_over_another_owners_newer_one_is_refused_keeping_what_they_typed(
+    cast: Cast, owner_client: Client, endpoint: WebhookEndpoint
+) -> None:
+    other = MembershipFactory.create(organisation=cast.organisation, role=Role.OWNER)
+    webhooks.endpoint_update(
+        membership=other,
+        endpoint=endpoint,
+        version=1,
+        url=PUBLIC_URL,
+        description="Jira automation",
+        events=["threat.created"],
+    )
+
+    mine = {"url": PUBLIC_URL, "description": "chat", "events": ["control.status_changed"], "version": 1}
+    response = owner_client.post(url("webhook_detail", cast, endpoint.pk), mine)
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Another owner changed this endpoint while you were editing it" in page
+    assert 'value="chat"' in page
+    endpoint.refresh_from_db()
+    assert (endpoint.description, endpoint.events, endpoint.version) == (
+        "Jira automation",
+        ["threat.created"],
+        2,
+    )
+
+    again = owner_client.post(url("webhook_detail", cast, endpoint.pk), mine | {"version": 2})
+    assert again.status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.description, endpoint.events) == ("chat", ["control.status_changed"])
+
+
+def test_a_form_drawn_before_the_endpoint_was_enabled_again_does_not_pause_it_unseen(
+    cast: Cast, owner_client: Client, endpoint: WebhookEndpoint
+) -> None:
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=False)
+    drawn = {
+        "url": PUBLIC_URL,
+        "description": "",
+        "events": ["threat.created"],
+        "version": 1,
+    }  # active unticked
+    assert owner_client.post(url("webhook_reenable", cast, endpoint.pk)).status_code == 302
+
+    assert owner_client.post(url("webhook_detail", cast, endpoint.pk), drawn).status_code == 409
+    endpoint.refresh_from_db()
+    assert endpoint.active
 
 
 def test_the_owner_deletes_an_endpoint_with_its_log(

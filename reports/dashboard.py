@@ -29,6 +29,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Window,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
@@ -196,7 +197,8 @@ def dashboard(
     )
     review, in_review, new_since = _review(projects)
     overdue, overdue_count = _overdue_controls(organisation, filters, today)
-    headline, expiring, expired = _headline(risks, scales, today)
+    headline = _headline(risks, scales)
+    acceptances, expiring, expired = _acceptances(plain, today)
     stale, stale_count = _first_and_count(
         projects.filter(attention.project_review_overdue(today))
         .select_related("team")
@@ -220,7 +222,7 @@ def dashboard(
         new_since_review=new_since,
         overdue_controls=overdue,
         overdue_count=overdue_count,
-        acceptances=_acceptances(plain, today),
+        acceptances=acceptances,
         expiring_count=expiring,
         expired_count=expired,
         stale_projects=stale,
@@ -262,21 +264,11 @@ def _risks(
     return narrow(register_selectors.scored_risks(organisation, today)), narrow(plain)
 
 
-def _headline(
-    risks: QuerySet[BusinessRisk], scales: Scales, today: datetime.date
-) -> tuple[Headline, int, int]:
-    """The headline figures, and how many risks' acceptances run out within 30 days and how many ran out
-    (counted here, in the same pass over the risks, rather than in a query of their own)."""
+def _headline(risks: QuerySet[BusinessRisk], scales: Scales) -> Headline:
     above = register_selectors.above_appetite(scales)
     ale = Coalesce(F("residual_ale"), 0.0)
     inherent = Coalesce(F("inherent_ale"), 0.0)
-    running_out = {
-        kind: ExpressionWrapper(
-            register_selectors.acceptance_running_out(kind, today), output_field=BooleanField()
-        )
-        for kind in ("expiring", "expired")
-    }
-    figures = risks.annotate(inherent_ale=F("result__inherent_ale"), **running_out).aggregate(
+    figures = risks.annotate(inherent_ale=F("result__inherent_ale")).aggregate(
         risks=Count("pk"),
         scored=Count("pk", filter=Q(residual_level__isnull=False)),
         above_count=Count("pk", filter=above),
@@ -285,13 +277,10 @@ def _headline(
         # Not named residual_ale: an aggregate may not take the name of the annotation it sums.
         residual_total=Coalesce(Sum(ale), 0.0),
         inherent_total=Coalesce(Sum(inherent), 0.0),
-        expiring_count=Count("pk", filter=Q(expiring=True)),
-        expired_count=Count("pk", filter=Q(expired=True)),
     )
     figures["residual_ale"] = figures.pop("residual_total")
     figures["inherent_ale"] = figures.pop("inherent_total")
-    expiring, expired = figures.pop("expiring_count"), figures.pop("expired_count")
-    return Headline(**figures), expiring, expired
+    return Headline(**figures)
 
 
 def _top_risks(risks: QuerySet[BusinessRisk], scales: Scales) -> list[BusinessRisk]:
@@ -337,22 +326,33 @@ def _heat(risks: QuerySet[BusinessRisk]) -> dict[str, dict[tuple[Level, Level], 
     return heat
 
 
-def _acceptances(risks: QuerySet[BusinessRisk], today: datetime.date) -> list[RiskAcceptance]:
+def _acceptances(
+    risks: QuerySet[BusinessRisk], today: datetime.date
+) -> tuple[list[RiskAcceptance], int, int]:
     """Approved acceptances of the risks that run out within 30 days or ran out, none later in force: each
-    risk's latest approved acceptance, when that runs out by the horizon (register_selectors'
-    acceptance_running_out, "expiring" or "expired", said of the acceptance rather than the risk)."""
+    risk's latest approved acceptance, when that runs out by the horizon; and how many risks' acceptances are
+    running out and how many ran out (register_selectors' acceptance_running_out, "expiring" and "expired":
+    a risk's latest approved acceptance runs out by the horizon, before today for "expired"), counted by a
+    window over the same rows rather than by four EXISTS in the headline (2 ms of compiling)."""
     latest = (
         RiskAcceptance.objects.filter(risk__in=risks, status=AcceptanceStatus.APPROVED)
         .order_by("risk_id", "-expires_on")
         .distinct("risk_id")
     )
-    return list(
+    shown = list(
         RiskAcceptance.objects.filter(
             pk__in=latest.values("pk"), expires_on__lte=today + register_selectors.EXPIRING_WITHIN
         )
         .select_related("risk", "risk__owner", "risk__organisation")
+        .annotate(
+            running_out=Window(Count("pk")), ran_out=Window(Count("pk", filter=Q(expires_on__lt=today)))
+        )
         .order_by("expires_on", "risk__number")[:TOP]
     )
+    if not shown:
+        return [], 0, 0
+    ran_out: int = shown[0].ran_out  # type: ignore[attr-defined]
+    return shown, shown[0].running_out - ran_out, ran_out  # type: ignore[attr-defined]
 
 
 def _trend(organisation: Organisation, today: datetime.date) -> Trend:

@@ -339,7 +339,7 @@ def _acceptances(
         .order_by("risk_id", "-expires_on")
         .distinct("risk_id")
     )
-    shown = list(
+    shown: list[RiskAcceptance] = list(
         RiskAcceptance.objects.filter(
             pk__in=latest.values("pk"), expires_on__lte=today + register_selectors.EXPIRING_WITHIN
         )
@@ -351,8 +351,9 @@ def _acceptances(
     )
     if not shown:
         return [], 0, 0
+    running_out: int = shown[0].running_out  # type: ignore[attr-defined]
     ran_out: int = shown[0].ran_out  # type: ignore[attr-defined]
-    return shown, shown[0].running_out - ran_out, ran_out  # type: ignore[attr-defined]
+    return shown, running_out - ran_out, ran_out
 
 
 def _trend(organisation: Organisation, today: datetime.date) -> Trend:

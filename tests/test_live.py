@@ -91,7 +91,7 @@ def test_an_unchanged_page_answers_204(
     assert engineer_client.get(url).status_code == 204
 
 
-def test_an_unchanged_poll_is_one_query_after_the_session_and_the_user(
+def test_an_unchanged_poll_is_one_query_after_the_user(
     cast: Cast, engineer_client: Client, project: Project, threat: Threat
 ) -> None:
     big = ProjectFactory.create(team=cast.team, name="Big")
@@ -100,11 +100,12 @@ def test_an_unchanged_poll_is_one_query_after_the_session_and_the_user(
         ComponentFactory.create(project=big, name=f"Service {number}")
     for kind in ("model", "threats"):
         small_url, big_url = opened(engineer_client, kind, project), opened(engineer_client, kind, big)
-        # The session and the signed-in user are read by Django's middleware; the page and its token are one.
+        # The signed-in user is read by Django's middleware (the session comes from the cache); the page and its
+        # token are one.
         for url in (small_url, big_url):
-            assert count_queries(partial(engineer_client.get, url)) == 3
+            assert count_queries(partial(engineer_client.get, url)) == 2
     url = opened(engineer_client, "threat", project, threat.number)
-    assert count_queries(lambda: engineer_client.get(url)) == 3
+    assert count_queries(lambda: engineer_client.get(url)) == 2
 
 
 # Someone else's change ---------------------------------------------------------------------------------------
@@ -218,7 +219,7 @@ def test_a_changed_poll_reads_as_many_queries_for_many_changes_as_for_one(
     for number in range(20):
         services.component_create(membership=lead, project=project, name=f"Service {number}", kind="process")
     many = count_queries(lambda: engineer_client.get(url))
-    assert one == many == 5  # session, user, token; then the history and the names of who changed it
+    assert one == many == 4  # user, token; then the history and the names of who changed it
 
 
 # Who else is viewing -----------------------------------------------------------------------------------------

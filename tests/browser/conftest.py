@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Error, Page, ViewportSi
 from pytest_django.live_server_helper import LiveServer
 
 from projects.models import User
+from tests.conftest import Cast
 
 # Playwright's sync API runs an event loop in this thread; Django would otherwise refuse database access.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -87,6 +88,20 @@ def page(context: BrowserContext) -> Iterator[Page]:
     page.on("pageerror", lambda error: errors.append(error))
     yield page
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def lead_page(browser: Browser, live_server: LiveServer, cast: Cast) -> Iterator[Page]:
+    """A second person beside the page's, in a browser of their own: the security lead, signed in."""
+    context = browser.new_context(base_url=live_server.url, viewport=LAPTOP)
+    context.set_default_timeout(10_000)
+    sign_in(context, live_server, cast.security_lead)
+    page = context.new_page()
+    errors: list[Error] = []
+    page.on("pageerror", lambda error: errors.append(error))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the lead's page: {errors}"
 
 
 def sign_in(context: BrowserContext, live_server: LiveServer, user: User) -> None:

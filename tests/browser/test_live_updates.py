@@ -1,15 +1,13 @@
 """Two members on the same threat at once, in two browsers: each sees who else is viewing, one sees the other's
 change without reloading, and a save that lost the race is merged field by field."""
 
-from collections.abc import Iterator
-
 import pytest
 from django.core.cache import cache
-from playwright.sync_api import Browser, BrowserContext, Error, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from projects.models import Project, Threat
-from tests.browser.conftest import LAPTOP, sign_in
+from tests.browser.conftest import sign_in
 from tests.conftest import Cast
 from tests.factories import ProjectFactory, ThreatFactory
 
@@ -23,20 +21,6 @@ def threat(cast: Cast) -> Threat:
     return ThreatFactory.create(
         project=project, number=1, threat_source="an attacker", threat_action="replay a payment request"
     )
-
-
-@pytest.fixture
-def lead_page(browser: Browser, live_server: LiveServer, cast: Cast) -> Iterator[Page]:
-    """A second person, in a browser of their own: the security lead."""
-    context = browser.new_context(base_url=live_server.url, viewport=LAPTOP)
-    context.set_default_timeout(10_000)
-    sign_in(context, live_server, cast.security_lead)
-    page = context.new_page()
-    errors: list[Error] = []
-    page.on("pageerror", lambda error: errors.append(error))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the lead's page: {errors}"
 
 
 def threat_url(threat: Threat) -> str:

@@ -5,19 +5,18 @@ and the lead is told. Each decision is recorded with who made it and when."""
 
 import datetime
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
-from playwright.sync_api import Browser, BrowserContext, Error, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from projects.models import Project, Threat, ThreatStatus
 from projects.notification_models import Notification
 from projects.review_models import ModelReview, ReviewDecision, ThreatReview, ThreatReviewDecision
 from risks.models import AcceptanceStatus, BusinessRisk, RiskAcceptance
-from tests.browser.conftest import LAPTOP, sign_in
+from tests.browser.conftest import sign_in
 from tests.conftest import Cast
 from tests.factories import ProjectFactory, ThreatFactory
 from tests.risk_register import add_risk
@@ -50,26 +49,12 @@ def threat(cast: Cast, project: Project) -> Threat:
     )
 
 
-@pytest.fixture
-def lead(browser: Browser, live_server: LiveServer, cast: Cast) -> Iterator[Page]:
-    """The security lead, in a browser of their own beside the engineer's."""
-    context: BrowserContext = browser.new_context(base_url=live_server.url, viewport=LAPTOP)
-    context.set_default_timeout(10_000)
-    sign_in(context, live_server, cast.security_lead)
-    page = context.new_page()
-    errors: list[Error] = []
-    page.on("pageerror", lambda error: errors.append(error))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the lead's page: {errors}"
-
-
 def test_a_model_is_submitted_its_threat_confirmed_the_model_approved_and_a_later_change_shown(
     cast: Cast,
     context: BrowserContext,
     page: Page,
     live_server: LiveServer,
-    lead: Page,
+    lead_page: Page,
     project: Project,
     threat: Threat,
 ) -> None:
@@ -83,30 +68,30 @@ def test_a_model_is_submitted_its_threat_confirmed_the_model_approved_and_a_late
     expect(page.locator("#review-waiting")).to_contain_text("submitted by Eve Engineer")
 
     # The lead finds both on My work and decides them in the review queue.
-    lead.goto("/o/acme/my-work/")
-    waiting = lead.locator("#waiting-for-me")
+    lead_page.goto("/o/acme/my-work/")
+    waiting = lead_page.locator("#waiting-for-me")
     expect(waiting.get_by_role("link", name="Sign off the threat model of Checkout")).to_be_visible()
     expect(waiting.locator(f"#review-threat-{threat.pk}")).to_be_visible()
-    lead.get_by_role("navigation", name="Acme Payments").get_by_role("link", name="Reviews").click()
-    expect(lead.get_by_role("heading", name="Review queue", level=1)).to_be_visible()
-    summary = lead.locator("#review-decide .bulk-bar__summary")
+    lead_page.get_by_role("navigation", name="Acme Payments").get_by_role("link", name="Reviews").click()
+    expect(lead_page.get_by_role("heading", name="Review queue", level=1)).to_be_visible()
+    summary = lead_page.locator("#review-decide .bulk-bar__summary")
     expect(summary).to_have_text("Tick threats to decide them together.")
-    lead.get_by_label("Select Checkout T-1").check()
+    lead_page.get_by_label("Select Checkout T-1").check()
     expect(summary).to_have_text("1 threat ticked")
-    lead.get_by_label("Select Checkout T-1").uncheck()
+    lead_page.get_by_label("Select Checkout T-1").uncheck()
     expect(summary).to_have_text("Tick threats to decide them together.")
-    lead.get_by_label("Select Checkout T-1").check()
-    lead.get_by_label("Decision", exact=True).select_option(label="Confirm")
-    lead.get_by_role("button", name="Apply").click()
-    expect(lead.get_by_text("1 threat confirmed: Checkout T-1.")).to_be_visible()
-    expect(lead.locator("#review-threats")).to_have_count(0)
+    lead_page.get_by_label("Select Checkout T-1").check()
+    lead_page.get_by_label("Decision", exact=True).select_option(label="Confirm")
+    lead_page.get_by_role("button", name="Apply").click()
+    expect(lead_page.get_by_text("1 threat confirmed: Checkout T-1.")).to_be_visible()
+    expect(lead_page.locator("#review-threats")).to_have_count(0)
 
-    lead.get_by_role("link", name="Review the threat model of Checkout").click()
-    expect(lead).to_have_url(re.compile(rf"{review_url}#review-decide-heading$"))
-    lead.get_by_label("Comment").fill("Complete for the refund flow.")
-    lead.get_by_role("button", name="Approve the model").click()
-    expect(lead.get_by_text("The threat model of Checkout: approved.")).to_be_visible()
-    expect(lead.locator("#review-approval")).to_contain_text("Approved by Lena Lead")
+    lead_page.get_by_role("link", name="Review the threat model of Checkout").click()
+    expect(lead_page).to_have_url(re.compile(rf"{review_url}#review-decide-heading$"))
+    lead_page.get_by_label("Comment").fill("Complete for the refund flow.")
+    lead_page.get_by_role("button", name="Approve the model").click()
+    expect(lead_page.get_by_text("The threat model of Checkout: approved.")).to_be_visible()
+    expect(lead_page.locator("#review-approval")).to_contain_text("Approved by Lena Lead")
 
     # The engineer, still on the page they submitted from, is told without reloading.
     page.evaluate("window.stillTheSamePage = true")
@@ -174,7 +159,12 @@ def test_a_model_is_submitted_its_threat_confirmed_the_model_approved_and_a_late
 
 
 def test_a_risk_acceptance_is_requested_signed_by_its_owner_and_the_requester_told(
-    cast: Cast, context: BrowserContext, page: Page, live_server: LiveServer, lead: Page, project: Project
+    cast: Cast,
+    context: BrowserContext,
+    page: Page,
+    live_server: LiveServer,
+    lead_page: Page,
+    project: Project,
 ) -> None:
     risk: BusinessRisk = add_risk(cast, title="Refunds paid twice", owner=cast.engineer)
     risk_url = f"/o/acme/risks/{risk.number}/"
@@ -184,11 +174,11 @@ def test_a_risk_acceptance_is_requested_signed_by_its_owner_and_the_requester_to
     expect(page.locator("#unread-count")).to_have_count(0)
 
     until = timezone.localdate() + datetime.timedelta(days=120)
-    lead.goto(risk_url)
-    lead.get_by_label("Why it can be accepted as it stands").fill("Refunds are capped at €50 until Q3.")
-    lead.get_by_label("Accept until").fill(until.isoformat())
-    lead.get_by_role("button", name="Ask Eve Engineer to accept it").click()
-    expect(lead.locator("#acceptance-waiting-state")).to_contain_text("Waiting for Eve Engineer")
+    lead_page.goto(risk_url)
+    lead_page.get_by_label("Why it can be accepted as it stands").fill("Refunds are capped at €50 until Q3.")
+    lead_page.get_by_label("Accept until").fill(until.isoformat())
+    lead_page.get_by_role("button", name="Ask Eve Engineer to accept it").click()
+    expect(lead_page.locator("#acceptance-waiting-state")).to_contain_text("Waiting for Eve Engineer")
 
     # The owner is told on the page they have open, and the notification leads to the decision.
     expect(page.locator("#unread-count")).to_contain_text("1", timeout=HEADER_POLL)
@@ -204,13 +194,13 @@ def test_a_risk_acceptance_is_requested_signed_by_its_owner_and_the_requester_to
     expect(page.locator("#acceptance-state")).to_contain_text("Accepted until")
 
     # The lead, on the risk's page since asking, is told of the decision without reloading.
-    expect(lead.locator("#unread-count")).to_contain_text("1", timeout=HEADER_POLL)
-    lead.locator("#notifications-link").click()
-    lead.get_by_role(
+    expect(lead_page.locator("#unread-count")).to_contain_text("1", timeout=HEADER_POLL)
+    lead_page.locator("#notifications-link").click()
+    lead_page.get_by_role(
         "link", name=re.compile(f"Eve Engineer approved your request to accept {risk.reference}")
     ).click()
-    expect(lead).to_have_url(re.compile(rf"{risk_url}#acceptance$"))
-    record = lead.locator(".acceptance-log__item").filter(has_text="Approved by Eve Engineer")
+    expect(lead_page).to_have_url(re.compile(rf"{risk_url}#acceptance$"))
+    record = lead_page.locator(".acceptance-log__item").filter(has_text="Approved by Eve Engineer")
     expect(record).to_contain_text("Requested by Lena Lead")
     expect(record).to_contain_text("Agreed while the cap holds.")
 
@@ -225,8 +215,8 @@ def test_a_risk_acceptance_is_requested_signed_by_its_owner_and_the_requester_to
     expect(record.locator("time").last).to_have_attribute(
         "datetime", timezone.localtime(acceptance.decided_at).isoformat()
     )
-    lead.goto("/o/acme/activity/")
-    signed = lead.locator("#activity-results .activity__item").filter(
+    lead_page.goto("/o/acme/activity/")
+    signed = lead_page.locator("#activity-results .activity__item").filter(
         has_text="Eve Engineer changed risk acceptance"
     )
     expect(signed).to_contain_text("Approved")

@@ -1,7 +1,7 @@
 """The activity feeds: who did what, and when, in an organisation or one of its projects, read from the history
 the database triggers record (django-pghistory) and from the review records (a model submitted for review,
-approved or sent back; a threat confirmed, rejected or sent back), newest first, filtered by kind of object,
-person and dates.
+approved, sent back or withdrawn; a threat confirmed, rejected or sent back), newest first, filtered by kind of
+object, person and dates.
 
 A page of a feed costs three queries however long it is and whatever it holds:
 1. the page itself: the events of every source the filters keep, scoped to the organisation or the project by
@@ -640,6 +640,7 @@ MODEL_REVIEW_WORDS = {
     "submitted": ("submitted", "for review"),
     ReviewDecision.APPROVED: ("approved", ""),
     ReviewDecision.CHANGES_REQUESTED: ("asked for changes to", ""),
+    ReviewDecision.WITHDRAWN: ("withdrew", "from review"),
 }
 THREAT_REVIEW_WORDS = {
     ThreatReviewDecision.CONFIRMED: ("confirmed", ""),
@@ -756,7 +757,8 @@ def _caused(decisions: Decisions, detail: Detail) -> StatusChange:
         return StatusChange(*project, data["status_before"], ProjectStatus.IN_REVIEW)
     if data["decision"] == ReviewDecision.APPROVED:
         return StatusChange(*project, None, ProjectStatus.ACTIVE)
-    return StatusChange(*project, ProjectStatus.IN_REVIEW, None)  # back to where it was, or a draft
+    # Sent back or withdrawn: back to where it was, or a draft.
+    return StatusChange(*project, ProjectStatus.IN_REVIEW, None)
 
 
 def _comment_verb(detail: Detail) -> str:

@@ -124,6 +124,11 @@ urlpatterns += [
         name="api_model_review_submit",
     ),
     path(
+        PROJECT + "review/withdrawal/",
+        review_api.ModelReviewWithdrawalApi.as_view(),
+        name="api_model_review_withdraw",
+    ),
+    path(
         PROJECT + "review/decision/",
         review_api.ModelReviewDecisionApi.as_view(),
         name="api_model_review_decide",

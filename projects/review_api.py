@@ -1,12 +1,12 @@
 """Reviews through the API, under /api/v1/organisations/<org_slug>/: the organisation's review queue (threats in
 review and models waiting for sign-off, by team or project), decisions on threats one at a time or many at once,
-and a project's model review: where it stands, submitting it, approving it or asking for changes, its past
-reviews, and what changed since its approval.
+and a project's model review: where it stands, submitting it, approving it or asking for changes, withdrawing
+it, its past reviews, and what changed since its approval.
 
 A second adapter over projects.review_services and projects.review_selectors, as the review pages
 (projects.review_views) are, with the protocol of the workspace API (projects.api_workspace): 404 for anyone
 outside the organisation, 403 when the role does not allow it (security leads and owners decide; whoever may edit
-the project submits it; nobody approves a model they submitted), 400 by field. A decision on threats names the
+the project submits and withdraws it; nobody approves a model they submitted), 400 by field. A decision on threats names the
 version read of each threat: when any has moved on, nothing is decided and the answer is 412, naming them. An
 approval names the digest of the model the approver looked at: when the model changed since, the answer is 412
 with the review as it stands now.
@@ -52,7 +52,13 @@ from projects.api_workspace import (
 )
 from projects.models import Membership, Project, ProjectStatus, Threat, ThreatStatus
 from projects.review_content import KINDS, ModelDiff
-from projects.review_models import ModelReview, ReviewDecision, ThreatReview, ThreatReviewDecision
+from projects.review_models import (
+    VERDICT_CHOICES,
+    ModelReview,
+    ReviewDecision,
+    ThreatReview,
+    ThreatReviewDecision,
+)
 from projects.roles import Permission
 from projects.workspace_selectors import EstateScope, Seen, project_of
 from projects.workspace_services import MAX_BULK_ITEMS, StaleObjects, can_edit_project
@@ -107,11 +113,16 @@ class ModelReviewOutput(serializers.Serializer):
         "in review with no model waiting).",
     )
     decision = serializers.ChoiceField(
-        choices=ReviewDecision.choices, allow_blank=True, help_text="Blank while it waits for a decision."
+        choices=ReviewDecision.choices,
+        allow_blank=True,
+        help_text="Blank while it waits for a decision; withdrawn when taken back undecided (`decided_by` "
+        "withdrew it).",
     )
     decided_by = PersonSerializer(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
-    comment = serializers.CharField(help_text="The reviewer's comment: what should change, when sent back.")
+    comment = serializers.CharField(
+        help_text="The reviewer's comment: what should change, when sent back; the note of a withdrawal."
+    )
     digest = serializers.CharField(
         help_text="sha256 of the model's content as submitted, or once approved as approved."
     )
@@ -142,6 +153,9 @@ class ReviewStateOutput(serializers.Serializer):
         help_text="The model's content moved on from what was submitted for the review waiting."
     )
     may_submit = serializers.BooleanField(help_text="You may submit it for review now.")
+    may_withdraw = serializers.BooleanField(
+        help_text="A submission waits and you may edit the project: you may withdraw it, undecided."
+    )
     may_decide = serializers.BooleanField(
         help_text="A submission waits and your role decides reviews (security leads and owners): you may ask "
         "for changes."
@@ -248,9 +262,17 @@ class SubmissionInput(serializers.Serializer):
     note = _comment(max_length(ModelReview, "note"), "Optional: what changed, or what to look at first.")
 
 
+@extend_schema_serializer(component_name="ModelReviewWithdrawal")
+class WithdrawalInput(serializers.Serializer):
+    note = _comment(
+        max_length(ModelReview, "comment"),
+        "Optional: why, told to the security leads and kept as the comment.",
+    )
+
+
 @extend_schema_serializer(component_name="ModelReviewDecision")
 class ModelDecisionInput(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=ReviewDecision.choices)
+    decision = serializers.ChoiceField(choices=VERDICT_CHOICES)
     comment = _comment(
         max_length(ModelReview, "comment"), "Required to ask for changes: say what should change."
     )
@@ -326,6 +348,7 @@ def _state(membership: Membership, project: Project) -> Any:
     state = selectors.review_state(project)
     waiting = state.open_review
     may_decide = services.may_decide(membership) and waiting is not None
+    may_edit = can_edit_project(membership, project)
     state_data = {
         "project": project.pk,
         "status": project.status,
@@ -335,9 +358,8 @@ def _state(membership: Membership, project: Project) -> Any:
         "approval": state.approval,
         "changed_since_approval": state.changed_since_approval,
         "changed_since_submission": state.changed_since_submission,
-        "may_submit": waiting is None
-        and project.status != ProjectStatus.ARCHIVED
-        and can_edit_project(membership, project),
+        "may_submit": waiting is None and project.status != ProjectStatus.ARCHIVED and may_edit,
+        "may_withdraw": waiting is not None and may_edit,
         "may_decide": may_decide,
         "may_approve": may_decide and waiting is not None and waiting.submitted_by_id != membership.user_id,
     }
@@ -542,6 +564,29 @@ class ModelReviewDecisionApi(WorkspaceApiView):
             raise ModelChangedSince(data, state_etag(data)) from None
         except ValidationError as error:
             raise _general(error, "decision", "comment", "digest") from None
+        data = _state(membership, project)
+        return Response(data, headers={"ETag": state_etag(data)})
+
+
+@extend_schema(tags=["reviews"], parameters=[ORG_SLUG, PROJECT_ID])
+class ModelReviewWithdrawalApi(WorkspaceApiView):
+    @extend_schema(
+        operation_id="model_review_withdraw",
+        summary="Withdraw the model waiting for review, undecided (whoever may edit the project)",
+        description="The review is closed as withdrawn, with the note as its comment; the project returns to the "
+        "status it had before its submission, as when sent back, and the members who decide reviews are told. "
+        "With nothing waiting, the answer is 400 and says so.",
+        request=WithdrawalInput,
+        parameters=[STATE_ETAG],
+        responses=answers({200: ReviewStateOutput}, 400, 403, 404),
+    )
+    def post(self, request: Request, org_slug: str, project_id: int) -> Response:
+        membership, project = editable_project(request, org_slug, project_id)
+        fields = self.valid(request, WithdrawalInput)
+        try:
+            services.model_review_withdraw(membership=membership, project=project, **fields)
+        except ValidationError as error:
+            raise _general(error, "note") from None
         data = _state(membership, project)
         return Response(data, headers={"ETag": state_etag(data)})
 

@@ -6,7 +6,7 @@ from django import forms
 
 from projects.bulk_forms import SeenField
 from projects.models import Membership
-from projects.review_models import ReviewDecision, ThreatReviewDecision
+from projects.review_models import VERDICT_CHOICES, ThreatReviewDecision
 from projects.review_selectors import decidable_threats
 
 COMMENT_LENGTH = 2_000
@@ -22,8 +22,18 @@ class ModelSubmitForm(forms.Form):
     )
 
 
+class ModelWithdrawForm(forms.Form):
+    note = forms.CharField(
+        label="Why (optional)",
+        required=False,
+        max_length=COMMENT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Told to the security leads, and kept in the review's history.",
+    )
+
+
 class ModelDecisionForm(forms.Form):
-    decision = forms.ChoiceField(label="Decision", choices=ReviewDecision.choices, widget=forms.RadioSelect)
+    decision = forms.ChoiceField(label="Decision", choices=VERDICT_CHOICES, widget=forms.RadioSelect)
     comment = forms.CharField(
         label="Comment",
         required=False,

@@ -12,12 +12,19 @@ from django.db.models import Q
 
 from projects.models import ProjectStatus, ThreatStatus
 
-__all__ = ["ModelReview", "ReviewDecision", "ThreatReview", "ThreatReviewDecision"]
+__all__ = ["VERDICTS", "ModelReview", "ReviewDecision", "ThreatReview", "ThreatReviewDecision"]
 
 
 class ReviewDecision(models.TextChoices):
     APPROVED = "approved", "Approved"
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    # Taken back before anyone decided, by whoever may edit the project (review_services.model_review_withdraw).
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# The decisions a security lead or an owner gives; a withdrawal is the submitter's side, not a verdict.
+VERDICTS = [ReviewDecision.APPROVED, ReviewDecision.CHANGES_REQUESTED]
+VERDICT_CHOICES = [(value, value.label) for value in VERDICTS]
 
 
 class ModelReview(models.Model):

@@ -5,12 +5,13 @@ Who does what:
 - a model is submitted by whoever may edit the project (its team's engineers, security leads, owners);
 - it is approved or sent back with changes requested by a security lead or an owner (the role table's
   DECIDE_THREAT_REVIEW). A sign-off is a second pair of eyes, so nobody approves a model they submitted
-  themselves; they may send it back, which is how a submitter who is a lead takes it back;
+  themselves; they may send it back;
+- a model waiting for review may be withdrawn (taken back undecided) by whoever may submit it;
 - threats are decided by security leads and owners as well.
 
 Each write runs in one transaction inside the history context naming the member (projects.writes.change), and
-tells the people concerned through projects.notifications.notify within it: a review requested → the members
-who can decide it; a decision → whoever submitted the model, or each threat's creator and owner.
+tells the people concerned through projects.notifications.notify within it: a review requested or withdrawn → the
+members who can decide it; a decision → whoever submitted the model, or each threat's creator and owner.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from projects.notifications import Notice, notify, notify_each, review_deciders
 from projects.review_content import Snapshot, digest_of, model_snapshot
 from projects.review_models import (
     THREAT_STATUS_AFTER,
+    VERDICTS,
     ModelReview,
     ReviewDecision,
     ThreatReview,
@@ -42,6 +44,8 @@ from projects.writes import change, save_version, validate
 
 # The statuses a threat is decided from: logged and not yet decided, or sent for review.
 REVIEWABLE_STATUSES = frozenset({ThreatStatus.IDENTIFIED, ThreatStatus.IN_REVIEW})
+# The longest note of a withdrawal, kept as the review's comment.
+NOTE_LENGTH = ModelReview._meta.get_field("comment").max_length or 2_000
 
 
 class ModelChanged(ValidationError):
@@ -120,6 +124,15 @@ def model_review_submit(*, membership: Membership, project: Project, note: str =
     return review
 
 
+def _give_status_back(locked: Project, review: ModelReview) -> None:
+    """Return the locked project, still in review, to the status it had before the review was submitted."""
+    if locked.status == ProjectStatus.IN_REVIEW:
+        # A project that was already in review with no model waiting (set before a submission was the only way
+        # in) is not put back in review with nothing waiting.
+        back = review.status_before
+        _set_project(locked, status=ProjectStatus.DRAFT if back == ProjectStatus.IN_REVIEW else back)
+
+
 def _set_project(project: Project, **fields: object) -> None:
     """Write the review's fields of the locked project, bumping its version as any change does."""
     names = []
@@ -147,8 +160,8 @@ def model_review_decide(
     _require_decide(membership, "approve a threat model or ask for changes to it")
     if project.organisation_id != membership.organisation_id:
         raise PermissionDenied("This project is not in your organisation.")
-    if decision not in ReviewDecision.values:
-        raise ValidationError({"decision": f"Choose one of: {', '.join(ReviewDecision.labels)}."})
+    if decision not in VERDICTS:
+        raise ValidationError({"decision": f"Choose one of: {', '.join(value.label for value in VERDICTS)}."})
     comment = comment.strip()
     if decision == ReviewDecision.CHANGES_REQUESTED and not comment:
         raise ValidationError({"comment": "Say what should change before the model can be approved."})
@@ -172,11 +185,8 @@ def model_review_decide(
                 )
             review.snapshot, review.digest = snapshot, now_digest
             _set_project(locked, status=ProjectStatus.ACTIVE, last_reviewed_on=timezone.localdate())
-        elif locked.status == ProjectStatus.IN_REVIEW:
-            # A project that was already in review with no model waiting (set before a submission was the only
-            # way in) is not put back in review with nothing waiting.
-            back = review.status_before
-            _set_project(locked, status=ProjectStatus.DRAFT if back == ProjectStatus.IN_REVIEW else back)
+        else:
+            _give_status_back(locked, review)
         review.decision, review.comment = decision, comment
         review.decided_by, review.decided_at = membership.user, timezone.now()
         validate(review)
@@ -191,6 +201,42 @@ def model_review_decide(
             actor=membership.user,
             subject=f"The threat model of {project} was {verdict} by {membership.user.display_name}"
             + (f": {comment}" if comment else ""),
+            url=_review_url(project),
+            target=project,
+        )
+    return review
+
+
+def model_review_withdraw(*, membership: Membership, project: Project, note: str = "") -> ModelReview:
+    """Take back the model waiting for review, undecided (whoever may edit the project, as for a submission): the
+    review is closed as withdrawn, with the note given as its comment, the project returns to the status it had
+    before (as when sent back) and the members who were asked to decide it are told. NotWaiting when nothing
+    waits (never submitted, or decided or withdrawn meanwhile)."""
+    require_edit(membership, project)
+    note = note.strip()
+    if len(note) > NOTE_LENGTH:
+        raise ValidationError({"note": f"Keep the note to {NOTE_LENGTH} characters."})
+    with change(membership):
+        locked = _lock(project)
+        review = locked.reviews.select_for_update().filter(decision="").first()
+        if review is None:
+            raise NotWaiting(
+                {"project": f"{project} is not waiting for review, so there is nothing to withdraw."}
+            )
+        _give_status_back(locked, review)
+        review.decision, review.comment = ReviewDecision.WITHDRAWN, note
+        review.decided_by, review.decided_at = membership.user, timezone.now()
+        validate(review)
+        review.save(update_fields=["decision", "comment", "decided_by", "decided_at"])
+        project.status, project.version = locked.status, locked.version
+        # The kind of a decision: the request the deciders were told of is settled, by its submitter's side.
+        notify(
+            organisation=membership.organisation,
+            recipients=review_deciders(membership.organisation_id),
+            kind=NotificationKind.REVIEW_DECIDED,
+            actor=membership.user,
+            subject=f"{membership.user.display_name} withdrew the threat model of {project} from review"
+            + (f": {note}" if note else ""),
             url=_review_url(project),
             target=project,
         )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("reviews/decide/", review_views.review_queue_decide, name="review_queue_decide"),
     path(P, review_views.project_review, name="project_review"),
     path(P + "submit/", review_views.project_review_submit, name="project_review_submit"),
+    path(P + "withdraw/", review_views.project_review_withdraw, name="project_review_withdraw"),
     path(P + "decide/", review_views.project_review_decide, name="project_review_decide"),
     path(P + "changes/", review_views.project_review_changes, name="project_review_changes"),
 ]

@@ -1,5 +1,5 @@
 """The review pages: the organisation's review queue (threats in review, models waiting for sign-off), a
-project's Review tab (submit, where it stands, approve or ask for changes) and the changes since its approval.
+project's Review tab (submit, where it stands, approve or ask for changes, withdraw) and the changes since its approval.
 
 Thin views over projects.review_services and projects.review_selectors. The queue serves the whole page and, for
 htmx, its "results" partial; its filters live in the query string, and the decision form carries them back.
@@ -22,7 +22,7 @@ from projects.access import member_required, project_required
 from projects.http import AuthenticatedHttpRequest
 from projects.model_forms import apply_service_errors
 from projects.models import Membership, Project
-from projects.review_forms import ModelDecisionForm, ModelSubmitForm, ThreatDecisionForm
+from projects.review_forms import ModelDecisionForm, ModelSubmitForm, ModelWithdrawForm, ThreatDecisionForm
 from projects.review_models import ThreatReviewDecision
 from projects.roles import Permission
 from projects.workspace_selectors import EstateScope, project_choices_of
@@ -119,14 +119,16 @@ def _review_page(
     *,
     submit_form: ModelSubmitForm | None = None,
     decision_form: ModelDecisionForm | None = None,
+    withdraw_form: ModelWithdrawForm | None = None,
 ) -> HttpResponse:
     state = selectors.review_state(project)
     may_decide = services.may_decide(membership)
     waiting = state.open_review
+    can_edit = can_edit_project(membership, project)
     context = {
         "membership": membership,
         "project": project,
-        "can_edit": can_edit_project(membership, project),
+        "can_edit": can_edit,
         "section": "review",
         "state": state,
         "reviews": selectors.past_reviews(project),
@@ -134,8 +136,10 @@ def _review_page(
         "may_approve": may_decide and waiting is not None and waiting.submitted_by_id != membership.user_id,
         "submit_form": submit_form or ModelSubmitForm(),
         "decision_form": decision_form or ModelDecisionForm(initial={"digest": state.digest}),
+        "may_withdraw": can_edit and waiting is not None,
+        "withdraw_form": withdraw_form or ModelWithdrawForm(),
     }
-    failed = any(form is not None and form.errors for form in (submit_form, decision_form))
+    failed = any(form is not None and form.errors for form in (submit_form, decision_form, withdraw_form))
     return render(request, "reviews/project_review.html", context, status=400 if failed else 200)
 
 
@@ -196,6 +200,31 @@ def project_review_decide(
             )
             return redirect("project_review", project.organisation.slug, project.pk)
     return _review_page(request, membership, project, decision_form=form)
+
+
+@require_POST
+@project_required()
+def project_review_withdraw(
+    request: AuthenticatedHttpRequest, membership: Membership, project: Project
+) -> HttpResponse:
+    """Take back the model waiting for review, undecided (whoever may edit the project)."""
+    form = ModelWithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.model_review_withdraw(
+                membership=membership, project=project, note=form.cleaned_data["note"]
+            )
+        except services.NotWaiting as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("project_review", project.organisation.slug, project.pk)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request, f"The threat model of {project} is no longer waiting for review: you withdrew it."
+            )
+            return redirect("project_review", project.organisation.slug, project.pk)
+    return _review_page(request, membership, project, withdraw_form=form)
 
 
 @require_GET

@@ -390,6 +390,7 @@ WRITES_WITH_REFERENCES: dict[str, BodyFn] = {
 WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "project_review_submit": "a note only; the project is the URL's",
     "project_review_decide": "a decision, a comment and the digest seen; the project is the URL's",
+    "project_review_withdraw": "a note only; the project is the URL's",
     "account_login": "email and password only",
     "account_logout": "no body",
     "account_signup": "sign-up is closed",

@@ -29,6 +29,7 @@ WRITES_WITHOUT_REFERENCES: dict[str, str] = {
     "api_review_threat_decide": "a decision, a comment and a version; the threat is the URL's",
     "api_model_review_submit": "a note only; the project is the URL's",
     "api_model_review_decide": "a decision, a comment and the digest seen; the project is the URL's",
+    "api_model_review_withdraw": "a note only; the project is the URL's",
     "api_project_comment_list": COMMENT,
     "api_threat_comment_list": COMMENT,
     "api_control_comment_list": COMMENT,

@@ -519,6 +519,31 @@ def test_a_decision_stands_for_the_status_change_it_caused(cast: Cast, project: 
     ]
 
 
+def test_a_withdrawal_reads_as_one_and_stands_for_the_status_change_it_caused(
+    cast: Cast, project: Project
+) -> None:
+    engineer = cast.membership(cast.engineer)
+    reviews.model_review_submit(membership=engineer, project=project, note="Ready")
+    reviews.model_review_withdraw(membership=engineer, project=project, note="Forgot the refunds")
+    who = cast.engineer.display_name
+    withdrew = f"{who} withdrew the threat model of “Checkout” from review: Forgot the refunds"
+    assert told(activity.project_feed(project, activity.Filters(kind="review"))) == [
+        withdrew,
+        f"{who} submitted the threat model of “Checkout” for review: Ready",
+    ]
+    everything = told(activity.project_feed(project, activity.Filters()))
+    assert everything[:2] == [withdrew, f"{who} submitted the threat model of “Checkout” for review: Ready"]
+    assert f"{who} changed project “Checkout”" not in everything
+    project_changes = activity.project_feed(project, activity.Filters(kind="project")).activities
+    assert [(item.who, item.fields[0].before, item.fields[0].after) for item in project_changes[:2]] == [
+        (who, "In review", "Draft"),  # back to the status it had before
+        (who, "Draft", "In review"),
+    ]
+    words = read(signed_in(cast.viewer), feed_url(), kind="review")
+    assert f"{who} withdrew the threat model of “Checkout” from review" in words
+    assert "Forgot the refunds" in words
+
+
 def test_the_reviews_kind_is_offered_in_both_feeds(cast: Cast, project: Project) -> None:
     for url in (feed_url(), feed_url(project)):
         assert '<option value="review">Reviews</option>' in signed_in(cast.engineer).get(url).content.decode()

@@ -1,5 +1,5 @@
 """The review pages: the organisation's review queue (filters, deciding ticked threats, refusals that change
-nothing), a project's Review tab (submit, state, approve or ask for changes) and the changes since approval; the
+nothing), a project's Review tab (submit, state, approve or ask for changes, withdraw) and the changes since approval; the
 wrong method, the outsider and the read-only member on each; query budgets of the queue and the diff."""
 
 from typing import Any
@@ -416,6 +416,79 @@ def test_deciding_a_model_not_waiting_says_so(cast: Cast, lead_client: Client, p
     )
     assert response.status_code == 302
     assert "is not waiting for review" in lead_client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("role", ["owner", "security_lead", "engineer", "other_engineer", "viewer"])
+def test_withdrawing_is_offered_to_those_who_may_edit_the_project_while_a_model_waits(
+    cast: Cast, project: Project, role: str
+) -> None:
+    client = signed_in(getattr(cast, role))
+    assert 'id="review-withdraw"' not in client.get(url("project_review", project)).content.decode()
+    submit(cast, project)
+    body = client.get(url("project_review", project)).content.decode()
+    offered = role in {"owner", "security_lead", "engineer"}
+    assert ('id="review-withdraw"' in body) == offered
+    assert ("Withdraw the submission</button>" in body) == offered
+    if offered:
+        assert f'action="{url("project_review_withdraw", project)}"' in body
+        assert 'data-confirm="Withdraw the threat model of Checkout from review?' in body
+
+
+def test_the_engineer_withdraws_their_submission_and_the_leads_are_told(
+    cast: Cast, engineer_client: Client, project: Project
+) -> None:
+    submit(cast, project)
+    response = engineer_client.post(url("project_review_withdraw", project), {"note": "Missing refunds"})
+    assert response.status_code == 302
+    review = ModelReview.objects.get()
+    assert (review.decision, review.comment, review.decided_by) == (
+        ReviewDecision.WITHDRAWN,
+        "Missing refunds",
+        cast.engineer,
+    )
+    assert Project.objects.get(pk=project.pk).status == ProjectStatus.ACTIVE
+    page = engineer_client.get(response["Location"]).content.decode()
+    assert "you withdrew it" in page
+    assert 'id="review-submit"' in page  # it may be submitted again
+    assert 'id="review-withdraw"' not in page
+    assert '<span class="badge badge--neutral">Withdrawn</span>' in page
+    assert {n.recipient for n in Notification.objects.filter(kind=NotificationKind.REVIEW_DECIDED)} == {
+        cast.owner,
+        cast.security_lead,
+    }
+
+
+@pytest.mark.parametrize("role", ["viewer", "other_engineer"])
+def test_members_who_cannot_edit_the_project_cannot_withdraw(cast: Cast, project: Project, role: str) -> None:
+    submit(cast, project)
+    response = signed_in(getattr(cast, role)).post(url("project_review_withdraw", project), {"note": ""})
+    assert response.status_code == 403
+    assert ModelReview.objects.get().is_open
+
+
+def test_withdrawing_is_posted_and_hidden_from_outsiders(
+    cast: Cast, outsider_client: Client, engineer_client: Client, project: Project
+) -> None:
+    submit(cast, project)
+    assert engineer_client.get(url("project_review_withdraw", project)).status_code == 405
+    assert outsider_client.post(url("project_review_withdraw", project), {"note": ""}).status_code == 404
+    assert ModelReview.objects.get().is_open
+
+
+def test_withdrawing_with_nothing_waiting_says_so(engineer_client: Client, project: Project) -> None:
+    response = engineer_client.post(url("project_review_withdraw", project), {"note": ""})
+    assert response.status_code == 302
+    assert "nothing to withdraw" in engineer_client.get(response["Location"]).content.decode()
+
+
+def test_a_withdrawal_note_too_long_is_shown_again_on_its_field(
+    cast: Cast, engineer_client: Client, project: Project
+) -> None:
+    submit(cast, project)
+    response = engineer_client.post(url("project_review_withdraw", project), {"note": "x" * 2_001})
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in response.content.decode()
+    assert ModelReview.objects.get().is_open
 
 
 # The changes since approval -------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ any change, independent of ids) and the diff since approval, part by part and fi
 
 import datetime
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pghistory.models
@@ -32,7 +33,7 @@ from projects.models import (
     User,
 )
 from projects.review_content import digest_of, model_diff, model_snapshot
-from projects.review_models import ModelReview, ReviewDecision, ThreatReview, ThreatReviewDecision
+from projects.review_models import VERDICTS, ModelReview, ReviewDecision, ThreatReview, ThreatReviewDecision
 from projects.review_selectors import changes_since, review_state
 from projects.roles import Role
 from projects.workspace_selectors import Seen
@@ -215,7 +216,7 @@ def test_a_note_with_a_nul_byte_is_refused(cast: Cast, project: Project) -> None
 # Deciding a model -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("decision", ReviewDecision.values)
+@pytest.mark.parametrize("decision", VERDICTS)
 @pytest.mark.parametrize("role", ROLES)
 def test_only_a_security_lead_or_an_owner_decides_a_model(
     cast: Cast, project: Project, model: dict[str, Any], role: str, decision: str
@@ -395,13 +396,16 @@ def test_a_model_not_waiting_for_review_cannot_be_decided(cast: Cast, project: P
     assert ModelReview.objects.get().decided_by == cast.security_lead
 
 
-def test_an_unknown_decision_is_a_field_error(cast: Cast, project: Project) -> None:
+@pytest.mark.parametrize("decision", ["maybe", ReviewDecision.WITHDRAWN])
+def test_an_unknown_decision_is_a_field_error(cast: Cast, project: Project, decision: str) -> None:
+    """A withdrawal is the submitter's side (model_review_withdraw), not a verdict a lead gives."""
     submitted(cast, project)
     with pytest.raises(ValidationError) as error:
         services.model_review_decide(
-            membership=cast.membership(cast.security_lead), project=project, decision="maybe"
+            membership=cast.membership(cast.security_lead), project=project, decision=decision
         )
     assert "decision" in error.value.message_dict
+    assert ModelReview.objects.get().is_open
 
 
 def test_another_organisations_lead_cannot_decide(cast: Cast, project: Project) -> None:
@@ -424,6 +428,149 @@ def test_a_review_cycle_is_recorded_in_the_projects_history(cast: Cast, project:
     assert [(event.pgh_diff["status"][1], event.pgh_context["user"]) for event in events] == [
         (ProjectStatus.IN_REVIEW, cast.engineer.pk),
         (ProjectStatus.ACTIVE, cast.security_lead.pk),
+    ]
+
+
+# Withdrawing a model ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_whoever_may_edit_the_project_withdraws_the_model_waiting_and_nobody_else(
+    cast: Cast, project: Project, role: str
+) -> None:
+    """The submitting engineer takes back their own submission; the team and the leads may take back the team's;
+    a viewer and another team's engineer may not."""
+    review = submitted(cast, project)
+    withdraw = partial(
+        services.model_review_withdraw,
+        membership=cast.membership(person(cast, role)),
+        project=project,
+        note="  Not ready: the refunds flow is missing ",
+    )
+    if role not in EDITORS:
+        with pytest.raises(PermissionDenied):
+            withdraw()
+        review.refresh_from_db()
+        assert review.is_open
+        assert Project.objects.get(pk=project.pk).status == ProjectStatus.IN_REVIEW
+        return
+    withdrawn = withdraw()
+    assert withdrawn.pk == review.pk
+    review.refresh_from_db()
+    assert (review.decision, review.comment) == (
+        ReviewDecision.WITHDRAWN,
+        "Not ready: the refunds flow is missing",
+    )
+    assert review.decided_by == person(cast, role)
+    assert review.decided_at is not None
+    assert not review.is_open
+    project.refresh_from_db()
+    assert project.status == ProjectStatus.ACTIVE  # the status it had before its submission
+    assert project.last_reviewed_on is None
+    assert review_state(project).open_review is None
+
+
+def test_withdrawing_tells_the_members_who_were_asked_to_decide(cast: Cast, project: Project) -> None:
+    submitted(cast, project)
+    asked = recipients(NotificationKind.REVIEW_REQUESTED)
+    services.model_review_withdraw(
+        membership=cast.membership(cast.engineer), project=project, note="Not ready"
+    )
+    told = notified(NotificationKind.REVIEW_DECIDED)
+    assert {email for email, _ in told} == asked == {cast.owner.email, cast.security_lead.email}
+    assert {subject for _, subject in told} == {
+        f"{cast.engineer.display_name} withdrew the threat model of Checkout from review: Not ready"
+    }
+
+
+def test_a_lead_who_withdraws_is_not_told_of_their_own_withdrawal(cast: Cast, project: Project) -> None:
+    submitted(cast, project, by=cast.security_lead)
+    services.model_review_withdraw(membership=cast.membership(cast.security_lead), project=project)
+    assert notified(NotificationKind.REVIEW_DECIDED) == {
+        (
+            cast.owner.email,
+            f"{cast.security_lead.display_name} withdrew the threat model of Checkout from review",
+        )
+    }
+
+
+def test_nothing_waiting_is_nothing_to_withdraw(cast: Cast, project: Project) -> None:
+    engineer = cast.membership(cast.engineer)
+    with pytest.raises(services.NotWaiting) as error:
+        services.model_review_withdraw(membership=engineer, project=project)
+    assert "nothing to withdraw" in error.value.message_dict["project"][0]
+    submitted(cast, project)
+    services.model_review_decide(
+        membership=cast.membership(cast.security_lead), project=project, decision=ReviewDecision.APPROVED
+    )
+    with pytest.raises(services.NotWaiting):
+        services.model_review_withdraw(membership=engineer, project=project)
+    assert ModelReview.objects.get().decision == ReviewDecision.APPROVED
+    assert (
+        not Notification.objects.filter(kind=NotificationKind.REVIEW_DECIDED)
+        .exclude(subject__contains="approved")
+        .exists()
+    )
+
+
+def test_a_withdrawn_draft_is_a_draft_again_and_is_submitted_anew(cast: Cast) -> None:
+    draft = ProjectFactory.create(team=cast.team, name="Draft one")
+    first = submitted(cast, draft)
+    engineer = cast.membership(cast.engineer)
+    services.model_review_withdraw(membership=engineer, project=draft)
+    draft.refresh_from_db()
+    assert draft.status == ProjectStatus.DRAFT
+    second = services.model_review_submit(membership=engineer, project=draft, note="Now with refunds")
+    draft.refresh_from_db()
+    assert draft.status == ProjectStatus.IN_REVIEW
+    assert second.pk != first.pk
+    assert [review.decision for review in ModelReview.objects.order_by("pk")] == [
+        ReviewDecision.WITHDRAWN,
+        "",
+    ]
+    # and the new one is decided as any other
+    services.model_review_decide(
+        membership=cast.membership(cast.security_lead), project=draft, decision=ReviewDecision.APPROVED
+    )
+    assert Project.objects.get(pk=draft.pk).status == ProjectStatus.ACTIVE
+
+
+def test_a_project_in_review_with_nothing_waiting_is_a_draft_once_withdrawn(
+    cast: Cast, project: Project
+) -> None:
+    Project.objects.filter(pk=project.pk).update(status=ProjectStatus.IN_REVIEW)
+    project.refresh_from_db()
+    assert submitted(cast, project).status_before == ProjectStatus.IN_REVIEW
+    services.model_review_withdraw(membership=cast.membership(cast.engineer), project=project)
+    assert Project.objects.get(pk=project.pk).status == ProjectStatus.DRAFT
+
+
+def test_a_note_too_long_is_a_field_error_and_nothing_is_withdrawn(cast: Cast, project: Project) -> None:
+    submitted(cast, project)
+    with pytest.raises(ValidationError) as error:
+        services.model_review_withdraw(
+            membership=cast.membership(cast.engineer), project=project, note="x" * 2_001
+        )
+    assert "note" in error.value.message_dict
+    assert ModelReview.objects.get().is_open
+
+
+def test_another_organisations_member_cannot_withdraw(cast: Cast, project: Project) -> None:
+    submitted(cast, project)
+    with pytest.raises(PermissionDenied):
+        services.model_review_withdraw(membership=cast.outsider.memberships.get(), project=project)
+    assert ModelReview.objects.get().is_open
+
+
+def test_a_withdrawal_is_recorded_in_the_projects_history(cast: Cast, project: Project) -> None:
+    submitted(cast, project)
+    services.model_review_withdraw(membership=cast.membership(cast.engineer), project=project)
+    events = pghistory.models.Events.objects.filter(
+        pgh_obj_model="projects.Project", pgh_obj_id=project.pk, pgh_label="updated"
+    ).order_by("pgh_id")
+    assert [(event.pgh_diff["status"][1], event.pgh_context["user"]) for event in events] == [
+        (ProjectStatus.IN_REVIEW, cast.engineer.pk),
+        (ProjectStatus.ACTIVE, cast.engineer.pk),
     ]
 
 

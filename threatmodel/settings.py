@@ -276,6 +276,7 @@ SPECTACULAR_SETTINGS = {
         "RatingEnum": "projects.models.Rating",
         "DataClassificationEnum": "projects.models.DataClassification",
         "ModelReviewDecisionEnum": "projects.review_models.ReviewDecision",
+        "ModelReviewVerdictEnum": "projects.review_models.VERDICT_CHOICES",
         "ThreatReviewDecisionEnum": "projects.review_models.ThreatReviewDecision",
         "NotificationKindEnum": "projects.notification_models.NotificationKind",
     },

@@ -1,5 +1,5 @@
 """Reviews through the API: the queue, decisions on threats one at a time and in bulk, and a project's model
-review (its state, submission, approval or request for changes, history and the changes since approval), for
+review (its state, submission, approval or request for changes, withdrawal, history and the changes since approval), for
 every role, by session and by token."""
 
 from functools import partial
@@ -20,6 +20,7 @@ from projects.models import (
     ThreatStatus,
     User,
 )
+from projects.review_api import state_etag
 from projects.review_models import ModelReview, ThreatReview
 from projects.services import api_token_create
 from tests.api.conftest import session_client, token_client
@@ -679,3 +680,92 @@ def test_the_state_and_the_changes_cost_the_same_queries_however_much_changed(
         )
     assert client.get(urls[1]).json()["added"] == 60
     assert costs() == few
+
+
+# Withdrawing a model ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["owner", "security_lead", "engineer"])
+def test_whoever_may_edit_the_project_withdraws_the_model_waiting(
+    cast: Cast, project: Project, role: str
+) -> None:
+    submit(cast, project)
+    client = client_of(cast, role)
+    assert (state(client, project)["may_withdraw"], state(client, project)["may_submit"]) == (True, False)
+    response = client.post(project_url("api_model_review_withdraw", project), {"note": "Not ready"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == ProjectStatus.ACTIVE
+    assert body["waiting"] is None
+    assert (body["may_withdraw"], body["may_submit"]) == (False, True)
+    assert response["ETag"] == state_etag(body)
+    review = ModelReview.objects.get()
+    assert (review.decision, review.comment, review.decided_by) == (
+        "withdrawn",
+        "Not ready",
+        getattr(cast, role),
+    )
+    history = client.get(project_url("api_model_review_list", project)).json()["results"]
+    assert [(item["decision"], item["comment"]) for item in history] == [("withdrawn", "Not ready")]
+    told = Notification.objects.filter(kind=NotificationKind.REVIEW_DECIDED)
+    expected = {"lead@acme.test", "owner@acme.test"} - {getattr(cast, role).email}
+    assert set(told.values_list("recipient__email", flat=True)) == expected
+
+
+def test_a_withdrawn_model_is_submitted_again(cast: Cast, project: Project) -> None:
+    submit(cast, project)
+    client = client_of(cast, "engineer")
+    assert client.post(project_url("api_model_review_withdraw", project), {}).status_code == 200
+    response = client.post(project_url("api_model_review_submit", project), {"note": "Now"})
+    assert response.status_code == 201, response.content
+    assert response.json()["waiting"]["note"] == "Now"
+
+
+@pytest.mark.parametrize("role", ["other_engineer", "viewer"])
+def test_members_who_cannot_edit_the_project_cannot_withdraw_it(
+    cast: Cast, project: Project, role: str
+) -> None:
+    submit(cast, project)
+    client = client_of(cast, role)
+    assert state(client, project)["may_withdraw"] is False
+    response = client.post(project_url("api_model_review_withdraw", project), {})
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "permission_denied"
+    assert ModelReview.objects.get().is_open
+
+
+def test_a_withdrawal_is_posted_and_hidden_from_outsiders(
+    cast: Cast, project: Project, outsider_api: APIClient
+) -> None:
+    submit(cast, project)
+    withdrawal = project_url("api_model_review_withdraw", project)
+    assert client_of(cast, "engineer").get(withdrawal).status_code == 405
+    assert outsider_api.post(withdrawal, {}).status_code == 404
+    missing = reverse("api_model_review_withdraw", args=["acme", 999_999])
+    assert client_of(cast, "engineer").post(missing, {}).status_code == 404
+    assert ModelReview.objects.get().is_open
+
+
+def test_withdrawing_with_nothing_waiting_is_refused(cast: Cast, project: Project) -> None:
+    response = client_of(cast, "engineer").post(project_url("api_model_review_withdraw", project), {})
+    assert response.status_code == 400
+    assert "nothing to withdraw" in error_of(response)["message"]
+    assert not ModelReview.objects.exists()
+
+
+def test_a_withdrawal_note_too_long_is_a_field_error(cast: Cast, project: Project) -> None:
+    submit(cast, project)
+    response = client_of(cast, "engineer").post(
+        project_url("api_model_review_withdraw", project), {"note": "x" * 2_001}
+    )
+    assert "note" in field_errors(response)
+    assert ModelReview.objects.get().is_open
+
+
+def test_withdrawn_is_not_a_decision_a_lead_gives(cast: Cast, project: Project) -> None:
+    submit(cast, project)
+    response = client_of(cast, "security_lead").post(
+        project_url("api_model_review_decide", project), {"decision": "withdrawn"}
+    )
+    assert "decision" in field_errors(response)
+    assert ModelReview.objects.get().is_open

@@ -64,6 +64,7 @@ from projects.review_models import (
     ThreatReview,
     ThreatReviewDecision,
 )
+from projects.workspace_selectors import FieldChange
 from risks.models import BusinessRisk, RiskAcceptance, Scenario, ScoringSettings
 
 PER_PAGE = 30
@@ -293,13 +294,6 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 
 # What a page shows ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    label: str
-    before: str
-    after: str
 
 
 @dataclass(frozen=True)

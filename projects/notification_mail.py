@@ -27,7 +27,7 @@ one e-mail may then arrive twice. It is at least once for an e-mail cut short li
 import datetime
 import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -342,12 +342,17 @@ def lost_emails(now: datetime.datetime | None = None) -> list[int]:
     return _wanted_at_once(list(candidates.values_list("pk", "organisation_id", "recipient_id", "kind")))
 
 
-def _wanted_at_once(rows: list[tuple[int, int, int, str]]) -> list[int]:
-    """The notifications, of these, whose recipient wants e-mails of their kind at once: one query."""
-    preferences = {
+type Preference = tuple[str, list[str]]  # (e-mail mode, muted kinds)
+
+
+def email_preferences(members: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Preference]:
+    """Each (organisation, user) that is a membership, with its e-mail mode (at once when never chosen) and the
+    kinds it muted: one query. Whoever is missing is no member."""
+    pairs = list(members)
+    return {
         (organisation_id, user_id): (email or EmailMode.IMMEDIATE, muted or [])
         for organisation_id, user_id, email, muted in Membership.objects.filter(
-            organisation_id__in={row[1] for row in rows}, user_id__in={row[2] for row in rows}
+            organisation_id__in={pair[0] for pair in pairs}, user_id__in={pair[1] for pair in pairs}
         )
         .order_by()
         .values_list(
@@ -357,9 +362,18 @@ def _wanted_at_once(rows: list[tuple[int, int, int, str]]) -> list[int]:
             F("notification_preference__muted_kinds"),
         )
     }
-    wanted = []
-    for pk, organisation_id, recipient_id, kind in rows:
-        email, muted = preferences.get((organisation_id, recipient_id), (EmailMode.OFF, []))
-        if email == EmailMode.IMMEDIATE and kind not in muted:
-            wanted.append(pk)
-    return sorted(wanted)
+
+
+def wanted_at_once(preference: Preference, kind: str) -> bool:
+    email, muted = preference
+    return email == EmailMode.IMMEDIATE and kind not in muted
+
+
+def _wanted_at_once(rows: list[tuple[int, int, int, str]]) -> list[int]:
+    """The notifications, of these, whose recipient wants e-mails of their kind at once: one query."""
+    preferences = email_preferences((organisation_id, user_id) for _, organisation_id, user_id, _ in rows)
+    return sorted(
+        pk
+        for pk, organisation_id, recipient_id, kind in rows
+        if wanted_at_once(preferences.get((organisation_id, recipient_id), (EmailMode.OFF, [])), kind)
+    )

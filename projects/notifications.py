@@ -16,12 +16,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Now
 from django.http import Http404
 from django.urls import reverse
 
 from projects.models import Membership, Organisation, Project, Threat, User
+from projects.notification_mail import email_preferences, wanted_at_once
 from projects.notification_models import EmailMode, Notification, NotificationKind, NotificationPreference
 from projects.notification_tasks import send_notification_emails
 from projects.one_line import one_line
@@ -79,27 +80,13 @@ def notify_each(notices: Sequence[Notice]) -> list[Notification]:
         _check(notice)
     if not notices:
         return []
-    members = {
-        (organisation_id, user_id): (email, muted or [])
-        for organisation_id, user_id, email, muted in Membership.objects.filter(
-            organisation_id__in={notice.organisation_id for notice in notices},
-            user_id__in={notice.recipient_id for notice in notices},
-        )
-        .order_by()
-        .values_list(
-            "organisation_id",
-            "user_id",
-            F("notification_preference__email"),
-            F("notification_preference__muted_kinds"),
-        )
-    }
+    members = email_preferences((notice.organisation_id, notice.recipient_id) for notice in notices)
     rows: list[Notification] = []
     at_once: list[bool] = []
     for notice in notices:
         preference = members.get((notice.organisation_id, notice.recipient_id))
         if preference is None:
             continue
-        email, muted = preference
         rows.append(
             Notification(
                 organisation_id=notice.organisation_id,
@@ -112,7 +99,7 @@ def notify_each(notices: Sequence[Notice]) -> list[Notification]:
                 target_id=notice.target.pk if notice.target is not None else None,
             )
         )
-        at_once.append(notice.kind not in muted and (email or EmailMode.IMMEDIATE) == EmailMode.IMMEDIATE)
+        at_once.append(wanted_at_once(preference, notice.kind))
     if not rows:
         return []
     Notification.objects.bulk_create(rows)

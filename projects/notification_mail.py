@@ -41,6 +41,7 @@ from django.utils import timezone
 from projects.models import Membership
 from projects.notification_models import EmailMode, EmailStatus, Notification
 from projects.one_line import one_line
+from projects.retry import doubling_wait
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +49,6 @@ logger = logging.getLogger(__name__)
 # member who turns digests on, or a digest missed for a few days, does not bring months of them at once.
 DIGEST_REACH = datetime.timedelta(days=7)
 DIGEST_ROWS = 50  # listed in one digest; any more are counted, and the notifications page lists them all
-# A retry waits at most this long: the broker may hand a task held longer than its visibility timeout to a second
-# worker (the claim makes that harmless, but it is waste).
-MAX_BACKOFF_SECONDS = 1_800
 # A retry whose task has not run this long after it was due is taken as lost, and sent again by the sweeper.
 LOST_AFTER = datetime.timedelta(minutes=5)
 ERROR_LIMIT = Notification._meta.get_field("email_error").max_length or 500
@@ -94,9 +92,7 @@ def _max_attempts() -> int:
 
 def backoff(attempt: int) -> float:
     """Seconds to wait after failed attempt number `attempt` (1 for the first)."""
-    return min(
-        float(settings.NOTIFICATION_EMAIL_RETRY_BASE_SECONDS) * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS
-    )
+    return doubling_wait(settings.NOTIFICATION_EMAIL_RETRY_BASE_SECONDS, attempt)
 
 
 def _unsent() -> QuerySet[Notification]:

@@ -9,7 +9,7 @@ DNS rebinding cannot swap it; TLS still verifies the certificate against the hos
 followed, timeouts are short and at most RESPONSE_LIMIT bytes of an answer are read.
 
 Network errors, timeouts, 429 and 5xx answers are tried again, after 1, 2, 4, ... times
-WEBHOOKS_RETRY_BASE_SECONDS (at most MAX_BACKOFF_SECONDS, longer when the receiver asks so with Retry-After), up
+WEBHOOKS_RETRY_BASE_SECONDS (at most half an hour, longer when the receiver asks so with Retry-After), up
 to WEBHOOKS_MAX_ATTEMPTS attempts; other answers are final. After WEBHOOKS_MAX_ATTEMPTS failed attempts in a
 row, over all its deliveries, an endpoint is marked failing, its waiting deliveries are given up and the
 organisation's owners are told (in the app, and by e-mail as each likes), once until an owner enables it again.
@@ -37,6 +37,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from projects import notifications
+from projects.retry import doubling_wait
 from projects.webhook_addresses import AddressRefused, AddressUnresolved, Target, target
 from projects.webhook_models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
@@ -44,9 +45,6 @@ SIGNATURE_PREFIX = "sha256="
 USER_AGENT = "Threatmodel-Webhooks/1"
 RESPONSE_LIMIT = 64 * 1024  # bytes of an answer read; the rest is left unread
 EXCERPT_LIMIT = 300  # characters of a refusing answer kept in the log
-# A retry waits at most this long: the broker may hand a task held longer than its visibility timeout to a
-# second worker (the claim makes that harmless, but it is waste).
-MAX_BACKOFF_SECONDS = 1_800
 ERROR_LIMIT = 2_000
 
 
@@ -183,11 +181,8 @@ def _excerpt(content: bytes) -> str:
 
 
 def backoff(attempt: int, retry_after: float | None = None) -> float:
-    """Seconds to wait after failed attempt number `attempt` (1 for the first)."""
-    delay = float(settings.WEBHOOKS_RETRY_BASE_SECONDS) * 2 ** (attempt - 1)
-    if retry_after is not None:
-        delay = max(delay, retry_after)
-    return min(delay, MAX_BACKOFF_SECONDS)
+    """Seconds to wait after failed attempt number `attempt` (1 for the first), longer if the receiver asked."""
+    return doubling_wait(settings.WEBHOOKS_RETRY_BASE_SECONDS, attempt, at_least=retry_after)
 
 
 def max_attempts(event: str) -> int:

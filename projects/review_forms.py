@@ -12,35 +12,28 @@ from projects.review_selectors import decidable_threats
 COMMENT_LENGTH = 2_000
 
 
-class ModelSubmitForm(forms.Form):
-    note = forms.CharField(
-        label="Note for the reviewer",
+def _comment(label: str, help_text: str, rows: int = 3) -> forms.CharField:
+    """An optional note or comment on a model's review, in a box of `rows` lines."""
+    return forms.CharField(
+        label=label,
         required=False,
         max_length=COMMENT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Optional: what changed, or what to look at first.",
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
     )
+
+
+class ModelSubmitForm(forms.Form):
+    note = _comment("Note for the reviewer", "Optional: what changed, or what to look at first.")
 
 
 class ModelWithdrawForm(forms.Form):
-    note = forms.CharField(
-        label="Why (optional)",
-        required=False,
-        max_length=COMMENT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Told to the security leads, and kept in the review's history.",
-    )
+    note = _comment("Why (optional)", "Told to the security leads, and kept in the review's history.", rows=2)
 
 
 class ModelDecisionForm(forms.Form):
     decision = forms.ChoiceField(label="Decision", choices=VERDICT_CHOICES, widget=forms.RadioSelect)
-    comment = forms.CharField(
-        label="Comment",
-        required=False,
-        max_length=COMMENT_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required when you ask for changes: say what should change.",
-    )
+    comment = _comment("Comment", "Required when you ask for changes: say what should change.")
     # The digest of the model the reviewer looked at: an approval of a model changed since is refused.
     digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
 

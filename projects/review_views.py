@@ -5,6 +5,7 @@ Thin views over projects.review_services and projects.review_selectors. The queu
 htmx, its "results" partial; its filters live in the query string, and the decision form carries them back.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -23,7 +24,7 @@ from projects.http import AuthenticatedHttpRequest
 from projects.model_forms import apply_service_errors
 from projects.models import Membership, Project
 from projects.review_forms import ModelDecisionForm, ModelSubmitForm, ModelWithdrawForm, ThreatDecisionForm
-from projects.review_models import ThreatReviewDecision
+from projects.review_models import ModelReview, ThreatReviewDecision
 from projects.roles import Permission
 from projects.workspace_selectors import EstateScope, project_choices_of
 from projects.workspace_services import StaleObjects, can_edit_project
@@ -170,36 +171,50 @@ def project_review_submit(
     return _review_page(request, membership, project, submit_form=form)
 
 
+def _close_review(
+    request: AuthenticatedHttpRequest,
+    membership: Membership,
+    project: Project,
+    form: ModelDecisionForm | ModelWithdrawForm,
+    *,
+    close: Callable[..., ModelReview],
+    done: Callable[[ModelReview], str],
+) -> HttpResponse | None:
+    """Decide or withdraw the model waiting with what the form read, and go back to the Review tab saying how it
+    went; None to show the form again, with the errors of the form or of the service."""
+    if not form.is_valid():
+        return None
+    back = redirect("project_review", project.organisation.slug, project.pk)
+    try:
+        review = close(membership=membership, project=project, **form.cleaned_data)
+    except services.ModelChanged as error:
+        messages.warning(request, " ".join(error.messages))
+        return back
+    except services.NotWaiting as error:
+        messages.error(request, " ".join(error.messages))
+        return back
+    except ValidationError as error:
+        apply_service_errors(form, error)
+        return None
+    messages.success(request, done(review))
+    return back
+
+
 @require_POST
 @project_required()
 def project_review_decide(
     request: AuthenticatedHttpRequest, membership: Membership, project: Project
 ) -> HttpResponse:
     form = ModelDecisionForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            review = services.model_review_decide(
-                membership=membership,
-                project=project,
-                decision=data["decision"],
-                comment=data["comment"],
-                digest=data["digest"],
-            )
-        except services.ModelChanged as error:
-            messages.warning(request, " ".join(error.messages))
-            return redirect("project_review", project.organisation.slug, project.pk)
-        except services.NotWaiting as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("project_review", project.organisation.slug, project.pk)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(
-                request, f"The threat model of {project}: {review.get_decision_display().lower()}."
-            )
-            return redirect("project_review", project.organisation.slug, project.pk)
-    return _review_page(request, membership, project, decision_form=form)
+    closed = _close_review(
+        request,
+        membership,
+        project,
+        form,
+        close=services.model_review_decide,
+        done=lambda review: f"The threat model of {project}: {review.get_decision_display().lower()}.",
+    )
+    return closed or _review_page(request, membership, project, decision_form=form)
 
 
 @require_POST
@@ -209,22 +224,15 @@ def project_review_withdraw(
 ) -> HttpResponse:
     """Take back the model waiting for review, undecided (whoever may edit the project)."""
     form = ModelWithdrawForm(request.POST)
-    if form.is_valid():
-        try:
-            services.model_review_withdraw(
-                membership=membership, project=project, note=form.cleaned_data["note"]
-            )
-        except services.NotWaiting as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("project_review", project.organisation.slug, project.pk)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(
-                request, f"The threat model of {project} is no longer waiting for review: you withdrew it."
-            )
-            return redirect("project_review", project.organisation.slug, project.pk)
-    return _review_page(request, membership, project, withdraw_form=form)
+    closed = _close_review(
+        request,
+        membership,
+        project,
+        form,
+        close=services.model_review_withdraw,
+        done=lambda _: f"The threat model of {project} is no longer waiting for review: you withdrew it.",
+    )
+    return closed or _review_page(request, membership, project, withdraw_form=form)
 
 
 @require_GET

@@ -2,8 +2,6 @@
 nothing), a project's Review tab (submit, state, approve or ask for changes, withdraw) and the changes since approval; the
 wrong method, the outsider and the read-only member on each; query budgets of the queue and the diff."""
 
-from typing import Any
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -24,6 +22,7 @@ from projects.review_models import ModelReview, ReviewDecision, ThreatReview, Th
 from tests.conftest import Cast, signed_in
 from tests.factories import ComponentFactory, ProjectFactory, ThreatFactory
 from tests.queries import count_queries
+from tests.reviews import fill_queue, in_review
 
 HTMX = {"HX-Request": "true"}
 RESULTS = HTMX | {"HX-Target": "review-queue-results"}
@@ -54,10 +53,6 @@ def decide_url(cast: Cast) -> str:
 
 def url(name: str, project: Project) -> str:
     return reverse(name, args=[project.organisation.slug, project.pk])
-
-
-def in_review(project: Project, count: int = 1, **fields: Any) -> list[Threat]:
-    return ThreatFactory.create_batch(count, project=project, status=ThreatStatus.IN_REVIEW, **fields)
 
 
 def ticked(*threats: Threat) -> list[str]:
@@ -214,29 +209,12 @@ def test_an_outsider_cannot_post_a_decision(cast: Cast, outsider_client: Client,
     assert Threat.objects.get().status == ThreatStatus.IN_REVIEW
 
 
-def _fill_queue(cast: Cast, count: int) -> None:
-    projects = [ProjectFactory.create(team=team) for team in (cast.team, cast.other_team)]
-    for n in range(count):
-        threat = in_review(projects[n % 2], created_by=cast.engineer, owner=cast.other_engineer)[0]
-        ThreatReview.objects.create(
-            threat=threat,
-            decision="changes_requested",
-            comment="Again",
-            status_before="in_review",
-            decided_by=cast.security_lead,
-            decided_at=threat.created_at,
-        )
-        threat.impacted_assets.create(project=threat.project, name=f"Asset {n}")
-    for project in projects:
-        services.model_review_submit(membership=cast.membership(cast.owner), project=project)
-
-
 def test_the_queue_reads_a_fixed_number_of_queries_whatever_it_holds(cast: Cast, lead_client: Client) -> None:
-    _fill_queue(cast, 1)
+    fill_queue(cast, 1)
     lead_client.get(queue_url(cast))  # the first visit stores the organisation in the session
     page = count_queries(lambda: lead_client.get(queue_url(cast)))
     results = count_queries(lambda: lead_client.get(queue_url(cast), headers=RESULTS))
-    _fill_queue(cast, 29)
+    fill_queue(cast, 29)
     response = lead_client.get(queue_url(cast))
     assert len(response.context["page"].object_list) == 30
     assert count_queries(lambda: lead_client.get(queue_url(cast))) == page

@@ -28,6 +28,7 @@ from tests.api.errors import error_of, field_errors
 from tests.conftest import Cast
 from tests.factories import ComponentFactory, ProjectFactory, ThreatFactory
 from tests.queries import count_queries
+from tests.reviews import fill_queue, in_review
 
 ROLES = ["owner", "security_lead", "engineer", "other_engineer", "viewer"]
 DECIDERS = ["owner", "security_lead"]
@@ -55,10 +56,6 @@ def org_url(name: str) -> str:
 
 def project_url(name: str, project: Project, *args: object) -> str:
     return reverse(name, args=["acme", project.pk, *args])
-
-
-def in_review(project: Project, count: int = 1, **fields: Any) -> list[Threat]:
-    return ThreatFactory.create_batch(count, project=project, status=ThreatStatus.IN_REVIEW, **fields)
 
 
 def seen(*threats: Threat) -> list[dict[str, int]]:
@@ -605,23 +602,6 @@ def test_the_model_review_is_hidden_from_outsiders(
 # Query budgets --------------------------------------------------------------------------------------------
 
 
-def _fill_queue(cast: Cast, count: int) -> None:
-    projects = [ProjectFactory.create(team=team) for team in (cast.team, cast.other_team)]
-    for n in range(count):
-        threat = in_review(projects[n % 2], created_by=cast.engineer, owner=cast.other_engineer)[0]
-        ThreatReview.objects.create(
-            threat=threat,
-            decision="changes_requested",
-            comment="Again",
-            status_before="in_review",
-            decided_by=cast.security_lead,
-            decided_at=threat.created_at,
-        )
-        threat.impacted_assets.create(project=threat.project, name=f"Asset {n}")
-        project = ProjectFactory.create(team=cast.team)
-        submit(cast, project)
-
-
 def _fill_history(cast: Cast, project: Project, count: int) -> None:
     for _ in range(count):
         submit(cast, project)
@@ -645,9 +625,9 @@ def queries_for(client: APIClient, url: str, rows: int) -> int:
 @pytest.mark.parametrize("name", ["api_review_threat_list", "api_review_model_list"])
 def test_the_queue_costs_the_same_queries_for_one_row_as_for_a_full_page(cast: Cast, name: str) -> None:
     client = client_of(cast, "security_lead")
-    _fill_queue(cast, 1)
+    fill_queue(cast, 1)
     one_row = queries_for(client, org_url(name), rows=1)
-    _fill_queue(cast, 49)
+    fill_queue(cast, 49)
     assert queries_for(client, org_url(name), rows=50) == one_row
 
 

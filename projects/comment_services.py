@@ -76,16 +76,23 @@ def target_name(target: models.Model) -> str:
 
 def target_url(target: models.Model) -> str:
     """The page of what a comment is on, where its comments are shown."""
+    return target_page(target, "detail")
+
+
+def target_page(target: models.Model, page: str) -> str:
+    """The address of one of the pages of what a comment is on: "detail" (its page) or "comments" (its panel)."""
     if isinstance(target, Threat):
         project = target.project
-        return reverse("threat_detail", args=[project.organisation.slug, project.pk, target.number])
-    if isinstance(target, Control):
+        kind, args = "threat", [project.organisation.slug, project.pk, target.number]
+    elif isinstance(target, Control):
         project = target.project
-        return reverse("control_detail", args=[project.organisation.slug, project.pk, target.pk])
-    if isinstance(target, BusinessRisk):
-        return reverse("risk_detail", args=[target.organisation.slug, target.number])
-    assert isinstance(target, Project)
-    return reverse("project_detail", args=[target.organisation.slug, target.pk])
+        kind, args = "control", [project.organisation.slug, project.pk, target.pk]
+    elif isinstance(target, BusinessRisk):
+        kind, args = "risk", [target.organisation.slug, target.number]
+    else:
+        assert isinstance(target, Project)
+        kind, args = "project", [target.organisation.slug, target.pk]
+    return reverse(f"{kind}_{page}", args=args)
 
 
 def comment_url(comment: Comment) -> str:

@@ -28,11 +28,10 @@ from projects.comment_selectors import comment_of, comments_of, rendered, risk_o
 from projects.conflicts import ConflictNotice, rebase_form
 from projects.http import CONFLICT, CONFLICT_FOR_HTMX, AuthenticatedHttpRequest, posted
 from projects.model_forms import DeleteForm, apply_service_errors
-from projects.models import Control, Membership, Project, Threat
+from projects.models import Membership, Project
 from projects.query import query_int, query_text
 from projects.roles import Permission
 from projects.workspace_selectors import control_of, project_of, threat_of
-from risks.models import BusinessRisk
 
 PER_PAGE = 50
 BODY_HELP = (
@@ -68,16 +67,7 @@ class Shown:
 
 
 def panel_url(target: models.Model) -> str:
-    if isinstance(target, Threat):
-        project = target.project
-        return reverse("threat_comments", args=[project.organisation.slug, project.pk, target.number])
-    if isinstance(target, Control):
-        project = target.project
-        return reverse("control_comments", args=[project.organisation.slug, project.pk, target.pk])
-    if isinstance(target, BusinessRisk):
-        return reverse("risk_comments", args=[target.organisation.slug, target.number])
-    assert isinstance(target, Project)
-    return reverse("project_comments", args=[target.organisation.slug, target.pk])
+    return services.target_page(target, "comments")
 
 
 def shown(membership: Membership, comments: list[Comment]) -> list[Shown]:

@@ -1,8 +1,10 @@
 """The cast every test draws on: one organisation with a member of each role, and an outsider elsewhere."""
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -11,6 +13,7 @@ from django.utils import timezone
 from projects.models import Membership, Organisation, Team, User
 from projects.roles import Role
 from tests.factories import MembershipFactory, OrganisationFactory, TeamFactory, UserFactory
+from tests.webhook_receiver import Receiver, serving
 from threatmodel.celery import app as celery_app
 
 
@@ -109,3 +112,20 @@ def viewer_client(cast: Cast) -> Client:
 @pytest.fixture
 def outsider_client(cast: Cast) -> Client:
     return signed_in(cast.outsider)
+
+
+@pytest.fixture
+def local(settings: Any) -> None:
+    """Webhooks may go to the test receiver, on 127.0.0.1 over plain HTTP."""
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    settings.WEBHOOKS_ALLOW_HTTP = True
+
+
+@pytest.fixture
+def receiver(local: None) -> Iterator[Receiver]:
+    yield from serving(Receiver())
+
+
+@pytest.fixture
+def broken(local: None) -> Iterator[Receiver]:
+    yield from serving(Receiver(statuses=[500]))

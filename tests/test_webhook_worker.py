@@ -8,7 +8,6 @@ waits short (one second, then two). The owners are told of a failing endpoint by
 process (tests/test_worker.py's), so the e-mail it sends lands in the test's outbox.
 """
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from tests.conftest import Cast
 from tests.factories import ProjectFactory
 from tests.test_report_worker import Workers
 from tests.test_worker import eventually
-from tests.webhook_receiver import Receiver, serving
+from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.worker
 
@@ -39,23 +38,6 @@ WORKER_ENVIRONMENT = {
     "WEBHOOKS_RETRY_BASE_SECONDS": "1",
     "WEBHOOKS_TIMEOUT_SECONDS": "5",
 }
-
-
-@pytest.fixture
-def local(settings: Any) -> None:
-    """This process registers the local receiver's address, so it allows it too."""
-    settings.WEBHOOKS_ALLOW_PRIVATE = True
-    settings.WEBHOOKS_ALLOW_HTTP = True
-
-
-@pytest.fixture
-def receiver(local: None) -> Iterator[Receiver]:
-    yield from serving(Receiver())
-
-
-@pytest.fixture
-def broken(local: None) -> Iterator[Receiver]:
-    yield from serving(Receiver(statuses=[500]))
 
 
 @pytest.fixture

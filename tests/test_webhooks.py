@@ -13,7 +13,7 @@ import hmac
 import ipaddress
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -62,23 +62,11 @@ type Commit = Callable[..., Any]
 
 
 @pytest.fixture
-def local(settings: Any) -> None:
-    """The test receiver listens on 127.0.0.1 over plain HTTP; three attempts, ten seconds apart to start."""
-    settings.WEBHOOKS_ALLOW_PRIVATE = True
-    settings.WEBHOOKS_ALLOW_HTTP = True
+def local(local: None, settings: Any) -> None:
+    """The test receiver (conftest's `local`); three attempts, ten seconds apart to start."""
     settings.WEBHOOKS_MAX_ATTEMPTS = 3
     settings.WEBHOOKS_RETRY_BASE_SECONDS = 10
     settings.WEBHOOKS_TIMEOUT_SECONDS = 5
-
-
-@pytest.fixture
-def receiver(local: None) -> Iterator[Receiver]:
-    yield from serving(Receiver())
-
-
-@pytest.fixture
-def broken(local: None) -> Iterator[Receiver]:
-    yield from serving(Receiver(statuses=[500]))
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@ Each is a Q over its model, relative to `today` where time matters.
 
 import datetime
 
-from django.db.models import F, Q
+from django.db.models import Expression, F, Q
+from django.db.models.functions import TruncDate
+from django.db.models.lookups import GreaterThan, IsNull
 
 from projects.models import IN_FORCE_STATUSES, ProjectStatus, ThreatStatus
 
@@ -35,6 +37,9 @@ def threat_in_review() -> Q:
     return Q(status=ThreatStatus.IN_REVIEW)
 
 
-def threat_new_since_review() -> Q:
-    """A threat logged after its project's model was last reviewed (every threat of a model never reviewed)."""
-    return Q(project__last_reviewed_on__isnull=True) | Q(created_at__date__gt=F("project__last_reviewed_on"))
+def threat_new_since_review(last_reviewed_on: Expression | F | None = None) -> Q:
+    """A threat logged after its project's model was last reviewed (every threat of a model never reviewed): on
+    the day of its creation in the site's time zone, as `created_at__date` reads it. `last_reviewed_on` is the
+    project's, joined; a query that already has it at hand (the dashboard's review queue) hands it in instead."""
+    reviewed = F("project__last_reviewed_on") if last_reviewed_on is None else last_reviewed_on
+    return Q(IsNull(reviewed, True)) | Q(GreaterThan(TruncDate("created_at"), reviewed))

@@ -18,19 +18,21 @@ from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     BooleanField,
     Count,
+    DateField,
     ExpressionWrapper,
     F,
     Func,
     Model,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 
@@ -410,32 +412,30 @@ def _by_team_and_project(
     projects with the largest residual expected loss (those with no scenario in scope have none); and how many
     projects are in scope. One query.
 
-    Each project's sums are subqueries over its own scenarios, read from the (project, expected loss) index alone,
-    150 entries a project, worked out once in a materialised CTE; the teams' rows are grouped from it and the top
-    projects sorted from it. Summing the scenarios by team and again by project read all 75,000 twice (grouping
-    by names sorted them all), and Django cannot group an annotated queryset a second time."""
+    Each project's two sums come from one pass over its own scenarios, read from the (project, expected loss)
+    index alone, 150 entries a project, in a lateral join worked out once in a materialised CTE; the teams' rows
+    are grouped from it and the top projects sorted from it. A subquery for each sum read every project's
+    entries twice (twice the time); summing the scenarios by team and again by project read all 75,000 twice
+    and sorted them (grouping by names); and Django can neither join laterally nor group an annotated queryset
+    a second time, so the query is put together here from the two querysets Django writes."""
     named = {team.pk: team for team in teams}
-    own = ScenarioResult.objects.filter(of_risks_chosen, project=OuterRef("pk")).order_by().values("project")
-    per_project = (
-        projects.order_by()
-        .annotate(
-            residual=Subquery(own.annotate(total=Sum("residual_ale")).values("total")),
-            inherent=Subquery(own.annotate(total=Sum("inherent_ale")).values("total")),
-        )
-        .values("pk", "name", "team", "team__name", "residual", "inherent")
+    scope = projects.order_by().values("pk", "name", "team", "team__name")
+    sums = (
+        ScenarioResult.objects.filter(of_risks_chosen, project=_IN_SCOPE)
+        .order_by()
+        .values("project")
+        .annotate(residual=Sum("residual_ale"), inherent=Sum("inherent_ale"))
+        .values("residual", "inherent")
     )
-    sql, params = per_project.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH per_project AS MATERIALIZED ({sql}) "  # noqa: S608 - Django's own SQL; values are parameters
-            "(SELECT true, team, NULL, NULL, sum(residual), sum(inherent), count(residual) FROM per_project "
-            "GROUP BY team HAVING count(residual) > 0) "
-            "UNION ALL (SELECT false, pk, name, team__name, residual, coalesce(inherent, 0), 1 FROM per_project "
-            "WHERE residual IS NOT NULL ORDER BY residual DESC, name LIMIT %s) "
-            "UNION ALL (SELECT NULL, count(*), NULL, NULL, NULL, NULL, NULL FROM per_project)",
-            (*params, TOP),
-        )
-        rows = cursor.fetchall()
+    rows = _with_scope(
+        scope,
+        sums,
+        "(SELECT true, team, NULL, NULL, sum(residual), sum(inherent), count(residual) FROM per_project "
+        "GROUP BY team HAVING count(residual) > 0) "
+        "UNION ALL (SELECT false, pk, name, team__name, residual, coalesce(inherent, 0), 1 FROM per_project "
+        "WHERE residual IS NOT NULL ORDER BY residual DESC, name LIMIT %s) "
+        "UNION ALL (SELECT NULL, count(*), NULL, NULL, NULL, NULL, NULL FROM per_project)",
+    )
     by_team = [
         TeamRow(named[key].slug, named[key].name, residual or 0.0, inherent or 0.0, count)
         for is_team, key, _, _, residual, inherent, count in rows
@@ -450,35 +450,58 @@ def _by_team_and_project(
     return sorted(by_team, key=lambda row: (-row.residual_ale, row.name)), top, project_count
 
 
+# Over a model with a project: the project in scope that _with_scope's lateral join is working out.
+_IN_SCOPE = RawSQL("scope.pk", (), output_field=BigIntegerField())
+
+
+def _with_scope(scope: QuerySet[Any], each: QuerySet[Any], select: str) -> list[tuple[Any, ...]]:
+    """`select` (which ends in a LIMIT %s, given TOP) over `per_project`: the projects in `scope` (a values()
+    queryset), each with the one row `each` gives for it (its columns NULL when none), `each` being written
+    against the project in scope (_IN_SCOPE, `scope`'s columns by name)."""
+    scope_sql, scope_params = scope.query.sql_with_params()
+    each_sql, each_params = each.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH scope AS MATERIALIZED ({scope_sql}), "  # noqa: S608 - Django's own SQL; values are parameters
+            f"per_project AS MATERIALIZED (SELECT scope.*, one.* FROM scope LEFT JOIN LATERAL ({each_sql}) "
+            f"AS one ON true) {select}",
+            (*scope_params, *each_params, TOP),
+        )
+        return cursor.fetchall()
+
+
 # The work waiting -------------------------------------------------------------------------------------------
 
 
 def _review(projects: QuerySet[Project]) -> tuple[list[ReviewRow], int, int]:
     """Projects with threats in review or new since their last review, most waiting first; and the totals.
 
-    Each project's counts are subqueries over its own threats, read from the (project, status, created) index
-    alone, worked out once in a materialised CTE; the totals are a window over it in the same query. As one
-    Django query the window repeated both subqueries for every project (Django does not refer to an
-    annotation by its alias), so every count was made twice; grouping all the threats by project, with the
-    project's and team's names, cost twice as much again."""
-    per_project = (
-        projects.order_by()
+    Each project's two counts come from one pass over its own threats, read from the (project, status, created)
+    index alone, in a lateral join worked out once (_with_scope); the totals are a window over it in the same
+    query. A subquery for each count read every project's threats twice, and joined each threat to its project
+    again for the date of the last review, which the lateral join has at hand; grouping all the threats by
+    project, with the project's and team's names, cost twice as much again."""
+    scope = projects.order_by().values("pk", "name", "team__name", "last_reviewed_on")
+    reviewed = RawSQL("scope.last_reviewed_on", (), output_field=DateField())
+    counts = (
+        Threat.objects.filter(project=_IN_SCOPE)
+        .order_by()
+        .values("project")
         .annotate(
-            in_review=_threats_of_project(attention.threat_in_review()),
-            new=_threats_of_project(attention.threat_new_since_review()),
+            # Of project_id, which the index holds: COUNT(*) takes no filter in Django, and of the ids would
+            # read every threat from the table.
+            in_review=Count("project", filter=attention.threat_in_review()),
+            new=Count("project", filter=attention.threat_new_since_review(reviewed)),
         )
-        .values("pk", "name", "team__name", "last_reviewed_on", "in_review", "new")
+        .values("in_review", "new")
     )
-    sql, params = per_project.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH waiting AS MATERIALIZED ({sql}) "  # noqa: S608 - Django's own SQL; the values are parameters
-            "SELECT pk, name, team__name, last_reviewed_on, in_review, new, "
-            "sum(in_review) OVER (), sum(new) OVER () FROM waiting WHERE in_review > 0 OR new > 0 "
-            "ORDER BY in_review DESC, new DESC, name LIMIT %s",
-            (*params, TOP),
-        )
-        rows = cursor.fetchall()
+    rows = _with_scope(
+        scope,
+        counts,
+        "SELECT pk, name, team__name, last_reviewed_on, in_review, new, "
+        "sum(in_review) OVER (), sum(new) OVER () FROM per_project WHERE in_review > 0 OR new > 0 "
+        "ORDER BY in_review DESC, new DESC, name LIMIT %s",
+    )
     return (
         [
             ReviewRow(pk, name, team, in_review, new, reviewed)
@@ -487,13 +510,6 @@ def _review(projects: QuerySet[Project]) -> tuple[list[ReviewRow], int, int]:
         int(rows[0][6]) if rows else 0,
         int(rows[0][7]) if rows else 0,
     )
-
-
-def _threats_of_project(waiting: Q) -> Coalesce:
-    """Over projects: how many of the project's threats match `waiting` (0 when none does). COUNT(*), not of
-    the ids, so Postgres counts from the index without reading the threats."""
-    threats = Threat.objects.filter(waiting, project=OuterRef("pk")).order_by().values("project")
-    return Coalesce(Subquery(threats.annotate(n=Count("*")).values("n")), 0)
 
 
 def _overdue_controls(

@@ -199,7 +199,7 @@ def dashboard(
     )
     review, in_review, new_since = _review(projects)
     overdue, overdue_count = _overdue_controls(organisation, filters, today)
-    headline = _headline(risks, scales)
+    headline, heat = _headline_and_heat(risks, scales)
     acceptances, expiring, expired = _acceptances(plain, today)
     stale, stale_count = _first_and_count(
         projects.filter(attention.project_review_overdue(today))
@@ -214,7 +214,7 @@ def dashboard(
         team=team,
         project=project,
         headline=headline,
-        heat=_heat(plain),
+        heat=heat,
         top_risks=_top_risks(risks, scales),
         teams=by_team,
         projects=top_projects,
@@ -266,23 +266,69 @@ def _risks(
     return narrow(register_selectors.scored_risks(organisation, today)), narrow(plain)
 
 
-def _headline(risks: QuerySet[BusinessRisk], scales: Scales) -> Headline:
+def _headline_and_heat(
+    risks: QuerySet[BusinessRisk], scales: Scales
+) -> tuple[Headline, dict[str, dict[tuple[Level, Level], int]]]:
+    """The headline figures and both heat maps from one grouping of the risks by their inherent and residual
+    cells (at most a few dozen groups): each group's counts and sums made in SQL, then the groups' added up
+    for the headline and each map's cells for the map."""
     above = register_selectors.above_appetite(scales)
     ale = Coalesce(F("residual_ale"), 0.0)
-    inherent = Coalesce(F("inherent_ale"), 0.0)
-    figures = risks.annotate(inherent_ale=F("result__inherent_ale")).aggregate(
-        risks=Count("pk"),
-        scored=Count("pk", filter=Q(residual_level__isnull=False)),
-        above_count=Count("pk", filter=above),
-        above_ale=Coalesce(Sum(ale, filter=above), 0.0),
-        accepted_count=Count("pk", filter=Q(accepted=True)),
-        # Not named residual_ale: an aggregate may not take the name of the annotation it sums.
-        residual_total=Coalesce(Sum(ale), 0.0),
-        inherent_total=Coalesce(Sum(inherent), 0.0),
+    groups = (
+        risks.order_by()
+        .values(*_CELLS)
+        .annotate(
+            n=Count("pk"),
+            scored=Count("pk", filter=Q(residual_level__isnull=False)),
+            above_count=Count("pk", filter=above),
+            above_ale=Coalesce(Sum(ale, filter=above), 0.0),
+            accepted_count=Count("pk", filter=Q(accepted=True)),
+            # Not named residual_ale: an aggregate may not take the name of the annotation it sums.
+            residual_total=Coalesce(Sum(ale), 0.0),
+            inherent_total=Coalesce(Sum("result__inherent_ale"), 0.0),
+        )
+        .values_list(*_CELLS, *_FIGURES)
     )
-    figures["residual_ale"] = figures.pop("residual_total")
-    figures["inherent_ale"] = figures.pop("inherent_total")
-    return Headline(**figures)
+    totals = [0] * len(_FIGURES)
+    names = {str(level): level for level in LEVELS}
+    heat: dict[str, dict[tuple[Level, Level], int]] = {stage: {} for stage in register_selectors.CELL_STAGES}
+    for row in groups:
+        cells, figures = row[: len(_CELLS)], row[len(_CELLS) :]
+        totals = [total + figure for total, figure in zip(totals, figures, strict=True)]
+        for stage, (likelihood, impact) in zip(
+            register_selectors.CELL_STAGES, (cells[0:2], cells[2:4]), strict=True
+        ):
+            row_level, column = names.get(likelihood or ""), names.get(impact or "")
+            if row_level is not None and column is not None:
+                heat[stage][(row_level, column)] = heat[stage].get((row_level, column), 0) + figures[0]
+    risk_count, scored, above_count, above_ale, accepted_count, residual_ale, inherent_ale = totals
+    headline = Headline(
+        risks=risk_count,
+        scored=scored,
+        above_count=above_count,
+        above_ale=float(above_ale),
+        accepted_count=accepted_count,
+        residual_ale=float(residual_ale),
+        inherent_ale=float(inherent_ale),
+    )
+    return headline, heat
+
+
+_CELLS = (
+    "result__inherent_likelihood",
+    "result__inherent_impact",
+    "result__residual_likelihood",
+    "result__residual_impact",
+)
+_FIGURES = (
+    "n",
+    "scored",
+    "above_count",
+    "above_ale",
+    "accepted_count",
+    "residual_total",
+    "inherent_total",
+)
 
 
 def _top_risks(risks: QuerySet[BusinessRisk], scales: Scales) -> list[BusinessRisk]:
@@ -294,38 +340,6 @@ def _top_risks(risks: QuerySet[BusinessRisk], scales: Scales) -> list[BusinessRi
         .filter(Q(residual_ale__gt=0))
         .order_by(F("residual_ale").desc(), "number")[:TOP]
     )
-
-
-def _heat(risks: QuerySet[BusinessRisk]) -> dict[str, dict[tuple[Level, Level], int]]:
-    """Both heat maps from one grouping of the risks by their inherent and residual cells (at most a few dozen
-    groups), each map then adding up its own cells' counts."""
-    rows = (
-        risks.order_by()
-        .values(
-            "result__inherent_likelihood",
-            "result__inherent_impact",
-            "result__residual_likelihood",
-            "result__residual_impact",
-        )
-        .annotate(n=Count("pk"))
-        .values_list(
-            "result__inherent_likelihood",
-            "result__inherent_impact",
-            "result__residual_likelihood",
-            "result__residual_impact",
-            "n",
-        )
-    )
-    names = {str(level): level for level in LEVELS}
-    heat: dict[str, dict[tuple[Level, Level], int]] = {stage: {} for stage in register_selectors.CELL_STAGES}
-    for *cells, n in rows:
-        for stage, (likelihood, impact) in zip(
-            register_selectors.CELL_STAGES, (cells[0:2], cells[2:4]), strict=True
-        ):
-            row, column = names.get(likelihood or ""), names.get(impact or "")
-            if row is not None and column is not None:
-                heat[stage][(row, column)] = heat[stage].get((row, column), 0) + n
-    return heat
 
 
 def _acceptances(

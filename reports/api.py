@@ -276,9 +276,12 @@ class AcceptancesOutput(serializers.Serializer):
 
 
 @extend_schema_serializer(component_name="DashboardStaleProject")
-class StaleProjectOutput(ProjectNameOutput):
+class StaleProjectOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="project_id")
+    name = serializers.CharField()
+    team = serializers.CharField(help_text="The team's name.")
     last_reviewed_on = serializers.DateField(allow_null=True, help_text="null: never reviewed.")
-    url = LinkField(lambda links, project: links.to("api_project_detail", project.pk))
+    url = LinkField(lambda links, row: links.to("api_project_detail", row.project_id))
 
 
 @extend_schema_serializer(component_name="DashboardStaleProjects")

@@ -140,6 +140,14 @@ class ReviewRow:
 
 
 @dataclass(frozen=True)
+class StaleRow:
+    project_id: int
+    name: str
+    team: str
+    last_reviewed_on: datetime.date | None
+
+
+@dataclass(frozen=True)
 class Trend:
     days: list[datetime.date]
     above_count: list[int]
@@ -169,7 +177,7 @@ class Dashboard:
     acceptances: list[RiskAcceptance]  # approved, expiring within 30 days or expired (and none in force)
     expiring_count: int
     expired_count: int
-    stale_projects: list[Project]
+    stale_projects: list[StaleRow]
     stale_count: int
     portfolio: StoredFigures | None = None  # the whole organisation's; None when filtered or never computed
     trend: Trend | None = None  # the whole organisation's snapshots; None when filtered
@@ -197,15 +205,10 @@ def dashboard(
     by_team, top_projects, project_count = _by_team_and_project(
         projects, _of_risks_chosen(organisation, filters), teams
     )
-    review, in_review, new_since = _review(projects)
+    review, in_review, new_since, stale, stale_count = _review(projects, today)
     overdue, overdue_count = _overdue_controls(organisation, filters, today)
     headline, heat = _headline_and_heat(risks, scales)
     acceptances, expiring, expired = _acceptances(plain, today)
-    stale, stale_count = _first_and_count(
-        projects.filter(attention.project_review_overdue(today))
-        .select_related("team")
-        .order_by(F("last_reviewed_on").asc(nulls_first=True), "name")
-    )
     return Dashboard(
         organisation=organisation,
         filters=filters,
@@ -468,10 +471,12 @@ def _by_team_and_project(
 _IN_SCOPE = RawSQL("scope.pk", (), output_field=BigIntegerField())
 
 
-def _with_scope(scope: QuerySet[Any], each: QuerySet[Any], select: str) -> list[tuple[Any, ...]]:
-    """`select` (which ends in a LIMIT %s, given TOP) over `per_project`: the projects in `scope` (a values()
-    queryset), each with the one row `each` gives for it (its columns NULL when none), `each` being written
-    against the project in scope (_IN_SCOPE, `scope`'s columns by name)."""
+def _with_scope(
+    scope: QuerySet[Any], each: QuerySet[Any], select: str, select_params: tuple[int, ...] = (TOP,)
+) -> list[tuple[Any, ...]]:
+    """`select` over `per_project`: the projects in `scope` (a values() queryset), each with the one row `each`
+    gives for it (its columns NULL when none), `each` being written against the project in scope (_IN_SCOPE,
+    `scope`'s columns by name). `scope` itself may be read as well."""
     scope_sql, scope_params = scope.query.sql_with_params()
     each_sql, each_params = each.query.sql_with_params()
     with connection.cursor() as cursor:
@@ -479,7 +484,7 @@ def _with_scope(scope: QuerySet[Any], each: QuerySet[Any], select: str) -> list[
             f"WITH scope AS MATERIALIZED ({scope_sql}), "  # noqa: S608 - Django's own SQL; values are parameters
             f"per_project AS MATERIALIZED (SELECT scope.*, one.* FROM scope LEFT JOIN LATERAL ({each_sql}) "
             f"AS one ON true) {select}",
-            (*scope_params, *each_params, TOP),
+            (*scope_params, *each_params, *select_params),
         )
         return cursor.fetchall()
 
@@ -487,15 +492,25 @@ def _with_scope(scope: QuerySet[Any], each: QuerySet[Any], select: str) -> list[
 # The work waiting -------------------------------------------------------------------------------------------
 
 
-def _review(projects: QuerySet[Project]) -> tuple[list[ReviewRow], int, int]:
-    """Projects with threats in review or new since their last review, most waiting first; and the totals.
+def _review(
+    projects: QuerySet[Project], today: datetime.date
+) -> tuple[list[ReviewRow], int, int, list[StaleRow], int]:
+    """Projects with threats in review or new since their last review, most waiting first, and the totals; and
+    the projects whose model is out of date (attention.project_review_overdue), never reviewed first, and how
+    many. One query.
 
     Each project's two counts come from one pass over its own threats, read from the (project, status, created)
-    index alone, in a lateral join worked out once (_with_scope); the totals are a window over it in the same
-    query. A subquery for each count read every project's threats twice, and joined each threat to its project
-    again for the date of the last review, which the lateral join has at hand; grouping all the threats by
-    project, with the project's and team's names, cost twice as much again."""
-    scope = projects.order_by().values("pk", "name", "team__name", "last_reviewed_on")
+    index alone, in a lateral join worked out once (_with_scope); the totals are a window over it. A subquery
+    for each count read every project's threats twice, and joined each threat to its project again for the date
+    of the last review, which the lateral join has at hand; grouping all the threats by project, with the
+    project's and team's names, cost twice as much again. The out-of-date models are read from the same
+    projects, with a count window of their own."""
+    stale = ExpressionWrapper(attention.project_review_overdue(today), output_field=BooleanField())
+    scope = (
+        projects.order_by()
+        .annotate(stale=stale)
+        .values("pk", "name", "team__name", "last_reviewed_on", "stale")
+    )
     reviewed = RawSQL("scope.last_reviewed_on", (), output_field=DateField())
     counts = (
         Threat.objects.filter(project=_IN_SCOPE)
@@ -512,17 +527,24 @@ def _review(projects: QuerySet[Project]) -> tuple[list[ReviewRow], int, int]:
     rows = _with_scope(
         scope,
         counts,
-        "SELECT pk, name, team__name, last_reviewed_on, in_review, new, "
-        "sum(in_review) OVER (), sum(new) OVER () FROM per_project WHERE in_review > 0 OR new > 0 "
-        "ORDER BY in_review DESC, new DESC, name LIMIT %s",
+        "(SELECT true, pk, name, team__name, last_reviewed_on, in_review, new, sum(in_review) OVER (), "
+        "sum(new) OVER () FROM per_project WHERE in_review > 0 OR new > 0 "
+        "ORDER BY in_review DESC, new DESC, name LIMIT %s) "
+        "UNION ALL (SELECT false, pk, name, team__name, last_reviewed_on, NULL, NULL, count(*) OVER (), NULL "
+        "FROM scope WHERE stale ORDER BY last_reviewed_on NULLS FIRST, name LIMIT %s)",
+        (TOP, TOP),
     )
+    waiting = [row[1:] for row in rows if row[0]]
+    out_of_date = [row[1:] for row in rows if not row[0]]
     return (
         [
             ReviewRow(pk, name, team, in_review, new, reviewed)
-            for pk, name, team, reviewed, in_review, new, _, _ in rows
+            for pk, name, team, reviewed, in_review, new, _, _ in waiting
         ],
-        int(rows[0][6]) if rows else 0,
-        int(rows[0][7]) if rows else 0,
+        int(waiting[0][6]) if waiting else 0,
+        int(waiting[0][7]) if waiting else 0,
+        [StaleRow(pk, name, team, reviewed) for pk, name, team, reviewed, *_ in out_of_date],
+        int(out_of_date[0][6]) if out_of_date else 0,
     )
 
 

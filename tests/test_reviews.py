@@ -356,7 +356,7 @@ def test_a_project_not_reviewed_in_90_days_leaves_the_dashboard_only_when_approv
     def overdue() -> tuple[list[int], list[int], int]:
         board = dashboard(cast.organisation, DashboardFilters(), today)
         listed = Project.objects.filter(attention.project_review_overdue(today))
-        return [p.pk for p in board.stale_projects], [p.pk for p in listed], board.stale_count
+        return [row.project_id for row in board.stale_projects], [p.pk for p in listed], board.stale_count
 
     assert overdue() == ([project.pk], [project.pk], 1)
     for fields in ({"status": ProjectStatus.ACTIVE}, {"last_reviewed_on": today}):

@@ -130,7 +130,7 @@ def assert_same_figures(body: Body, board: Dashboard) -> None:
     stale = body["projects_not_reviewed"]
     assert stale["count"] == board.stale_count
     assert [(p["id"], p["last_reviewed_on"]) for p in stale["rows"]] == [
-        (p.pk, _iso(p.last_reviewed_on)) for p in board.stale_projects
+        (row.project_id, _iso(row.last_reviewed_on)) for row in board.stale_projects
     ]
 
 

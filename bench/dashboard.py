@@ -13,7 +13,8 @@ The floor is honest: before timing it, the benchmark checks that its SQL returns
 models return (reports.dashboard.dashboard, projects.workspace_selectors.estate_threats_of) and stops if not.
 The dashboards' floor is the aggregates the page shows (headline, both heat maps, risk by team, the work
 waiting); the page does more (top tables, acceptances, trend, the portfolio curve, charts), so the ratio says
-what that and Django cost on top of the SQL that cannot be avoided.
+what that and Django cost on top of the SQL that cannot be avoided. Beside each page's time is how much of it its
+own queries took, all of them, so the rest is what Django and the template cost.
 
 The table is printed and added to bench/RESULTS.md as a new dated section. `python -m bench dashboard` runs
 this section alone; it takes about ten minutes, most of it building the estate.
@@ -77,16 +78,21 @@ class Timing:
     p90_ms: float
 
 
-def timed(run: Callable[[], object], runs: int = RUNS) -> Timing:
-    """Median and 90th percentile of `runs` calls, after WARM_UP untimed ones."""
+def timed(*runs: Callable[[], object], times: int = RUNS) -> list[Timing]:
+    """Median and 90th percentile of each of `runs`, called in turn `times` times after WARM_UP untimed rounds.
+    In turn, a page then its floor, so that a machine slowing down for a minute (a shared one does) slows both
+    alike and each runs after the other, as a page's queries run after its Python, rather than the floor's
+    statements back to back with the caches warm from the one before."""
     for _ in range(WARM_UP):
-        run()
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - start) * 1000)
-    return Timing(statistics.median(timings), statistics.quantiles(timings, n=10)[-1])
+        for run in runs:
+            run()
+    timings: list[list[float]] = [[] for _ in runs]
+    for _ in range(times):
+        for run, taken in zip(runs, timings, strict=True):
+            start = time.perf_counter()
+            run()
+            taken.append((time.perf_counter() - start) * 1000)
+    return [Timing(statistics.median(taken), statistics.quantiles(taken, n=10)[-1]) for taken in timings]
 
 
 # The floors: hand-written SQL ---------------------------------------------------------------------------------
@@ -283,6 +289,9 @@ class Row:
     page: str
     timing: Timing
     queries: int
+    sql_ms: (
+        float  # per request, the median time its queries took (the rest is Django, the template, the client)
+    )
     floor: Timing | None
 
     @property
@@ -293,15 +302,33 @@ class Row:
 def page_row(
     name: str, client: Client, url: str, floor: Callable[[], object] | None, runs: int = RUNS
 ) -> Row:
+    in_sql: list[float] = []  # per request, the milliseconds its queries took
+
     def get() -> None:
         response = client.get(url, secure=True)
         if response.status_code != 200:
             sys.exit(f"{name}: {url} answered {response.status_code}, not 200")
 
+    def waited(execute: Callable[..., object], *args: object) -> object:
+        started = time.perf_counter()
+        try:
+            return execute(*args)
+        finally:
+            in_sql[-1] += (time.perf_counter() - started) * 1000
+
+    def get_timing_sql() -> None:
+        in_sql.append(0.0)
+        with connection.execute_wrapper(waited):
+            get()
+
     with CaptureQueriesContext(connection) as queries:
         get()
     query_count = len(queries)  # now: the next request clears the connection's log
-    return Row(name, timed(get, runs), query_count, timed(floor) if floor else None)
+    if floor is None:
+        [timing], floor_timing = timed(get_timing_sql, times=runs), None
+    else:
+        timing, floor_timing = timed(get_timing_sql, floor, times=runs)
+    return Row(name, timing, query_count, statistics.median(in_sql[-runs:]), floor_timing)
 
 
 def build() -> tuple[Organisation, float, float]:
@@ -374,15 +401,16 @@ def measure(organisation: Organisation) -> list[Row]:
 
 def table(rows: list[Row]) -> str:
     lines = [
-        "| page | median ms | p90 ms | queries | floor median ms | floor p90 ms | page / floor |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| page | median ms | p90 ms | queries | of which SQL, ms | floor median ms | floor p90 ms | page / floor |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for row in rows:
         floor = (
             f"{row.floor.median_ms:.1f} | {row.floor.p90_ms:.1f} | {row.ratio:.1f}x" if row.floor else "| |"
         )
         lines.append(
-            f"| {row.page} | {row.timing.median_ms:.1f} | {row.timing.p90_ms:.1f} | {row.queries} | {floor} |"
+            f"| {row.page} | {row.timing.median_ms:.1f} | {row.timing.p90_ms:.1f} | {row.queries} | {row.sql_ms:.1f}"
+            f" | {floor} |"
         )
     return "\n".join(lines)
 
@@ -423,8 +451,8 @@ def section(organisation: Organisation, rows: list[Row], built_s: float, recompu
             f"- estate (`seed_estate` {_options() or 'defaults'}): "
             + ", ".join(f"{n:,} {what}" for what, n in estate.items()),
             f"- built in {built_s:.0f} s, results recomputed in {recomputed_s:.0f} s; then VACUUM ANALYZE",
-            f"- {RUNS} timed requests (and {RUNS} floor runs) per row after {WARM_UP} warm-up ones, signed in as a"
-            " security lead; the floors' figures checked equal to the pages'",
+            f"- {RUNS} timed requests per row, each followed by a run of its floor, after {WARM_UP} warm-up rounds,"
+            " signed in as a security lead; the floors' figures checked equal to the pages'",
             "",
             table(rows),
             "",

@@ -208,10 +208,15 @@ def _settle(claim: _Claim, failure: _Failure | None) -> float | None:
 
 
 def notification_emails_send(notification_ids: Sequence[int]) -> Sent:
-    """E-mail each of these notifications not yet e-mailed nor read to its recipient, each on its own; how many
-    went, and which to try again when."""
+    """E-mail each of these notifications not yet e-mailed nor read to its recipient, each on its own, when the
+    recipient is still a member who wants e-mails of its kind at once: they may have left the organisation, or
+    chosen the digest or no e-mail, since it was queued (a retry waits up to half an hour), and a former member
+    is told nothing more of the organisation. How many went, and which to try again when."""
+    waiting = _unsent().filter(pk__in=set(notification_ids))
     count, retry_in = 0, {}
-    for notification_id in sorted(set(notification_ids)):
+    for notification_id in _wanted_at_once(
+        list(waiting.values_list("pk", "organisation_id", "recipient_id", "kind"))
+    ):
         claim = _claim(
             _unsent().filter(pk=notification_id).select_related("recipient", "organisation", "actor")
         )

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from projects import notification_mail, notification_reminders, notifications, workspace_services
+from projects import notification_mail, notification_reminders, notifications, services, workspace_services
 from projects.models import ControlStatus, Membership, Project, ProjectStatus, User
 from projects.notification_models import EmailMode, Notification, NotificationKind, NotificationPreference
 from risks import services as risk_services
@@ -243,6 +243,24 @@ def test_a_notification_read_before_its_email_goes_is_not_emailed(cast: Cast) ->
         == 0
     )
     assert mail.outbox == []
+
+
+def test_a_queued_email_is_not_sent_to_whoever_left_or_changed_their_mind_since(cast: Cast) -> None:
+    """The e-mail task runs after the commit, and a retry up to half an hour later: it asks again."""
+    tell(cast, cast.viewer, cast.engineer, cast.security_lead)
+    ids = list(Notification.objects.values_list("pk", flat=True))
+    services.membership_remove(membership=cast.membership(cast.viewer))
+    prefer(cast, cast.engineer, EmailMode.DIGEST)
+
+    assert notification_mail.notification_emails_send(ids).count == 1
+    assert [message.to for message in mail.outbox] == [[cast.security_lead.email]]
+    # The engineer's is left for their digest; the former member's is never sent.
+    assert set(Notification.objects.filter(emailed_at__isnull=True).values_list("recipient", flat=True)) == {
+        cast.viewer.pk,
+        cast.engineer.pk,
+    }
+    assert notification_mail.digests_send().count == 1
+    assert [message.to for message in mail.outbox[1:]] == [[cast.engineer.email]]
 
 
 def test_preferences_are_per_organisation_and_refuse_what_is_not_a_choice(cast: Cast) -> None:

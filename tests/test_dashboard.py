@@ -1,6 +1,7 @@
 """The risk dashboard (reports.dashboard, reports.views): its figures against an independent count made here from
 the same stored results and rows, its links into the lists it counts, its filters, and its query budget."""
 
+import dataclasses
 import datetime
 import html
 import re
@@ -14,7 +15,8 @@ from django.utils import timezone
 
 from projects import attention
 from projects.models import Control, ControlStatus, Project, Team, Threat, ThreatStatus
-from reports.dashboard import TOP, DashboardFilters, dashboard
+from reports import dashboard_charts
+from reports.dashboard import TOP, DashboardFilters, Trend, dashboard
 from risks import inputs, services
 from risks.appetite import AcceptanceState, Standing, position_of
 from risks.models import (
@@ -342,6 +344,29 @@ def test_the_charts_are_drawn_again_when_a_figure_changes_and_reused_while_none_
     assert redrawn != first
     assert "Renamed risk" in redrawn
     assert "Business risk 5" not in redrawn
+
+
+def test_the_charts_are_drawn_again_when_any_day_of_the_trend_changes(
+    cast: Cast, today: datetime.date
+) -> None:
+    board = dashboard(cast.organisation, DashboardFilters(), today)
+    yesterday = today - datetime.timedelta(days=1)
+    trends = [
+        Trend([today], [3], [100.0], [200.0]),
+        Trend([yesterday], [3], [100.0], [200.0]),
+        Trend([today], [4], [100.0], [200.0]),
+        Trend([today], [3], [100.5], [200.0]),
+        Trend([today], [3], [100.0], [200.5]),
+        Trend([yesterday, today], [3, 3], [100.0, 100.0], [200.0, 200.0]),
+        Trend([], [], [], []),
+        None,
+    ]
+
+    digests = {
+        dashboard_charts._digest(dataclasses.replace(board, trend=trend), "/risks/") for trend in trends
+    }
+
+    assert len(digests) == len(trends)
 
 
 def test_filters_persist_in_the_links(cast: Cast, estate: list[BusinessRisk], viewer_client: Client) -> None:

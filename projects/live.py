@@ -1,7 +1,8 @@
 """Pages that several members have open at once: who else is viewing a page, and whether what it shows has
 changed since it was drawn.
 
-A live page (the Model page, the threat list, a threat's page) polls a cheap endpoint (projects.live_views).
+A live page (the Model page, the threat list, a threat's page, the Review tab) polls a cheap endpoint
+(projects.live_views).
 Each poll costs one query, which resolves the member's organisation and the project (404 otherwise) and
 reads the page's token: for each kind of object the page shows, how many there are, the sum of their versions
 and their latest change. Every save bumps a version and stamps `updated_at`, every insert and delete changes
@@ -41,6 +42,7 @@ from projects.models import (
     TrustZone,
     User,
 )
+from projects.review_models import ModelReview
 
 POLL_SECONDS = 4
 # A member counts as viewing a page this long after their last poll: a little over three polls, so one slow
@@ -57,6 +59,8 @@ class PageKind(StrEnum):
     MODEL = "model"  # the Model page: the project, its trust zones, assets, components and data flows
     THREATS = "threats"  # the threat list: the project and its threats
     THREAT = "threat"  # a threat's page: the threat, its control links and those controls
+    # The Review tab: the project, its reviews, and what its sign-off reads (the model, its threats and controls).
+    REVIEW = "review"
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,8 @@ class LivePage:
         args: list[object] = [self.organisation_slug, self.project_id]
         if self.kind is PageKind.THREAT:
             return reverse("threat_detail", args=[*args, self.threat_number])
-        return reverse("threat_list" if self.kind is PageKind.THREATS else "project_detail", args=args)
+        names = {PageKind.THREATS: "threat_list", PageKind.REVIEW: "project_review"}
+        return reverse(names.get(self.kind, "project_detail"), args=args)
 
     def history_url(self) -> str:
         """Where the changes can be read: the threat's history, or the project's."""
@@ -121,6 +126,16 @@ def _token_sql(kind: PageKind) -> str:
     """One statement: the member's organisation, the project in it, (the threat) and the page's token."""
     if kind is PageKind.MODEL:
         parts = [_digest(m, "part.project_id = p.id") for m in (TrustZone, Asset, Component, DataFlow)]
+    elif kind is PageKind.REVIEW:
+        # A review is never edited, only decided: its count and latest moment (submitted or decided) move.
+        parts = [
+            f"(SELECT concat_ws('.', count(*), max(greatest(submitted_at, decided_at))) "  # noqa: S608 - a model's table
+            f"FROM {_table(ModelReview)} part WHERE part.project_id = p.id)",
+            *(
+                _digest(m, "part.project_id = p.id")
+                for m in (TrustZone, Asset, Component, DataFlow, Threat, Control)
+            ),
+        ]
     elif kind is PageKind.THREATS:
         parts = [_digest(Threat, "part.project_id = p.id")]
     else:
@@ -265,7 +280,7 @@ def _threat_reference() -> Any:
 
 def _page_events(page: LivePage, since: datetime) -> Any:
     project = _events(Project, "project", Value(""), since, pgh_obj_id=page.project_id)
-    if page.kind is PageKind.MODEL:
+    if page.kind in (PageKind.MODEL, PageKind.REVIEW):
         parts = [
             _events(model, name, _named("name"), since, project_id=page.project_id)
             for model, name in (
@@ -275,6 +290,11 @@ def _page_events(page: LivePage, since: datetime) -> Any:
                 (DataFlow, "data flow"),
             )
         ]
+        if page.kind is PageKind.REVIEW:  # a submission or a decision shows as the project's status changing
+            parts += [
+                _events(Threat, "threat", _threat_reference(), since, project_id=page.project_id),
+                _events(Control, "control", _named("title"), since, project_id=page.project_id),
+            ]
         return project.union(*parts, all=True)
     if page.kind is PageKind.THREATS:
         return project.union(

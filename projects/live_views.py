@@ -41,6 +41,12 @@ def live_threat(
     return _poll(request, org_slug, PageKind.THREAT, project_id, threat_number)
 
 
+@require_GET
+@never_cache
+def live_review(request: AuthenticatedHttpRequest, org_slug: str, project_id: int) -> HttpResponse:
+    return _poll(request, org_slug, PageKind.REVIEW, project_id)
+
+
 def _poll(
     request: AuthenticatedHttpRequest,
     org_slug: str,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from projects import review_views
+from projects import live_views, review_views
 
 P = "projects/<int:project_id>/review/"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path(P + "withdraw/", review_views.project_review_withdraw, name="project_review_withdraw"),
     path(P + "decide/", review_views.project_review_decide, name="project_review_decide"),
     path(P + "changes/", review_views.project_review_changes, name="project_review_changes"),
+    path(P + "live/", live_views.live_review, name="live_review"),
 ]

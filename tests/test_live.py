@@ -13,10 +13,11 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from projects import live
+from projects import live, review_services
 from projects import workspace_services as services
 from projects.live import PageKind
 from projects.models import ControlStatus, Project, Threat
+from projects.review_models import ReviewDecision
 from tests.conftest import Cast, signed_in
 from tests.factories import (
     ComponentFactory,
@@ -81,7 +82,7 @@ def rename_threat(cast: Cast, threat: Threat, action: str) -> None:
 # Nothing changed ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["model", "threats", "threat"])
+@pytest.mark.parametrize("kind", ["model", "threats", "threat", "review"])
 def test_an_unchanged_page_answers_204(
     cast: Cast, engineer_client: Client, project: Project, threat: Threat, kind: str
 ) -> None:
@@ -98,7 +99,7 @@ def test_an_unchanged_poll_is_one_query_after_the_user(
     for number in range(1, 31):
         ThreatFactory.create(project=big, number=number)
         ComponentFactory.create(project=big, name=f"Service {number}")
-    for kind in ("model", "threats"):
+    for kind in ("model", "threats", "review"):
         small_url, big_url = opened(engineer_client, kind, project), opened(engineer_client, kind, big)
         # The signed-in user is read by Django's middleware (the session comes from the cache); the page and its
         # token are one.
@@ -116,7 +117,7 @@ def test_a_change_by_another_member_shows_who_changed_what(
 ) -> None:
     urls = {
         kind: opened(engineer_client, kind, project, *number)
-        for kind, number in (("threats", ()), ("threat", (12,)))
+        for kind, number in (("threats", ()), ("threat", (12,)), ("review", ()))
     }
     rename_threat(cast, threat, "forge a refund")
     for url in urls.values():
@@ -127,6 +128,28 @@ def test_a_change_by_another_member_shows_who_changed_what(
         assert "Show changes" in notice(answer)
         # The bar now knows the change: the next poll has nothing new to say.
         assert engineer_client.get(poll_url(answer)).status_code == 204
+
+
+def test_the_review_tab_hears_of_a_submission_and_a_decision(
+    cast: Cast, engineer_client: Client, project: Project
+) -> None:
+    url = opened(engineer_client, "review", project)
+    review_services.model_review_submit(membership=cast.membership(cast.security_lead), project=project)
+    answer = engineer_client.get(url)
+    assert answer.status_code == 200
+    assert f"{cast.security_lead.name} changed the project details" in notice(answer)
+    url = poll_url(answer)
+    assert engineer_client.get(url).status_code == 204
+
+    review_services.model_review_decide(
+        membership=cast.membership(cast.owner),
+        project=project,
+        decision=ReviewDecision.CHANGES_REQUESTED,
+        comment="Add the refund flow.",
+    )
+    answer = engineer_client.get(url)
+    assert answer.status_code == 200
+    assert f"{cast.owner.name} changed the project details" in notice(answer)
 
 
 def test_the_model_page_names_the_part_that_changed(
@@ -323,6 +346,7 @@ PAGES = {
     "model": lambda project, threat: reverse("project_detail", args=["acme", project.pk]),
     "threats": lambda project, threat: reverse("threat_list", args=["acme", project.pk]),
     "threat": lambda project, threat: reverse("threat_detail", args=["acme", project.pk, threat.number]),
+    "review": lambda project, threat: reverse("project_review", args=["acme", project.pk]),
 }
 
 

@@ -14,7 +14,7 @@ register = template.Library()
 
 @register.inclusion_tag("live/bar.html", takes_context=True)
 def live_updates(context: template.Context, kind: str) -> dict[str, Any]:
-    """The bar of a project's page: "model", "threats", or "threat" (with `threat` in the context)."""
+    """The bar of a project's page: "model", "threats", "review", or "threat" (with `threat` in the context)."""
     page_kind = PageKind(kind)
     request, project = context["request"], context["project"]
     number = context["threat"].number if page_kind is PageKind.THREAT else None

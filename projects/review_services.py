@@ -124,6 +124,15 @@ def model_review_submit(*, membership: Membership, project: Project, note: str =
     return review
 
 
+def _waiting(locked: Project, field: str, message: str) -> ModelReview:
+    """The review waiting on the locked project, locked too; NotWaiting with `message` under `field` when none
+    waits (never submitted, or decided or withdrawn meanwhile)."""
+    review = locked.reviews.select_for_update().filter(decision="").first()
+    if review is None:
+        raise NotWaiting({field: message})
+    return review
+
+
 def _give_status_back(locked: Project, review: ModelReview) -> None:
     """Return the locked project, still in review, to the status it had before the review was submitted."""
     if locked.status == ProjectStatus.IN_REVIEW:
@@ -167,11 +176,9 @@ def model_review_decide(
         raise ValidationError({"comment": "Say what should change before the model can be approved."})
     with change(membership):
         locked = _lock(project)
-        review = locked.reviews.select_for_update().filter(decision="").first()
-        if review is None:
-            raise NotWaiting(
-                {"decision": f"{project} is not waiting for review: it has to be submitted first."}
-            )
+        review = _waiting(
+            locked, "decision", f"{project} is not waiting for review: it has to be submitted first."
+        )
         if decision == ReviewDecision.APPROVED:
             if review.submitted_by_id == membership.user_id:
                 raise PermissionDenied("You submitted this model, so someone else signs it off.")
@@ -218,11 +225,9 @@ def model_review_withdraw(*, membership: Membership, project: Project, note: str
         raise ValidationError({"note": f"Keep the note to {NOTE_LENGTH} characters."})
     with change(membership):
         locked = _lock(project)
-        review = locked.reviews.select_for_update().filter(decision="").first()
-        if review is None:
-            raise NotWaiting(
-                {"project": f"{project} is not waiting for review, so there is nothing to withdraw."}
-            )
+        review = _waiting(
+            locked, "project", f"{project} is not waiting for review, so there is nothing to withdraw."
+        )
         _give_status_back(locked, review)
         review.decision, review.comment = ReviewDecision.WITHDRAWN, note
         review.decided_by, review.decided_at = membership.user, timezone.now()

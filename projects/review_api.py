@@ -161,7 +161,12 @@ class ReviewStateOutput(serializers.Serializer):
         "for changes."
     )
     may_approve = serializers.BooleanField(
-        help_text="You may approve the submission waiting: you decide reviews and did not submit it."
+        help_text="You may approve the submission waiting: you decide reviews, did not submit it and have not "
+        "changed the model's content since it was submitted (its threats' statuses aside)."
+    )
+    approval_refused = serializers.CharField(
+        help_text="Why you may not approve the submission waiting, e.g. “You submitted this model, so someone "
+        "else signs it off.”; empty when you may, or when nothing waits."
     )
 
 
@@ -349,6 +354,7 @@ def _state(membership: Membership, project: Project) -> Any:
     waiting = state.open_review
     may_decide = services.may_decide(membership) and waiting is not None
     may_edit = can_edit_project(membership, project)
+    refused = services.approval_refused(membership, waiting, state.snapshot) if waiting is not None else ""
     state_data = {
         "project": project.pk,
         "status": project.status,
@@ -361,7 +367,8 @@ def _state(membership: Membership, project: Project) -> Any:
         "may_submit": waiting is None and project.status != ProjectStatus.ARCHIVED and may_edit,
         "may_withdraw": waiting is not None and may_edit,
         "may_decide": may_decide,
-        "may_approve": may_decide and waiting is not None and waiting.submitted_by_id != membership.user_id,
+        "may_approve": may_decide and not refused,
+        "approval_refused": refused,
     }
     return ReviewStateOutput(state_data).data
 

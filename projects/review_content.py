@@ -105,7 +105,7 @@ def model_snapshot(project: Project) -> Snapshot:
 # Resolving refs into names ----------------------------------------------------------------------------------
 
 
-def _labels(snapshot: Snapshot) -> dict[str, str]:
+def labels_of(snapshot: Snapshot) -> dict[str, str]:
     """Every part's ref → the name people know it by (a flow by its name and ends, a threat by its number)."""
     labels: dict[str, str] = {"project": "Project"}
     for kind in ("zones", "assets", "components"):
@@ -145,7 +145,7 @@ def _canonical(value: Any) -> str:
 def digest_of(snapshot: Snapshot) -> str:
     """sha256 of the snapshot's content with its refs replaced by names and each kind's parts in a fixed order:
     the same for the same content, whatever the parts' ids, and different after any change to it."""
-    labels = _labels(snapshot)
+    labels = labels_of(snapshot)
     content: dict[str, Any] = {"version": snapshot.get("version")}
     for kind in KINDS:
         content[kind] = sorted(
@@ -352,7 +352,7 @@ def _pairs(
 ) -> dict[str, tuple[list[tuple[str, str]], list[str], list[str]]]:
     """For each kind: the parts of both snapshots that are the same part (by ref; what is left, by name, as the
     ids of a restored model are new), the parts only `before` has and those only `after` has."""
-    old_labels, new_labels = _labels(before), _labels(after)
+    old_labels, new_labels = labels_of(before), labels_of(after)
     found = {}
     for kind in KINDS:
         old_parts, new_parts = before.get(kind, {}), after.get(kind, {})
@@ -379,7 +379,7 @@ def _pairs(
 def model_diff(before: Snapshot, after: Snapshot) -> ModelDiff:
     """What changed from `before` to `after`: the parts added, removed and edited (with the fields that changed,
     each as it read before and reads now), kind by kind in the order of KINDS."""
-    labels = (_labels(before), _labels(after))
+    labels = (labels_of(before), labels_of(after))
     pairs = _pairs(before, after)
     now_refs = {old: new for paired, _, _ in pairs.values() for old, new in paired}
 

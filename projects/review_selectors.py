@@ -5,14 +5,40 @@ own lookup found (projects.workspace_selectors.project_of)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import pghistory.models
+from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
 
 from projects import attention
-from projects.models import Membership, Project, Threat
-from projects.review_content import ModelDiff, Snapshot, digest_of, model_diff, model_snapshot
+from projects.models import (
+    Asset,
+    Component,
+    ComponentAsset,
+    Control,
+    DataFlow,
+    FlowAsset,
+    Membership,
+    Project,
+    Threat,
+    ThreatAsset,
+    ThreatComponent,
+    ThreatControl,
+    ThreatFlow,
+    TrustZone,
+)
+from projects.review_content import (
+    KINDS,
+    ModelDiff,
+    Snapshot,
+    digest_of,
+    labels_of,
+    model_diff,
+    model_snapshot,
+)
 from projects.review_models import ModelReview, ReviewDecision, ThreatReview
-from projects.workspace_selectors import EstateScope, Seen
+from projects.workspace_selectors import HIDDEN_HISTORY_FIELDS, EstateScope, Seen
 
 REVIEWS_SHOWN = 10  # the latest reviews a project's Review tab lists
 
@@ -68,6 +94,94 @@ def reviews_of(project: Project) -> QuerySet[ModelReview]:
 def past_reviews(project: Project) -> list[ModelReview]:
     """The project's latest reviews, newest first."""
     return list(reviews_of(project)[:REVIEWS_SHOWN])
+
+
+# Who changed the model since it was submitted ---------------------------------------------------------------
+
+# The tables of a model's parts, each with the prefix of its parts' refs in a snapshot ("threat-12"); and the link
+# tables, each with the kinds of part at its two ends.
+_PARTS: dict[type[models.Model], str] = {
+    Project: "project",
+    TrustZone: "zone",
+    Asset: "asset",
+    Component: "component",
+    DataFlow: "flow",
+    Threat: "threat",
+    Control: "control",
+}
+_LINKS: dict[type[models.Model], tuple[str, str]] = {
+    ComponentAsset: ("component", "asset"),
+    FlowAsset: ("flow", "asset"),
+    ThreatAsset: ("threat", "asset"),
+    ThreatComponent: ("threat", "component"),
+    ThreatFlow: ("threat", "flow"),
+    ThreatControl: ("threat", "control"),
+}
+# What deciding reviews changes, which is not editing the model: a threat's status and the reason for it
+# (confirmed, rejected because..., sent back) and the project's status and the date of its last review.
+THREAT_DECISION = frozenset({"status", "status_reason"})
+_REVIEWING: dict[type[models.Model], frozenset[str]] = {
+    Threat: THREAT_DECISION,
+    Project: frozenset({"status", "last_reviewed_on"}),
+}
+
+
+def edited_since_submission(review: ModelReview, user_id: int, now: Snapshot) -> list[str]:
+    """The parts of the model (by name: "T-3", "Login service") whose content changed since `review` was
+    submitted (`now` against the content it recorded) and which the user edited meanwhile, by the history the
+    database triggers keep; threats' statuses and their reasons left out on both sides, as deciding them is the
+    reviewer's part. One query, none when the content is as submitted."""
+    changed = _changed_refs(review.snapshot, now)
+    if not changed:
+        return []
+    in_model = {
+        ref for snapshot in (review.snapshot, now) for kind in KINDS for ref in snapshot.get(kind, {})
+    }
+    tables = {model.pgh_event_model: model for model in (*_PARTS, *_LINKS)}  # type: ignore[attr-defined]
+    events = pghistory.models.Events.objects.across(*tables).filter(
+        pgh_created_at__gte=review.submitted_at, pgh_context__user=user_id
+    )
+    edited: set[str] = set()
+    for event in events.only("pgh_model", "pgh_label", "pgh_data", "pgh_diff", "pgh_obj_id"):
+        model = _tracked(event.pgh_model, tables)
+        data = event.pgh_data or {}
+        if model in _LINKS:
+            edited.update(f"{end}-{data.get(f'{end}_id')}" for end in _LINKS[model])
+            continue
+        if model is Project and int(event.pgh_obj_id) != review.project_id:
+            continue  # the user's other projects
+        if event.pgh_label == "updated":
+            fields = set(event.pgh_diff or {}) - HIDDEN_HISTORY_FIELDS - _REVIEWING.get(model, frozenset())
+            if not fields:
+                continue
+        edited.add("project" if model is Project else f"{_PARTS[model]}-{event.pgh_obj_id}")
+    # Ids are the whole database's, so a ref found in either snapshot is this model's part.
+    yours = changed & edited & in_model
+    labels = labels_of(review.snapshot) | labels_of(now) | {"project": "the project's name or description"}
+    return sorted(labels.get(ref, ref) for ref in yours)
+
+
+def _tracked(label: str, tables: dict[type[models.Model], type[models.Model]]) -> type[models.Model]:
+    return next(model for event_model, model in tables.items() if event_model._meta.label == label)
+
+
+def _changed_refs(before: Snapshot, after: Snapshot) -> set[str]:
+    """The refs of the parts added, removed or edited between two snapshots, threats' decisions aside."""
+
+    def content(kind: str, part: dict[str, Any] | None) -> dict[str, Any] | None:
+        if part is None or kind != "threats":
+            return part
+        return {name: value for name, value in part.items() if name not in THREAT_DECISION}
+
+    changed: set[str] = set()
+    for kind in KINDS:
+        old, new = before.get(kind, {}), after.get(kind, {})
+        changed.update(
+            ref
+            for ref in old.keys() | new.keys()
+            if content(kind, old.get(ref)) != content(kind, new.get(ref))
+        )
+    return changed
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ Who does what:
 - a model is submitted by whoever may edit the project (its team's engineers, security leads, owners);
 - it is approved or sent back with changes requested by a security lead or an owner (the role table's
   DECIDE_THREAT_REVIEW). A sign-off is a second pair of eyes, so nobody approves a model they submitted
-  themselves; they may send it back;
+  themselves, nor one whose content they changed after it was submitted (deciding its threats' statuses aside):
+  what they changed would be signed off by nobody but them (approval_refused). They may send it back;
 - a model waiting for review may be withdrawn (taken back undecided) by whoever may submit it;
 - threats are decided by security leads and owners as well.
 
@@ -37,6 +38,7 @@ from projects.review_models import (
     ThreatReview,
     ThreatReviewDecision,
 )
+from projects.review_selectors import edited_since_submission
 from projects.roles import Permission
 from projects.workspace_selectors import Seen
 from projects.workspace_services import MAX_BULK_ITEMS, listing, require_edit, threats_set_status
@@ -63,6 +65,20 @@ def may_decide(membership: Membership) -> bool:
 def _require_decide(membership: Membership, what: str) -> None:
     if not may_decide(membership):
         raise PermissionDenied(f"Only a security lead or an owner can {what}.")
+
+
+def approval_refused(membership: Membership, review: ModelReview, now: Snapshot) -> str:
+    """Why the member may not approve the model waiting in `review`, whose content is `now`; "" when they may. A
+    sign-off is a second pair of eyes: not by whoever submitted the model, nor by whoever changed its content
+    since (projects.review_selectors.edited_since_submission), as nobody else would have looked at that."""
+    if not may_decide(membership):
+        return "Only a security lead or an owner can approve a threat model."
+    if review.submitted_by_id == membership.user_id:
+        return "You submitted this model, so someone else signs it off."
+    edited = edited_since_submission(review, membership.user_id, now)
+    if edited:
+        return f"You changed {listing(edited)} after this model was submitted, so someone else signs it off."
+    return ""
 
 
 def _review_url(project: Project) -> str:
@@ -180,9 +196,10 @@ def model_review_decide(
             locked, "decision", f"{project} is not waiting for review: it has to be submitted first."
         )
         if decision == ReviewDecision.APPROVED:
-            if review.submitted_by_id == membership.user_id:
-                raise PermissionDenied("You submitted this model, so someone else signs it off.")
             snapshot: Snapshot = model_snapshot(project)
+            refused = approval_refused(membership, review, snapshot)
+            if refused:
+                raise PermissionDenied(refused)
             now_digest = digest_of(snapshot)
             if digest is not None and digest != now_digest:
                 raise ModelChanged(

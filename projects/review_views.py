@@ -126,6 +126,7 @@ def _review_page(
     may_decide = services.may_decide(membership)
     waiting = state.open_review
     can_edit = can_edit_project(membership, project)
+    refused = services.approval_refused(membership, waiting, state.snapshot) if waiting and may_decide else ""
     context = {
         "membership": membership,
         "project": project,
@@ -134,7 +135,8 @@ def _review_page(
         "state": state,
         "reviews": selectors.past_reviews(project),
         "may_decide": may_decide,
-        "may_approve": may_decide and waiting is not None and waiting.submitted_by_id != membership.user_id,
+        "may_approve": may_decide and waiting is not None and not refused,
+        "approval_refused": refused,
         "submit_form": submit_form or ModelSubmitForm(),
         "decision_form": decision_form or ModelDecisionForm(initial={"digest": state.digest}),
         "may_withdraw": can_edit and waiting is not None,

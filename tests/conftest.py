@@ -1,13 +1,17 @@
 """The cast every test draws on: one organisation with a member of each role, and an outsider elsewhere."""
 
 import datetime
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from projects.models import Membership, Organisation, Team, User
@@ -22,6 +26,25 @@ def _celery_runs_tasks_in_process() -> None:
     """Tasks enqueued by views run in the test's process; tests of the real worker switch this off."""
     celery_app.conf.task_always_eager = True
     celery_app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _a_cache_of_each_workers_own() -> Iterator[None]:
+    """Under pytest-xdist (`pytest -n 2`), each worker keeps its cache in a Redis database of its own: a test that
+    clears the cache (cache.clear() flushes its database) must not empty another worker's sessions while that one
+    counts a page's queries. One process (`make test`) keeps the configured cache."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        yield
+        return
+    parts = urlsplit(settings.CACHE_URL)
+    broker = urlsplit(settings.CELERY_BROKER_URL).path.strip("/")
+    number = int(parts.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    if str(number % 16) == broker:
+        number += 1
+    location = urlunsplit(parts._replace(path=f"/{number % 16}"))
+    with override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": location}}):
+        yield
 
 
 @pytest.fixture(autouse=True)

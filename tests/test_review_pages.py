@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from projects import review_services as services
-from projects import review_views
+from projects import review_views, workspace_services
 from projects.models import (
     Component,
     Notification,
@@ -325,6 +325,28 @@ def test_a_lead_approves_the_model_they_looked_at(cast: Cast, lead_client: Clien
     body = lead_client.get(url("project_review", project)).content.decode()
     assert "Changed since approval." in body
     assert url("project_review_changes", project) in body
+
+
+def test_a_lead_who_changed_the_model_since_submission_is_told_why_they_cannot_approve(
+    cast: Cast, lead_client: Client, project: Project
+) -> None:
+    component = ComponentFactory.create(project=project, name="API")
+    submit(cast, project)
+    workspace_services.component_update(
+        membership=cast.membership(cast.security_lead),
+        component=component,
+        version=component.version,
+        name="Public API",
+    )
+    page = lead_client.get(url("project_review", project))
+    assert not page.context["may_approve"]
+    body = page.content.decode()
+    assert 'value="approved"' not in body
+    assert 'value="changes_requested"' in body
+    assert (
+        "You changed Public API after this model was submitted, so someone else signs it off. "
+        "You can still ask for changes." in body
+    )
 
 
 def test_an_approval_of_a_model_changed_meanwhile_is_refused_with_a_message(

@@ -34,7 +34,7 @@ from projects.models import (
 )
 from projects.review_content import digest_of, model_diff, model_snapshot
 from projects.review_models import VERDICTS, ModelReview, ReviewDecision, ThreatReview, ThreatReviewDecision
-from projects.review_selectors import changes_since, review_state
+from projects.review_selectors import changes_since, decidable_threats, review_state
 from projects.roles import Role
 from projects.workspace_selectors import Seen
 from projects.workspace_services import StaleObjects
@@ -303,6 +303,120 @@ def test_nobody_approves_a_model_they_submitted_but_they_may_send_it_back(
         comment="Withdrawn: not ready",
     )
     assert ModelReview.objects.get().decision == ReviewDecision.CHANGES_REQUESTED
+
+
+def _approve(cast: Cast, project: Project, by: User) -> ModelReview:
+    return services.model_review_decide(
+        membership=cast.membership(by), project=project, decision=ReviewDecision.APPROVED
+    )
+
+
+EDITS_BY_THE_LEAD: dict[str, Callable[[Cast, dict[str, Any]], str]] = {
+    "a threat's statement": lambda cast, model: (
+        workspace_services.threat_update(
+            membership=cast.membership(cast.security_lead),
+            threat=model["replay"],
+            version=Threat.objects.get(pk=model["replay"].pk).version,
+            threat_action="replay a stolen session",
+        ).reference
+    ),
+    "a control's effectiveness on a threat": lambda cast, model: (
+        workspace_services.control_link_update(
+            membership=cast.membership(cast.security_lead),
+            link=model["link"],
+            version=ThreatControl.objects.get(pk=model["link"].pk).version,
+            effectiveness=20,
+        ).control.title
+    ),
+    "a new component": lambda cast, model: (
+        workspace_services.component_create(
+            membership=cast.membership(cast.security_lead),
+            project=model["api"].project,
+            name="Cache",
+            kind=ComponentKind.DATA_STORE,
+        ).name
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS_BY_THE_LEAD)
+def test_a_lead_who_changed_the_model_after_it_was_submitted_does_not_approve_it(
+    cast: Cast, project: Project, model: dict[str, Any], edit: str
+) -> None:
+    """Four eyes: what the lead changed since the submission was seen by nobody else, so another decider signs
+    it off (or the lead asks for changes, and the engineer submits again)."""
+    submitted(cast, project)
+    part = EDITS_BY_THE_LEAD[edit](cast, model)
+    with pytest.raises(PermissionDenied) as refused:
+        _approve(cast, project, cast.security_lead)
+    assert (
+        str(refused.value)
+        == f"You changed {part} after this model was submitted, so someone else signs it off."
+    )
+    assert ModelReview.objects.get().is_open
+    state = review_state(project)
+    assert state.open_review is not None
+    assert services.approval_refused(cast.membership(cast.owner), state.open_review, state.snapshot) == ""
+    assert _approve(cast, project, cast.owner).decision == ReviewDecision.APPROVED
+
+
+def test_deciding_threats_planning_work_and_others_edits_leave_the_lead_free_to_approve(
+    cast: Cast, project: Project, model: dict[str, Any]
+) -> None:
+    """Confirming or rejecting threats is the reviewer's part, an owner or a due date is the plan rather than
+    the model, and what the engineer changed since submitting is for the lead to look at: none of it stops the
+    lead's sign-off."""
+    submitted(cast, project)
+    lead = cast.membership(cast.security_lead)
+    threats = list(
+        decidable_threats(lead).filter(pk__in=[model["replay"].pk, model["injection"].pk]).order_by("number")
+    )
+    services.threats_review(
+        membership=lead,
+        seen=seen(threats[:1]),
+        decision=ThreatReviewDecision.REJECTED,
+        comment="Not our risk",
+    )
+    services.threats_review(membership=lead, seen=seen(threats[1:]), decision=ThreatReviewDecision.CONFIRMED)
+    injection = Threat.objects.get(pk=model["injection"].pk)
+    workspace_services.threat_update(
+        membership=lead, threat=injection, version=injection.version, owner=cast.other_engineer
+    )
+    api = Component.objects.get(pk=model["api"].pk)
+    workspace_services.component_update(
+        membership=cast.membership(cast.engineer), component=api, version=api.version, name="Public API"
+    )
+    state = review_state(project)
+    assert state.changed_since_submission  # the statuses, the reason and the engineer's rename
+    assert state.open_review is not None
+    assert services.approval_refused(lead, state.open_review, state.snapshot) == ""
+    assert _approve(cast, project, cast.security_lead).decision == ReviewDecision.APPROVED
+
+
+def test_a_lead_who_edited_another_model_may_still_approve_this_one(
+    cast: Cast, project: Project, model: dict[str, Any]
+) -> None:
+    submitted(cast, project)
+    elsewhere = ProjectFactory.create(team=cast.team, name="Elsewhere")
+    lead = cast.membership(cast.security_lead)
+    other = build_model(elsewhere)
+    workspace_services.threat_update(
+        membership=lead,
+        threat=other["replay"],
+        version=Threat.objects.get(pk=other["replay"].pk).version,
+        threat_action="replay something else",
+    )
+    workspace_services.project_update(
+        membership=lead,
+        project=elsewhere,
+        version=Project.objects.get(pk=elsewhere.pk).version,
+        description="Changed by the lead",
+    )
+    api = Component.objects.get(pk=model["api"].pk)
+    workspace_services.component_update(
+        membership=cast.membership(cast.engineer), component=api, version=api.version, name="Public API"
+    )
+    assert _approve(cast, project, cast.security_lead).decision == ReviewDecision.APPROVED
 
 
 def test_asking_for_changes_says_which_and_gives_the_project_its_status_back(cast: Cast) -> None:

@@ -416,6 +416,7 @@ def test_nobody_approves_a_model_they_submitted_but_they_may_send_it_back(
     client = client_of(cast, role)
     body = state(client, project)
     assert (body["may_decide"], body["may_approve"]) == (True, False)
+    assert body["approval_refused"] == "You submitted this model, so someone else signs it off."
     approval = client.post(
         project_url("api_model_review_decide", project), {"decision": "approved", "digest": body["digest"]}
     )
@@ -749,3 +750,28 @@ def test_withdrawn_is_not_a_decision_a_lead_gives(cast: Cast, project: Project) 
     )
     assert "decision" in field_errors(response)
     assert ModelReview.objects.get().is_open
+
+
+def test_a_lead_who_changed_the_model_since_submission_is_told_and_refused_the_approval(
+    cast: Cast, project: Project
+) -> None:
+    component = ComponentFactory.create(project=project, name="API")
+    submit(cast, project, "engineer")
+    lead = client_of(cast, "security_lead")
+    assert state(lead, project)["approval_refused"] == ""
+    renamed = lead.patch(
+        project_url("api_component_detail", project, component.pk),
+        {"name": "Public API"},
+        headers={"If-Match": f'"component-{component.pk}-v{component.version}"'},
+    )
+    assert renamed.status_code == 200, renamed.content
+    body = state(lead, project)
+    refused = "You changed Public API after this model was submitted, so someone else signs it off."
+    assert (body["may_approve"], body["approval_refused"]) == (False, refused)
+    approval = lead.post(
+        project_url("api_model_review_decide", project), {"decision": "approved", "digest": body["digest"]}
+    )
+    assert approval.status_code == 403
+    assert error_of(approval)["message"] == refused
+    owner = client_of(cast, "owner")
+    assert state(owner, project)["may_approve"]

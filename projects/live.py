@@ -32,17 +32,22 @@ from django.urls import reverse
 from projects.models import (
     Asset,
     Component,
+    ComponentAsset,
     Control,
     DataFlow,
+    FlowAsset,
     Membership,
     Organisation,
     Project,
     Threat,
+    ThreatAsset,
+    ThreatComponent,
     ThreatControl,
+    ThreatFlow,
     TrustZone,
     User,
 )
-from projects.review_models import ModelReview
+from projects.review_models import ModelReview, ReviewDecision
 
 POLL_SECONDS = 4
 # A member counts as viewing a page this long after their last poll: a little over three polls, so one slow
@@ -122,18 +127,40 @@ def _digest(model: type[models.Model], where: str) -> str:
     )
 
 
+def _links_digest(model: type[models.Model], end: type[models.Model], column: str) -> str:
+    """How many links a project's parts (`end`, by `column`) have, with their ids' sum and the latest: a link is
+    only ever added or removed, and a new one has a new id, so any change to them moves it."""
+    return (
+        f"(SELECT concat_ws('.', count(*), sum(part.id), max(part.id)) FROM {_table(model)} part "  # noqa: S608 - table names from the models
+        f"WHERE part.{column} IN (SELECT id FROM {_table(end)} WHERE project_id = p.id))"
+    )
+
+
 def _token_sql(kind: PageKind) -> str:
     """One statement: the member's organisation, the project in it, (the threat) and the page's token."""
+    # Which assets a component or a flow holds is part of the Model page and of the model a review signs off.
+    model_links = [
+        _links_digest(ComponentAsset, Component, "component_id"),
+        _links_digest(FlowAsset, DataFlow, "flow_id"),
+    ]
     if kind is PageKind.MODEL:
         parts = [_digest(m, "part.project_id = p.id") for m in (TrustZone, Asset, Component, DataFlow)]
+        parts += model_links
     elif kind is PageKind.REVIEW:
         # A review is never edited, only decided: its count and latest moment (submitted or decided) move.
+        threats = f"SELECT id FROM {_table(Threat)} WHERE project_id = p.id"  # noqa: S608 - a model's table
         parts = [
             f"(SELECT concat_ws('.', count(*), max(greatest(submitted_at, decided_at))) "  # noqa: S608 - a model's table
             f"FROM {_table(ModelReview)} part WHERE part.project_id = p.id)",
             *(
                 _digest(m, "part.project_id = p.id")
                 for m in (TrustZone, Asset, Component, DataFlow, Threat, Control)
+            ),
+            *model_links,
+            _digest(ThreatControl, f"part.threat_id IN ({threats})"),
+            *(
+                _links_digest(link, Threat, "threat_id")
+                for link in (ThreatAsset, ThreatComponent, ThreatFlow)
             ),
         ]
     elif kind is PageKind.THREATS:
@@ -257,6 +284,13 @@ class Changes:
 
 VERBS = {"created": "added", "updated": "changed", "deleted": "deleted"}
 LINK_VERBS = {"created": "linked", "updated": "changed the link to", "deleted": "unlinked"}
+# A project's row changed by a step of its model's review: what the step was, rather than "changed the project".
+REVIEW_STEPS = {
+    "submitted": ("submitted", "the model for review"),
+    ReviewDecision.APPROVED: ("approved", "the model"),
+    ReviewDecision.CHANGES_REQUESTED: ("asked for changes to", "the model"),
+    ReviewDecision.WITHDRAWN: ("withdrew", "the model from review"),
+}
 
 
 def _events(model: type[models.Model], kind: str, subject: Any, since: datetime, **filters: Any) -> Any:
@@ -267,6 +301,7 @@ def _events(model: type[models.Model], kind: str, subject: Any, since: datetime,
         live_user=KeyTextTransform("user", "pgh_context__metadata"),
         live_kind=Value(kind),
         live_subject=Cast(subject, CharField()),
+        live_review=KeyTextTransform("review", "pgh_context__metadata"),  # a review's step (review_services)
     )
 
 
@@ -323,7 +358,9 @@ def _page_events(page: LivePage, since: datetime) -> Any:
     return threat.union(links, controls, all=True)
 
 
-def _phrase(kind: str, label: str, subject: str) -> tuple[str, str]:
+def _phrase(kind: str, label: str, subject: str, review: str | None = None) -> tuple[str, str]:
+    if kind == "project" and review in REVIEW_STEPS:
+        return REVIEW_STEPS[review]
     if kind == "link":
         return LINK_VERBS.get(label, "changed"), f"control “{subject}”" if subject else "a control"
     verb = VERBS.get(label, "changed")
@@ -346,8 +383,10 @@ def changes_since(page: LivePage, since: datetime, me: User) -> Changes:
     for event in theirs:
         user, kind, subject = event["live_user"] or "", event["live_kind"], event["live_subject"]
         who = names.get(int(user), "someone") if user.isdigit() else "the system"
-        verb, what = _phrase(kind, event["live_label"], subject)
-        latest.setdefault((who, kind, subject), Activity(who, verb, what, event["live_at"]))
+        review = event["live_review"] if kind == "project" else None
+        verb, what = _phrase(kind, event["live_label"], subject, review)
+        # The latest change to each object by each person; a review's step apart from an edit of the project.
+        latest.setdefault((who, kind, review or subject), Activity(who, verb, what, event["live_at"]))
     activities = list(latest.values())
     return Changes(
         by_others=activities[:NAMED_CHANGES],

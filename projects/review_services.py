@@ -10,8 +10,8 @@ Who does what:
 - a model waiting for review may be withdrawn (taken back undecided) by whoever may submit it;
 - threats are decided by security leads and owners as well.
 
-Each write runs in one transaction inside the history context naming the member (projects.writes.change), and
-tells the people concerned through projects.notifications.notify within it: a review requested or withdrawn → the
+Each write runs in one transaction inside the history context naming the member and, for a model's review, the
+step (`review`: submitted, approved, changes_requested, withdrawn; projects.writes.change), and tells the people concerned through projects.notifications.notify within it: a review requested or withdrawn → the
 members who can decide it; a decision → whoever submitted the model, or each threat's creator and owner.
 """
 
@@ -109,7 +109,7 @@ def model_review_submit(*, membership: Membership, project: Project, note: str =
         project=project, submitted_by=membership.user, note=note.strip(), digest="-", snapshot={}
     )
     validate(review, exclude=["project", "submitted_at", "digest", "snapshot"])
-    with change(membership):
+    with change(membership, review="submitted"):
         locked = _lock(project)
         waiting = locked.reviews.filter(decision="").select_related("submitted_by").first()
         if waiting is not None:
@@ -190,7 +190,7 @@ def model_review_decide(
     comment = comment.strip()
     if decision == ReviewDecision.CHANGES_REQUESTED and not comment:
         raise ValidationError({"comment": "Say what should change before the model can be approved."})
-    with change(membership):
+    with change(membership, review=decision):
         locked = _lock(project)
         review = _waiting(
             locked, "decision", f"{project} is not waiting for review: it has to be submitted first."
@@ -240,7 +240,7 @@ def model_review_withdraw(*, membership: Membership, project: Project, note: str
     note = note.strip()
     if len(note) > NOTE_LENGTH:
         raise ValidationError({"note": f"Keep the note to {NOTE_LENGTH} characters."})
-    with change(membership):
+    with change(membership, review=ReviewDecision.WITHDRAWN):
         locked = _lock(project)
         review = _waiting(
             locked, "project", f"{project} is not waiting for review, so there is nothing to withdraw."

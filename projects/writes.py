@@ -34,13 +34,14 @@ class EditConflict(Exception):
 
 
 @contextmanager
-def change(membership: Membership) -> Iterator[None]:
-    """One transaction, with the history context naming who made the change; once it commits, the layers
-    above hear that the organisation changed (projects.signals.workspace_changed)."""
+def change(membership: Membership, **context: str) -> Iterator[None]:
+    """One transaction, with the history context naming who made the change (and `context`, what the history's
+    readers should know of it beyond the rows: `review="approved"` for a review's decision); once it commits, the
+    layers above hear that the organisation changed (projects.signals.workspace_changed)."""
     organisation_id = membership.organisation_id
     with (
         transaction.atomic(),
-        pghistory.context(user=membership.user_id, organisation=organisation_id),
+        pghistory.context(user=membership.user_id, organisation=organisation_id, **context),
     ):
         # robust: the change is saved whatever a listener does; a listener's failure is logged, not raised.
         transaction.on_commit(

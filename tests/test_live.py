@@ -133,11 +133,13 @@ def test_a_change_by_another_member_shows_who_changed_what(
 def test_the_review_tab_hears_of_a_submission_and_a_decision(
     cast: Cast, engineer_client: Client, project: Project
 ) -> None:
+    """Each step of a review reads as what it was, not as a change to the project's row it moves."""
     url = opened(engineer_client, "review", project)
     review_services.model_review_submit(membership=cast.membership(cast.security_lead), project=project)
     answer = engineer_client.get(url)
     assert answer.status_code == 200
-    assert f"{cast.security_lead.name} changed the project details" in notice(answer)
+    assert f"{cast.security_lead.name} submitted the model for review" in notice(answer)
+    assert "project details" not in notice(answer)
     url = poll_url(answer)
     assert engineer_client.get(url).status_code == 204
 
@@ -149,7 +151,53 @@ def test_the_review_tab_hears_of_a_submission_and_a_decision(
     )
     answer = engineer_client.get(url)
     assert answer.status_code == 200
-    assert f"{cast.owner.name} changed the project details" in notice(answer)
+    assert f"{cast.owner.name} asked for changes to the model" in notice(answer)
+    url = poll_url(answer)
+
+    review_services.model_review_submit(membership=cast.membership(cast.engineer), project=project)
+    review_services.model_review_withdraw(membership=cast.membership(cast.security_lead), project=project)
+    answer = engineer_client.get(url)
+    assert f"{cast.security_lead.name} withdrew the model from review" in notice(answer)
+    url = poll_url(answer)
+
+    project = Project.objects.get(pk=project.pk)
+    services.project_update(
+        membership=cast.membership(cast.owner),
+        project=project,
+        version=project.version,
+        description="Refunds too",
+    )
+    assert f"{cast.owner.name} changed the project details" in notice(engineer_client.get(url))
+
+
+@pytest.mark.parametrize("kind", ["model", "review"])
+def test_a_changed_link_between_parts_moves_the_model_and_review_tokens(
+    cast: Cast, engineer_client: Client, project: Project, threat: Threat, kind: str
+) -> None:
+    """Which assets a component holds is on the Model page and in the model a review signs off; a link is only
+    added or removed, never versioned, so the token counts the links themselves."""
+    component = ComponentFactory.create(project=project, name="Ledger")
+    asset = project.assets.create(name="Card data")
+    url = opened(engineer_client, kind, project)
+    component.assets.add(asset)
+    assert engineer_client.get(url).status_code == 200
+    url = opened(engineer_client, kind, project)
+    component.assets.remove(asset)
+    assert engineer_client.get(url).status_code == 200
+
+
+def test_the_review_tab_hears_of_a_changed_control_link(
+    cast: Cast, engineer_client: Client, project: Project, threat: Threat
+) -> None:
+    link = ThreatControlFactory.create(threat=threat, control=ControlFactory.create(project=project))
+    url = opened(engineer_client, "review", project)
+    services.control_link_update(
+        membership=cast.membership(cast.security_lead), link=link, version=link.version, effectiveness=10
+    )
+    assert engineer_client.get(url).status_code == 200
+    url = opened(engineer_client, "review", project)
+    threat.target_components.add(ComponentFactory.create(project=project, name="Refunds"))
+    assert engineer_client.get(url).status_code == 200
 
 
 def test_the_model_page_names_the_part_that_changed(

@@ -295,6 +295,19 @@ def _name(user: Any) -> str | None:
     return user.display_name if user else None
 
 
+def _top_risk(risk: Any) -> tuple[Any, ...]:
+    """A row of the top risks table: the risk with the figures scored_risks annotates it with."""
+    return (
+        risk.number,
+        risk.title,
+        _name(risk.owner),
+        risk.treatment,
+        risk.residual_level,
+        risk.residual_ale,
+        bool(risk.above),  # shown as within appetite when the database answers NULL (no stored tolerance)
+    )
+
+
 @dataclass(frozen=True)
 class Shown:
     """Everything a dashboard shows, as plain values: the aggregates, every row of its tables, the trend and the
@@ -323,10 +336,7 @@ class Shown:
             expiring=board.expiring_count,
             expired=board.expired_count,
             team_choices=[(team.slug, team.name) for team in board.team_choices],
-            top_risks=[
-                (r.number, r.title, _name(r.owner), r.treatment, r.residual_level, r.residual_ale, r.above)  # type: ignore[attr-defined]
-                for r in board.top_risks
-            ],
+            top_risks=[_top_risk(risk) for risk in board.top_risks],
             top_projects=[
                 (p.project_id, p.name, p.team, p.residual_ale, p.inherent_ale) for p in board.projects
             ],

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pghistory.models
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
+from pghistory.models import Events
 
 from projects import attention
 from projects.models import (
@@ -38,7 +38,7 @@ from projects.review_content import (
     model_snapshot,
 )
 from projects.review_models import ModelReview, ReviewDecision, ThreatReview
-from projects.workspace_selectors import HIDDEN_HISTORY_FIELDS, EstateScope, Seen
+from projects.workspace_selectors import EstateScope, Seen
 
 REVIEWS_SHOWN = 10  # the latest reviews a project's Review tab lists
 
@@ -99,7 +99,7 @@ def past_reviews(project: Project) -> list[ModelReview]:
 # Who changed the model since it was submitted ---------------------------------------------------------------
 
 # The tables of a model's parts, each with the prefix of its parts' refs in a snapshot ("threat-12"); and the link
-# tables, each with the kinds of part at its two ends.
+# tables, each with the kind of part whose snapshot holds the link and the field it is in ("assets" of a component).
 _PARTS: dict[type[models.Model], str] = {
     Project: "project",
     TrustZone: "zone",
@@ -110,78 +110,110 @@ _PARTS: dict[type[models.Model], str] = {
     Control: "control",
 }
 _LINKS: dict[type[models.Model], tuple[str, str]] = {
-    ComponentAsset: ("component", "asset"),
-    FlowAsset: ("flow", "asset"),
-    ThreatAsset: ("threat", "asset"),
-    ThreatComponent: ("threat", "component"),
-    ThreatFlow: ("threat", "flow"),
-    ThreatControl: ("threat", "control"),
+    ComponentAsset: ("component", "assets"),
+    FlowAsset: ("flow", "assets"),
+    ThreatAsset: ("threat", "assets"),
+    ThreatComponent: ("threat", "targets"),
+    ThreatFlow: ("threat", "targets"),
+    ThreatControl: ("control", "threats"),
 }
-# What deciding reviews changes, which is not editing the model: a threat's status and the reason for it
-# (confirmed, rejected because..., sent back) and the project's status and the date of its last review.
+# What deciding a threat changes, which is the reviewer's part rather than an edit of the model: its status and
+# the reason for it (confirmed, rejected because..., sent back).
 THREAT_DECISION = frozenset({"status", "status_reason"})
-_REVIEWING: dict[type[models.Model], frozenset[str]] = {
-    Threat: THREAT_DECISION,
-    Project: frozenset({"status", "last_reviewed_on"}),
-}
+WHOLE = "*"  # a part added or removed, rather than some of its fields changed
+SHOWN_EDITS = 5  # the parts a refusal names; it counts the rest
 
 
 def edited_since_submission(review: ModelReview, user_id: int, now: Snapshot) -> list[str]:
-    """The parts of the model (by name: "T-3", "Login service") whose content changed since `review` was
-    submitted (`now` against the content it recorded) and which the user edited meanwhile, by the history the
-    database triggers keep; threats' statuses and their reasons left out on both sides, as deciding them is the
-    reviewer's part. One query, none when the content is as submitted."""
-    changed = _changed_refs(review.snapshot, now)
+    """What the user changed of the model's content since `review` was submitted that is still changed now (`now`
+    against the content the review recorded), by the history the database triggers keep, as a sentence names it
+    ("T-3", "component “API”"): fields of a part that the snapshot holds, and the part's creation or deletion.
+    Changing what is not content (an owner, a due date, the project's criticality) or deciding threats (their
+    status and its reason) is not editing the model, nor is what others changed. Two queries, none when the content
+    is as submitted."""
+    changed = _changed_fields(review.snapshot, now)
     if not changed:
         return []
-    in_model = {
-        ref for snapshot in (review.snapshot, now) for kind in KINDS for ref in snapshot.get(kind, {})
-    }
-    tables = {model.pgh_event_model: model for model in (*_PARTS, *_LINKS)}  # type: ignore[attr-defined]
-    events = pghistory.models.Events.objects.across(*tables).filter(
-        pgh_created_at__gte=review.submitted_at, pgh_context__user=user_id
-    )
-    edited: set[str] = set()
-    for event in events.only("pgh_model", "pgh_label", "pgh_data", "pgh_diff", "pgh_obj_id"):
-        model = _tracked(event.pgh_model, tables)
-        data = event.pgh_data or {}
-        if model in _LINKS:
-            edited.update(f"{end}-{data.get(f'{end}_id')}" for end in _LINKS[model])
-            continue
-        if model is Project and int(event.pgh_obj_id) != review.project_id:
-            continue  # the user's other projects
+    since = Q(pgh_created_at__gte=review.submitted_at, pgh_context__user=user_id)
+    parts = {model.pgh_event_model: model for model in _PARTS}  # type: ignore[attr-defined]
+    links = {model.pgh_event_model: model for model in _LINKS}  # type: ignore[attr-defined]
+    columns = ("pgh_model", "pgh_label", "pgh_data", "pgh_diff", "pgh_obj_id")
+    touched: dict[str, set[str]] = {}
+    # A part's events carry its project (the project's own, its id), so they are read for this project alone; a
+    # link's name the parts at its ends, which the snapshots know by ref.
+    for event in (
+        Events.objects.across(*parts).references(Project(pk=review.project_id)).filter(since).only(*columns)
+    ):
+        model = parts[_event_model(event, parts)]
+        ref = "project" if model is Project else f"{_PARTS[model]}-{event.pgh_obj_id}"
+        found = touched.setdefault(ref, set())
         if event.pgh_label == "updated":
-            fields = set(event.pgh_diff or {}) - HIDDEN_HISTORY_FIELDS - _REVIEWING.get(model, frozenset())
-            if not fields:
-                continue
-        edited.add("project" if model is Project else f"{_PARTS[model]}-{event.pgh_obj_id}")
-    # Ids are the whole database's, so a ref found in either snapshot is this model's part.
-    yours = changed & edited & in_model
-    labels = labels_of(review.snapshot) | labels_of(now) | {"project": "the project's name or description"}
-    return sorted(labels.get(ref, ref) for ref in yours)
+            found.update(column.removesuffix("_id") for column in event.pgh_diff or {})
+        else:
+            found.add(WHOLE)
+    for event in Events.objects.across(*links).filter(since).only(*columns):
+        holder, field = _LINKS[links[_event_model(event, links)]]
+        touched.setdefault(f"{holder}-{(event.pgh_data or {}).get(f'{holder}_id')}", set()).add(field)
+    yours = [ref for ref, fields in changed.items() if _overlap(fields, touched.get(ref, set()))]
+    return _named(yours, review.snapshot, now)
 
 
-def _tracked(label: str, tables: dict[type[models.Model], type[models.Model]]) -> type[models.Model]:
-    return next(model for event_model, model in tables.items() if event_model._meta.label == label)
+def _event_model(event: Any, tables: dict[type[models.Model], type[models.Model]]) -> type[models.Model]:
+    return next(event_model for event_model in tables if event_model._meta.label == event.pgh_model)
 
 
-def _changed_refs(before: Snapshot, after: Snapshot) -> set[str]:
-    """The refs of the parts added, removed or edited between two snapshots, threats' decisions aside."""
-
-    def content(kind: str, part: dict[str, Any] | None) -> dict[str, Any] | None:
-        if part is None or kind != "threats":
-            return part
-        return {name: value for name, value in part.items() if name not in THREAT_DECISION}
-
-    changed: set[str] = set()
+def _changed_fields(before: Snapshot, after: Snapshot) -> dict[str, set[str]]:
+    """Each part added or removed ({WHOLE}) or edited (the fields that differ) between two snapshots, by ref, with
+    every field the part holds beside; threats' decisions aside."""
+    changed: dict[str, set[str]] = {}
     for kind in KINDS:
         old, new = before.get(kind, {}), after.get(kind, {})
-        changed.update(
-            ref
-            for ref in old.keys() | new.keys()
-            if content(kind, old.get(ref)) != content(kind, new.get(ref))
-        )
+        for ref in old.keys() | new.keys():
+            was, now = old.get(ref), new.get(ref)
+            if was is None or now is None:
+                changed[ref] = {WHOLE, *(was or now or {})}
+                continue
+            fields = {name for name in was.keys() | now.keys() if was.get(name) != now.get(name)}
+            if kind == "threats":
+                fields -= THREAT_DECISION
+            if fields:
+                changed[ref] = fields
     return changed
+
+
+def _overlap(changed: set[str], touched: set[str]) -> bool:
+    """Whether what the user did to a part is in what changed of it: they created or deleted it, or changed a field
+    that differs now, or changed any field of it that the snapshot holds while it was added or removed."""
+    if not touched:
+        return False
+    if WHOLE in touched:
+        return True
+    return bool(touched & (changed - THREAT_DECISION - {WHOLE}))
+
+
+def _named(refs: list[str], before: Snapshot, after: Snapshot) -> list[str]:
+    """The parts by the names a sentence gives them, in the order of KINDS (threats by number), at most
+    SHOWN_EDITS and "N more"."""
+    labels = labels_of(before) | labels_of(after)
+    order = {prefix: index for index, prefix in enumerate(_PARTS.values())}
+
+    def key(ref: str) -> tuple[int, int, str]:
+        prefix = ref.partition("-")[0]
+        number = int(labels.get(ref, "T-0").removeprefix("T-")) if prefix == "threat" else 0
+        return order.get(prefix, len(order)), number, labels.get(ref, ref)
+
+    names = []
+    for ref in sorted(refs, key=key):
+        prefix = ref.partition("-")[0]
+        if prefix == "project":
+            names.append("the project's name or description")
+        elif prefix == "threat":
+            names.append(labels.get(ref, "a threat"))
+        else:
+            names.append(f"{KINDS[prefix + 's']} “{labels.get(ref, '?')}”")
+    if len(names) > SHOWN_EDITS:
+        names = [*names[: SHOWN_EDITS - 1], f"{len(names) - SHOWN_EDITS + 1} more"]
+    return names
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
+from django.db.models import DateTimeField, Func
 from django.urls import reverse
 from django.utils import timezone
 
@@ -90,8 +91,10 @@ def _who(user: User | None) -> str:
 
 
 def _lock(project: Project) -> Project:
-    """The project's row, locked for the rest of the transaction: reviews of one project are decided in turn."""
-    return Project.objects.select_for_update().get(pk=project.pk)
+    """The project's row, locked for the rest of the transaction: reviews of one project are decided in turn. With
+    `database_now`, the database's clock as it locked the row, which the history's times are read by."""
+    clock = Func(function="clock_timestamp", output_field=DateTimeField())
+    return Project.objects.select_for_update().annotate(database_now=clock).get(pk=project.pk)
 
 
 # A project's model ---------------------------------------------------------------------------------------
@@ -121,7 +124,9 @@ def model_review_submit(*, membership: Membership, project: Project, note: str =
             )
         snapshot = model_snapshot(project)
         review.snapshot, review.digest = snapshot, digest_of(snapshot)
-        review.submitted_at, review.status_before = timezone.now(), locked.status
+        # By the database's clock, as the history is (PGHISTORY_CREATED_AT_FUNCTION): approval_refused reads the
+        # decider's edits made since, whatever the web server's clock says.
+        review.submitted_at, review.status_before = locked.database_now, locked.status  # type: ignore[attr-defined]
         try:
             review.save()
         except IntegrityError:

@@ -344,7 +344,7 @@ def test_a_lead_who_changed_the_model_since_submission_is_told_why_they_cannot_a
     assert 'value="approved"' not in body
     assert 'value="changes_requested"' in body
     assert (
-        "You changed Public API after this model was submitted, so someone else signs it off. "
+        "You changed component “Public API” after this model was submitted, so someone else signs it off. "
         "You can still ask for changes." in body
     )
 

@@ -311,31 +311,42 @@ def _approve(cast: Cast, project: Project, by: User) -> ModelReview:
     )
 
 
+def _lead_rewrites_a_threat(cast: Cast, model: dict[str, Any]) -> str:
+    threat = Threat.objects.get(pk=model["replay"].pk)
+    workspace_services.threat_update(
+        membership=cast.membership(cast.security_lead),
+        threat=threat,
+        version=threat.version,
+        threat_action="replay a stolen session",
+    )
+    return threat.reference
+
+
+def _lead_changes_a_control_link(cast: Cast, model: dict[str, Any]) -> str:
+    workspace_services.control_link_update(
+        membership=cast.membership(cast.security_lead),
+        link=model["link"],
+        version=ThreatControl.objects.get(pk=model["link"].pk).version,
+        effectiveness=20,
+    )
+    return "control “Parameterised queries”"
+
+
+def _lead_adds_a_component(cast: Cast, model: dict[str, Any]) -> str:
+    workspace_services.component_create(
+        membership=cast.membership(cast.security_lead),
+        project=model["api"].project,
+        name="Cache",
+        kind=ComponentKind.DATA_STORE,
+    )
+    return "component “Cache”"
+
+
+# Each edit the lead makes, and how the refusal names what it changed.
 EDITS_BY_THE_LEAD: dict[str, Callable[[Cast, dict[str, Any]], str]] = {
-    "a threat's statement": lambda cast, model: (
-        workspace_services.threat_update(
-            membership=cast.membership(cast.security_lead),
-            threat=model["replay"],
-            version=Threat.objects.get(pk=model["replay"].pk).version,
-            threat_action="replay a stolen session",
-        ).reference
-    ),
-    "a control's effectiveness on a threat": lambda cast, model: (
-        workspace_services.control_link_update(
-            membership=cast.membership(cast.security_lead),
-            link=model["link"],
-            version=ThreatControl.objects.get(pk=model["link"].pk).version,
-            effectiveness=20,
-        ).control.title
-    ),
-    "a new component": lambda cast, model: (
-        workspace_services.component_create(
-            membership=cast.membership(cast.security_lead),
-            project=model["api"].project,
-            name="Cache",
-            kind=ComponentKind.DATA_STORE,
-        ).name
-    ),
+    "a threat's statement": _lead_rewrites_a_threat,
+    "a control's effectiveness on a threat": _lead_changes_a_control_link,
+    "a new component": _lead_adds_a_component,
 }
 
 
@@ -391,6 +402,75 @@ def test_deciding_threats_planning_work_and_others_edits_leave_the_lead_free_to_
     assert state.open_review is not None
     assert services.approval_refused(lead, state.open_review, state.snapshot) == ""
     assert _approve(cast, project, cast.security_lead).decision == ReviewDecision.APPROVED
+
+
+def _lead_updates(cast: Cast, model: type[Any], pk: int, **fields: Any) -> None:
+    """The lead changes `fields` of a part through its service, at the version it has now."""
+    obj = model.objects.get(pk=pk)
+    name = model.__name__.lower()  # threat, project, control: the service's name and its argument's
+    update: Callable[..., Any] = getattr(workspace_services, f"{name}_update")
+    update(membership=cast.membership(cast.security_lead), version=obj.version, **{name: obj}, **fields)
+
+
+def test_the_lead_changing_what_is_not_the_model_of_a_part_others_edited_may_still_approve(
+    cast: Cast, project: Project, model: dict[str, Any]
+) -> None:
+    """A threat's owner, a control's owner and due date, the project's criticality are the plan, not the model: the
+    lead changing them on parts the engineer edited since the submission signs off only the engineer's edits."""
+    submitted(cast, project)
+    _lead_updates(cast, Threat, model["replay"].pk, owner=cast.other_engineer)
+    _lead_updates(cast, Control, model["params"].pk, owner=cast.engineer, due_on=datetime.date(2027, 1, 31))
+    _lead_updates(cast, Project, project.pk, criticality="high")
+    engineer = cast.membership(cast.engineer)
+    replay = Threat.objects.get(pk=model["replay"].pk)
+    workspace_services.threat_update(
+        membership=engineer, threat=replay, version=replay.version, threat_action="replay a stolen session"
+    )
+    params = Control.objects.get(pk=model["params"].pk)
+    workspace_services.control_update(
+        membership=engineer, control=params, version=params.version, description="Bind every value"
+    )
+    checkout = Project.objects.get(pk=project.pk)
+    workspace_services.project_update(
+        membership=engineer, project=checkout, version=checkout.version, description="Card payments"
+    )
+    assert _approve(cast, project, cast.security_lead).decision == ReviewDecision.APPROVED
+
+
+def test_a_link_the_lead_changed_names_the_part_that_holds_it_not_the_threat_the_engineer_edited(
+    cast: Cast, project: Project, model: dict[str, Any]
+) -> None:
+    submitted(cast, project)
+    _lead_changes_a_control_link(cast, model)
+    injection = Threat.objects.get(pk=model["injection"].pk)
+    workspace_services.threat_update(
+        membership=cast.membership(cast.engineer),
+        threat=injection,
+        version=injection.version,
+        threat_action="inject SQL through the search box",
+    )
+    with pytest.raises(PermissionDenied) as refused:
+        _approve(cast, project, cast.security_lead)
+    assert str(refused.value).startswith("You changed control “Parameterised queries” after")
+
+
+def test_a_long_list_of_the_leads_edits_is_cut_short(
+    cast: Cast, project: Project, model: dict[str, Any]
+) -> None:
+    submitted(cast, project)
+    lead = cast.membership(cast.security_lead)
+    for name in ("A", "B", "C", "D", "E", "F", "G"):
+        workspace_services.component_create(
+            membership=lead, project=project, name=name, kind=ComponentKind.PROCESS
+        )
+    _lead_updates(cast, Threat, model["injection"].pk, threat_action="inject SQL twice")
+    _lead_updates(cast, Threat, model["replay"].pk, threat_action="replay twice")
+    with pytest.raises(PermissionDenied) as refused:
+        _approve(cast, project, cast.security_lead)
+    assert str(refused.value) == (
+        "You changed component “A”, component “B”, component “C”, component “D” and 5 more after this model "
+        "was submitted, so someone else signs it off."
+    )
 
 
 def test_a_lead_who_edited_another_model_may_still_approve_this_one(

@@ -766,7 +766,9 @@ def test_a_lead_who_changed_the_model_since_submission_is_told_and_refused_the_a
     )
     assert renamed.status_code == 200, renamed.content
     body = state(lead, project)
-    refused = "You changed Public API after this model was submitted, so someone else signs it off."
+    refused = (
+        "You changed component “Public API” after this model was submitted, so someone else signs it off."
+    )
     assert (body["may_approve"], body["approval_refused"]) == (False, refused)
     approval = lead.post(
         project_url("api_model_review_decide", project), {"decision": "approved", "digest": body["digest"]}

@@ -4,12 +4,12 @@ own lookup found (projects.workspace_selectors.project_of)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import models
 from django.db.models import Prefetch, Q, QuerySet
-from pghistory.models import Events
+from pghistory.models import Events, EventsQuerySet
 
 from projects import attention
 from projects.models import (
@@ -135,45 +135,48 @@ def edited_since_submission(review: ModelReview, user_id: int, now: Snapshot) ->
     if not changed:
         return []
     since = Q(pgh_created_at__gte=review.submitted_at, pgh_context__user=user_id)
-    parts = {model.pgh_event_model: model for model in _PARTS}  # type: ignore[attr-defined]
-    links = {model.pgh_event_model: model for model in _LINKS}  # type: ignore[attr-defined]
     columns = ("pgh_model", "pgh_label", "pgh_data", "pgh_diff", "pgh_obj_id")
     touched: dict[str, set[str]] = {}
     # A part's events carry its project (the project's own, its id), so they are read for this project alone; a
     # link's name the parts at its ends, which the snapshots know by ref.
-    for event in (
-        Events.objects.across(*parts).references(Project(pk=review.project_id)).filter(since).only(*columns)
-    ):
-        model = parts[_event_model(event, parts)]
+    tables, parts = _events_of(_PARTS)
+    for event in tables.references(Project(pk=review.project_id)).filter(since).only(*columns):
+        model = parts[event.pgh_model]
         ref = "project" if model is Project else f"{_PARTS[model]}-{event.pgh_obj_id}"
         found = touched.setdefault(ref, set())
         if event.pgh_label == "updated":
             found.update(column.removesuffix("_id") for column in event.pgh_diff or {})
         else:
             found.add(WHOLE)
-    for event in Events.objects.across(*links).filter(since).only(*columns):
-        holder, field = _LINKS[links[_event_model(event, links)]]
+    tables, links = _events_of(_LINKS)
+    for event in tables.filter(since).only(*columns):
+        holder, field = _LINKS[links[event.pgh_model]]
         touched.setdefault(f"{holder}-{(event.pgh_data or {}).get(f'{holder}_id')}", set()).add(field)
     yours = [ref for ref, fields in changed.items() if _overlap(fields, touched.get(ref, set()))]
     return _named(yours, review.snapshot, now)
 
 
-def _event_model(event: Any, tables: dict[type[models.Model], type[models.Model]]) -> type[models.Model]:
-    return next(event_model for event_model in tables if event_model._meta.label == event.pgh_model)
+def _events_of(
+    tracked: Iterable[type[models.Model]],
+) -> tuple[EventsQuerySet, dict[str, type[models.Model]]]:
+    """The history of the tracked models as one queryset, and each of them by its event model's label."""
+    event_models = {model.pgh_event_model: model for model in tracked}  # type: ignore[attr-defined]
+    by_label = {event_model._meta.label: model for event_model, model in event_models.items()}
+    return Events.objects.across(*event_models), by_label
 
 
 def _changed_fields(before: Snapshot, after: Snapshot) -> dict[str, set[str]]:
-    """Each part added or removed ({WHOLE}) or edited (the fields that differ) between two snapshots, by ref, with
-    every field the part holds beside; threats' decisions aside."""
+    """Each part added or removed (WHOLE, with every field it holds) or edited (the fields that differ) between two
+    snapshots, by ref; threats' decisions aside."""
     changed: dict[str, set[str]] = {}
     for kind in KINDS:
         old, new = before.get(kind, {}), after.get(kind, {})
         for ref in old.keys() | new.keys():
             was, now = old.get(ref), new.get(ref)
             if was is None or now is None:
-                changed[ref] = {WHOLE, *(was or now or {})}
-                continue
-            fields = {name for name in was.keys() | now.keys() if was.get(name) != now.get(name)}
+                fields = {WHOLE, *(was or now or {})}
+            else:
+                fields = {name for name in was.keys() | now.keys() if was.get(name) != now.get(name)}
             if kind == "threats":
                 fields -= THREAT_DECISION
             if fields:
@@ -188,29 +191,34 @@ def _overlap(changed: set[str], touched: set[str]) -> bool:
         return False
     if WHOLE in touched:
         return True
-    return bool(touched & (changed - THREAT_DECISION - {WHOLE}))
+    return bool(touched & (changed - {WHOLE}))
 
 
 def _named(refs: list[str], before: Snapshot, after: Snapshot) -> list[str]:
     """The parts by the names a sentence gives them, in the order of KINDS (threats by number), at most
     SHOWN_EDITS and "N more"."""
     labels = labels_of(before) | labels_of(after)
-    order = {prefix: index for index, prefix in enumerate(_PARTS.values())}
+    found = {
+        ref: (kind, part)
+        for snapshot in (before, after)
+        for kind in KINDS
+        for ref, part in snapshot.get(kind, {}).items()
+    }
+    order = list(KINDS)
 
     def key(ref: str) -> tuple[int, int, str]:
-        prefix = ref.partition("-")[0]
-        number = int(labels.get(ref, "T-0").removeprefix("T-")) if prefix == "threat" else 0
-        return order.get(prefix, len(order)), number, labels.get(ref, ref)
+        kind, part = found[ref]
+        return order.index(kind), int(part.get("number", 0)), labels[ref]
 
     names = []
     for ref in sorted(refs, key=key):
-        prefix = ref.partition("-")[0]
-        if prefix == "project":
+        kind = found[ref][0]
+        if kind == "project":
             names.append("the project's name or description")
-        elif prefix == "threat":
-            names.append(labels.get(ref, "a threat"))
+        elif kind == "threats":
+            names.append(labels[ref])
         else:
-            names.append(f"{KINDS[prefix + 's']} “{labels.get(ref, '?')}”")
+            names.append(f"{KINDS[kind]} “{labels[ref]}”")
     if len(names) > SHOWN_EDITS:
         names = [*names[: SHOWN_EDITS - 1], f"{len(names) - SHOWN_EDITS + 1} more"]
     return names

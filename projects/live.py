@@ -47,7 +47,7 @@ from projects.models import (
     TrustZone,
     User,
 )
-from projects.review_models import ModelReview, ReviewDecision
+from projects.review_models import SUBMITTED, ModelReview, ReviewDecision
 
 POLL_SECONDS = 4
 # A member counts as viewing a page this long after their last poll: a little over three polls, so one slow
@@ -286,7 +286,7 @@ VERBS = {"created": "added", "updated": "changed", "deleted": "deleted"}
 LINK_VERBS = {"created": "linked", "updated": "changed the link to", "deleted": "unlinked"}
 # A project's row changed by a step of its model's review: what the step was, rather than "changed the project".
 REVIEW_STEPS = {
-    "submitted": ("submitted", "the model for review"),
+    SUBMITTED: ("submitted", "the model for review"),
     ReviewDecision.APPROVED: ("approved", "the model"),
     ReviewDecision.CHANGES_REQUESTED: ("asked for changes to", "the model"),
     ReviewDecision.WITHDRAWN: ("withdrew", "the model from review"),

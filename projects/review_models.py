@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from projects.models import ProjectStatus, ThreatStatus
 
-__all__ = ["VERDICTS", "ModelReview", "ReviewDecision", "ThreatReview", "ThreatReviewDecision"]
+__all__ = ["SUBMITTED", "VERDICTS", "ModelReview", "ReviewDecision", "ThreatReview", "ThreatReviewDecision"]
 
 
 class ReviewDecision(models.TextChoices):
@@ -25,6 +25,8 @@ class ReviewDecision(models.TextChoices):
 # The decisions a security lead or an owner gives; a withdrawal is the submitter's side, not a verdict.
 VERDICTS = [ReviewDecision.APPROVED, ReviewDecision.CHANGES_REQUESTED]
 VERDICT_CHOICES = [(value, value.label) for value in VERDICTS]
+# A model's review step in the history's context beside the decisions (review_services; live reads it back).
+SUBMITTED = "submitted"
 
 
 class ModelReview(models.Model):

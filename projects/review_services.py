@@ -11,8 +11,9 @@ Who does what:
 - threats are decided by security leads and owners as well.
 
 Each write runs in one transaction inside the history context naming the member and, for a model's review, the
-step (`review`: submitted, approved, changes_requested, withdrawn; projects.writes.change), and tells the people concerned through projects.notifications.notify within it: a review requested or withdrawn → the
-members who can decide it; a decision → whoever submitted the model, or each threat's creator and owner.
+step (`review`: submitted, approved, changes_requested, withdrawn; projects.writes.change), and tells the people
+concerned through projects.notifications.notify within it: a review requested or withdrawn → the members who can
+decide it; a decision → whoever submitted the model, or each threat's creator and owner.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from projects.notification_models import NotificationKind
 from projects.notifications import Notice, notify, notify_each, review_deciders
 from projects.review_content import Snapshot, digest_of, model_snapshot
 from projects.review_models import (
+    SUBMITTED,
     THREAT_STATUS_AFTER,
     VERDICTS,
     ModelReview,
@@ -90,11 +92,15 @@ def _who(user: User | None) -> str:
     return user.display_name if user is not None else "someone no longer a member"
 
 
-def _lock(project: Project) -> Project:
+def _lock(project: Project, *, clock: bool = False) -> Project:
     """The project's row, locked for the rest of the transaction: reviews of one project are decided in turn. With
-    `database_now`, the database's clock as it locked the row, which the history's times are read by."""
-    clock = Func(function="clock_timestamp", output_field=DateTimeField())
-    return Project.objects.select_for_update().annotate(database_now=clock).get(pk=project.pk)
+    `clock`, read in the same statement as `database_now`: the database's clock as it locked the row."""
+    locking = Project.objects.select_for_update()
+    if clock:
+        locking = locking.annotate(
+            database_now=Func(function="clock_timestamp", output_field=DateTimeField())
+        )
+    return locking.get(pk=project.pk)
 
 
 # A project's model ---------------------------------------------------------------------------------------
@@ -112,8 +118,8 @@ def model_review_submit(*, membership: Membership, project: Project, note: str =
         project=project, submitted_by=membership.user, note=note.strip(), digest="-", snapshot={}
     )
     validate(review, exclude=["project", "submitted_at", "digest", "snapshot"])
-    with change(membership, review="submitted"):
-        locked = _lock(project)
+    with change(membership, review=SUBMITTED):
+        locked = _lock(project, clock=True)
         waiting = locked.reviews.filter(decision="").select_related("submitted_by").first()
         if waiting is not None:
             raise ValidationError(

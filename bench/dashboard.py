@@ -147,15 +147,17 @@ TOP_RISKS = f"""{JUDGED}
     LIMIT %(top)s
 """  # noqa: S608 (as above)
 TEAMS = "SELECT id, slug, name FROM projects_team WHERE organisation_id = %(organisation)s ORDER BY name"
+# A project `p` of the organisation, of the team when there is one.
+IN_SCOPE = "p.organisation_id = %(organisation)s AND (%(team)s::bigint IS NULL OR p.team_id = %(team)s)"
 # Each project's sums in one pass over its own index entries (a lateral join, as the page does: faster than joining
 # every scenario to its project and grouping them all by team), summed by team id.
-PER_PROJECT_SUMS = """
+PER_PROJECT_SUMS = f"""
     SELECT p.id, p.name, p.team_id, s.residual, s.inherent
     FROM projects_project p
          CROSS JOIN LATERAL (SELECT sum(sr.residual_ale) AS residual, sum(sr.inherent_ale) AS inherent
                              FROM risks_scenarioresult sr WHERE sr.project_id = p.id) AS s
-    WHERE p.organisation_id = %(organisation)s AND (%(team)s::bigint IS NULL OR p.team_id = %(team)s)
-"""
+    WHERE {IN_SCOPE}
+"""  # noqa: S608 (as above)
 BY_TEAM = f"""
     SELECT team_id, sum(residual), sum(inherent), count(residual)
     FROM ({PER_PROJECT_SUMS}) AS per_project
@@ -173,10 +175,9 @@ BY_TEAM_AND_PROJECT = f"""
 # projects.attention: threats in review or logged after their model's last review (created_at's date in the
 # site's time zone, as Django's __date reads it), controls overdue, models not reviewed within 90 days. The threats
 # are counted project by project, in one pass over each one's index entries (a lateral join, as the page does).
-PROJECTS_IN_SCOPE = """
-    SELECT id, name, team_id, status, last_reviewed_on FROM projects_project
-    WHERE organisation_id = %(organisation)s AND (%(team)s::bigint IS NULL OR team_id = %(team)s)
-"""
+PROJECTS_IN_SCOPE = (
+    f"SELECT p.id, p.name, p.team_id, p.status, p.last_reviewed_on FROM projects_project p WHERE {IN_SCOPE}"  # noqa: S608
+)
 THREAT_COUNTS = """
     SELECT count(*) FILTER (WHERE t.status = %(in_review)s) AS in_review,
            count(*) FILTER (WHERE p.last_reviewed_on IS NULL
@@ -209,10 +210,9 @@ WAITING_ROWS = f"""
 OVERDUE_ROWS = f"""
     SELECT c.id, c.title, c.status, c.due_on, p.name, {OWNER},
            (SELECT count(*) FROM projects_control c JOIN projects_project p ON p.id = c.project_id
-            WHERE p.organisation_id = %(organisation)s AND (%(team)s::bigint IS NULL OR p.team_id = %(team)s)
-              AND {OVERDUE})
+            WHERE {IN_SCOPE} AND {OVERDUE})
     FROM projects_control c JOIN projects_project p ON p.id = c.project_id LEFT JOIN projects_user u ON u.id = c.owner_id
-    WHERE p.organisation_id = %(organisation)s AND (%(team)s::bigint IS NULL OR p.team_id = %(team)s) AND {OVERDUE}
+    WHERE {IN_SCOPE} AND {OVERDUE}
     ORDER BY c.due_on, c.title, c.id
     LIMIT %(top)s
 """  # noqa: S608 (as above)

@@ -311,15 +311,22 @@ def _approve(cast: Cast, project: Project, by: User) -> ModelReview:
     )
 
 
+def _updates(cast: Cast, who: User, model: type[Any], pk: int, **fields: Any) -> None:
+    """`who` changes `fields` of a part (a threat, a control, a component, the project) through its service, at
+    the version it has now."""
+    obj = model.objects.get(pk=pk)
+    name = model.__name__.lower()  # the service's name and its argument's
+    update: Callable[..., Any] = getattr(workspace_services, f"{name}_update")
+    update(membership=cast.membership(who), version=obj.version, **{name: obj}, **fields)
+
+
+def _lead_updates(cast: Cast, model: type[Any], pk: int, **fields: Any) -> None:
+    _updates(cast, cast.security_lead, model, pk, **fields)
+
+
 def _lead_rewrites_a_threat(cast: Cast, model: dict[str, Any]) -> str:
-    threat = Threat.objects.get(pk=model["replay"].pk)
-    workspace_services.threat_update(
-        membership=cast.membership(cast.security_lead),
-        threat=threat,
-        version=threat.version,
-        threat_action="replay a stolen session",
-    )
-    return threat.reference
+    _lead_updates(cast, Threat, model["replay"].pk, threat_action="replay a stolen session")
+    return model["replay"].reference
 
 
 def _lead_changes_a_control_link(cast: Cast, model: dict[str, Any]) -> str:
@@ -389,27 +396,13 @@ def test_deciding_threats_planning_work_and_others_edits_leave_the_lead_free_to_
         comment="Not our risk",
     )
     services.threats_review(membership=lead, seen=seen(threats[1:]), decision=ThreatReviewDecision.CONFIRMED)
-    injection = Threat.objects.get(pk=model["injection"].pk)
-    workspace_services.threat_update(
-        membership=lead, threat=injection, version=injection.version, owner=cast.other_engineer
-    )
-    api = Component.objects.get(pk=model["api"].pk)
-    workspace_services.component_update(
-        membership=cast.membership(cast.engineer), component=api, version=api.version, name="Public API"
-    )
+    _lead_updates(cast, Threat, model["injection"].pk, owner=cast.other_engineer)
+    _updates(cast, cast.engineer, Component, model["api"].pk, name="Public API")
     state = review_state(project)
     assert state.changed_since_submission  # the statuses, the reason and the engineer's rename
     assert state.open_review is not None
     assert services.approval_refused(lead, state.open_review, state.snapshot) == ""
     assert _approve(cast, project, cast.security_lead).decision == ReviewDecision.APPROVED
-
-
-def _lead_updates(cast: Cast, model: type[Any], pk: int, **fields: Any) -> None:
-    """The lead changes `fields` of a part through its service, at the version it has now."""
-    obj = model.objects.get(pk=pk)
-    name = model.__name__.lower()  # threat, project, control: the service's name and its argument's
-    update: Callable[..., Any] = getattr(workspace_services, f"{name}_update")
-    update(membership=cast.membership(cast.security_lead), version=obj.version, **{name: obj}, **fields)
 
 
 def test_the_lead_changing_what_is_not_the_model_of_a_part_others_edited_may_still_approve(
@@ -421,19 +414,9 @@ def test_the_lead_changing_what_is_not_the_model_of_a_part_others_edited_may_sti
     _lead_updates(cast, Threat, model["replay"].pk, owner=cast.other_engineer)
     _lead_updates(cast, Control, model["params"].pk, owner=cast.engineer, due_on=datetime.date(2027, 1, 31))
     _lead_updates(cast, Project, project.pk, criticality="high")
-    engineer = cast.membership(cast.engineer)
-    replay = Threat.objects.get(pk=model["replay"].pk)
-    workspace_services.threat_update(
-        membership=engineer, threat=replay, version=replay.version, threat_action="replay a stolen session"
-    )
-    params = Control.objects.get(pk=model["params"].pk)
-    workspace_services.control_update(
-        membership=engineer, control=params, version=params.version, description="Bind every value"
-    )
-    checkout = Project.objects.get(pk=project.pk)
-    workspace_services.project_update(
-        membership=engineer, project=checkout, version=checkout.version, description="Card payments"
-    )
+    _updates(cast, cast.engineer, Threat, model["replay"].pk, threat_action="replay a stolen session")
+    _updates(cast, cast.engineer, Control, model["params"].pk, description="Bind every value")
+    _updates(cast, cast.engineer, Project, project.pk, description="Card payments")
     assert _approve(cast, project, cast.security_lead).decision == ReviewDecision.APPROVED
 
 
@@ -442,12 +425,8 @@ def test_a_link_the_lead_changed_names_the_part_that_holds_it_not_the_threat_the
 ) -> None:
     submitted(cast, project)
     _lead_changes_a_control_link(cast, model)
-    injection = Threat.objects.get(pk=model["injection"].pk)
-    workspace_services.threat_update(
-        membership=cast.membership(cast.engineer),
-        threat=injection,
-        version=injection.version,
-        threat_action="inject SQL through the search box",
+    _updates(
+        cast, cast.engineer, Threat, model["injection"].pk, threat_action="inject SQL through the search box"
     )
     with pytest.raises(PermissionDenied) as refused:
         _approve(cast, project, cast.security_lead)
@@ -478,24 +457,10 @@ def test_a_lead_who_edited_another_model_may_still_approve_this_one(
 ) -> None:
     submitted(cast, project)
     elsewhere = ProjectFactory.create(team=cast.team, name="Elsewhere")
-    lead = cast.membership(cast.security_lead)
     other = build_model(elsewhere)
-    workspace_services.threat_update(
-        membership=lead,
-        threat=other["replay"],
-        version=Threat.objects.get(pk=other["replay"].pk).version,
-        threat_action="replay something else",
-    )
-    workspace_services.project_update(
-        membership=lead,
-        project=elsewhere,
-        version=Project.objects.get(pk=elsewhere.pk).version,
-        description="Changed by the lead",
-    )
-    api = Component.objects.get(pk=model["api"].pk)
-    workspace_services.component_update(
-        membership=cast.membership(cast.engineer), component=api, version=api.version, name="Public API"
-    )
+    _lead_updates(cast, Threat, other["replay"].pk, threat_action="replay something else")
+    _lead_updates(cast, Project, elsewhere.pk, description="Changed by the lead")
+    _updates(cast, cast.engineer, Component, model["api"].pk, name="Public API")
     assert _approve(cast, project, cast.security_lead).decision == ReviewDecision.APPROVED
 
 
